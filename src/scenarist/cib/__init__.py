@@ -1,0 +1,31 @@
+"""Cross-Impact Balance (CIB) analysis: pure functions over arrays, no I/O.
+
+References
+----------
+Weimer-Jehle, W. (2006). Cross-impact balances: A system-theoretical approach to cross-impact analysis.
+Technological Forecasting and Social Change 73(4), 334–361. https://doi.org/10.1016/j.techfore.2005.06.005
+"""
+
+from .compile import CompiledModel, compile_model
+from .core import (
+    consistency_value,
+    descriptor_inconsistency,
+    evaluate,
+    impact_balances,
+    scenario_inconsistency,
+    total_impact_score,
+)
+from .search import ScenarioSet, find_scenarios
+
+__all__ = [
+    "CompiledModel",
+    "ScenarioSet",
+    "compile_model",
+    "consistency_value",
+    "descriptor_inconsistency",
+    "evaluate",
+    "find_scenarios",
+    "impact_balances",
+    "scenario_inconsistency",
+    "total_impact_score",
+]

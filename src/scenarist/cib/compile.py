@@ -1,0 +1,140 @@
+"""Compile a validated model into the arrays the CIB engines work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import UnknownNameError
+from ..model import Model, split_ref
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """A model as arrays. Descriptor order is the file's order; variants are numbered within each descriptor.
+
+    Attributes
+    ----------
+    descriptor_ids, descriptor_names : tuple of str, length n_descriptors
+    variant_ids, variant_names : tuple of tuples of str, one tuple per descriptor
+    counts : (n_descriptors,) int64
+        Number of variants of each descriptor.
+    offsets : (n_descriptors + 1,) int64
+        ``offsets[d]`` is the row/column of descriptor d's first variant; ``offsets[-1]`` = n_variants.
+    matrix : (n_variants, n_variants) int64
+        Cross-impact matrix ``C[row = source variant, column = target variant]``. Blocks of a descriptor on itself
+        are zero unless the model's ``self_impacts`` is ``count``.
+    exogenous : (n_descriptors,) bool
+        Descriptors left out of the consistency test because nothing impacts them.
+    judgment_cells : (n_judgments, 2) int64
+        Row and column of each judgment of the model, in file order (used by explain and sensitivity).
+    """
+
+    descriptor_ids: tuple[str, ...]
+    descriptor_names: tuple[str, ...]
+    variant_ids: tuple[tuple[str, ...], ...]
+    variant_names: tuple[tuple[str, ...], ...]
+    counts: np.ndarray
+    offsets: np.ndarray
+    matrix: np.ndarray
+    exogenous: np.ndarray
+    judgment_cells: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+
+    @property
+    def n_descriptors(self) -> int:
+        return len(self.descriptor_ids)
+
+    @property
+    def n_variants(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def space_size(self) -> int:
+        """Number of full scenarios (product of variant counts), as an exact Python int."""
+        out = 1
+        for c in self.counts:
+            out *= int(c)
+        return out
+
+    def descriptor_index(self, descriptor_id: str) -> int:
+        """Position of a descriptor. Raises :class:`UnknownNameError` naming the valid ids."""
+        try:
+            return self.descriptor_ids.index(descriptor_id)
+        except ValueError:
+            raise UnknownNameError(
+                f"unknown descriptor {descriptor_id!r} (known: {', '.join(self.descriptor_ids)})"
+            ) from None
+
+    def variant_index(self, descriptor_id: str, variant_id: str) -> tuple[int, int]:
+        """``(descriptor position, variant position within it)``. Accepts a 1-based number as variant id too.
+
+        Raises :class:`UnknownNameError` naming the valid variants.
+        """
+        d = self.descriptor_index(descriptor_id)
+        ids = self.variant_ids[d]
+        if variant_id in ids:
+            return d, ids.index(variant_id)
+        if variant_id.isdigit() and 1 <= int(variant_id) <= len(ids):
+            return d, int(variant_id) - 1
+        raise UnknownNameError(
+            f"unknown variant {variant_id!r} of descriptor {descriptor_id!r} (known: {', '.join(ids)})"
+        )
+
+    def scenario_from_mapping(self, mapping: Mapping[str, str], partial: bool = False) -> np.ndarray:
+        """Scenario as an (n_descriptors,) int64 array of variant positions from ``{descriptor: variant}``.
+
+        With ``partial=True`` unnamed descriptors get -1 (used for interventions); otherwise every descriptor must
+        be named. Raises :class:`UnknownNameError` for unknown or missing names.
+        """
+        out = np.full(self.n_descriptors, -1, dtype=np.int64)
+        for d_id, v_id in mapping.items():
+            d, v = self.variant_index(d_id, v_id)
+            out[d] = v
+        if not partial and (out < 0).any():
+            missing = [self.descriptor_ids[i] for i in np.flatnonzero(out < 0)]
+            raise UnknownNameError(f"no variant given for descriptor(s) {', '.join(missing)}")
+        return out
+
+    def scenario_to_mapping(self, scenario: np.ndarray) -> dict[str, str]:
+        """``{descriptor id: variant id}`` for an (n_descriptors,) array of variant positions."""
+        return {d: self.variant_ids[i][int(v)] for i, (d, v) in enumerate(zip(self.descriptor_ids, scenario))}
+
+
+def compile_model(model: Model) -> CompiledModel:
+    """Compile a validated :class:`~scenarist.model.Model` to a :class:`CompiledModel`.
+
+    Judgments within one descriptor are kept only under ``metadata.self_impacts: count``.
+    The model is assumed to have passed :func:`~scenarist.model.check_model`.
+    """
+    counts = np.array([len(d.variants) for d in model.descriptors], dtype=np.int64)
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    index: dict[tuple[str, str], int] = {}
+    for i, d in enumerate(model.descriptors):
+        for j, v in enumerate(d.variants):
+            index[(d.id, v.id)] = int(offsets[i]) + j
+    n = int(offsets[-1])
+    matrix = np.zeros((n, n), dtype=np.int64)
+    cells = np.zeros((len(model.judgments), 2), dtype=np.int64)
+    keep_self = model.metadata.self_impacts == "count"
+    for k, j in enumerate(model.judgments):
+        src = split_ref(j.from_)
+        dst = split_ref(j.to)
+        r, c = index[src], index[dst]
+        cells[k] = (r, c)
+        if src[0] == dst[0] and not keep_self:
+            continue
+        matrix[r, c] = j.score
+    return CompiledModel(
+        descriptor_ids=tuple(d.id for d in model.descriptors),
+        descriptor_names=tuple(d.name for d in model.descriptors),
+        variant_ids=tuple(tuple(v.id for v in d.variants) for d in model.descriptors),
+        variant_names=tuple(tuple(v.name for v in d.variants) for d in model.descriptors),
+        counts=counts,
+        offsets=offsets,
+        matrix=matrix,
+        exogenous=np.array([d.exogenous for d in model.descriptors], dtype=bool),
+        judgment_cells=cells,
+    )

@@ -1,0 +1,1 @@
+"""Readers and writers: our YAML model format, ScenarioWizard files, CSV/XLSX matrices."""

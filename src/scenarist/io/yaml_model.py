@@ -1,0 +1,277 @@
+"""Read and write Scenarist YAML models, reporting every problem with its file, line and field.
+
+Reading goes: YAML text → ruamel round-trip tree (which remembers line numbers) → plain Python → pydantic
+:class:`~scenarist.model.Model` → :func:`~scenarist.model.check_model`. All problems from the last two steps are
+collected and raised together as one :class:`~scenarist.errors.ModelError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ..errors import InputFileError, ModelError, Problem, UnknownNameError
+from ..model import Model, check_model
+
+#: Packaged model used when a command is given none.
+FLAGSHIP = "iran-russia-pezeshkian"
+EXAMPLE = "example"
+
+
+def packaged_models() -> dict[str, Path]:
+    """Models shipped inside the package, by name (file stem) → path. Works from a checkout and an install."""
+    out: dict[str, Path] = {}
+    root = resources.files("scenarist") / "models"
+    for entry in root.iterdir():
+        if entry.name.endswith((".yaml", ".yml")):
+            out[entry.name.rsplit(".", 1)[0]] = Path(str(entry))
+    return out
+
+
+def default_model_name() -> str:
+    """The flagship when it is packaged, otherwise the small example model."""
+    return FLAGSHIP if FLAGSHIP in packaged_models() else EXAMPLE
+
+
+def resolve_model_path(model: str | os.PathLike | None) -> Path:
+    """Turn a command's MODEL argument into a file path.
+
+    ``None`` gives the default packaged model; an existing path is used as it is; a bare name such as
+    ``example`` or ``iran-russia-pezeshkian`` picks a packaged model.
+
+    Raises
+    ------
+    InputFileError
+        When no file and no packaged model has that name.
+    """
+    if model is None:
+        return packaged_models()[default_model_name()]
+    p = Path(model)
+    if p.exists():
+        return p
+    packaged = packaged_models()
+    if str(model) in packaged:
+        return packaged[str(model)]
+    names = ", ".join(sorted(packaged))
+    raise InputFileError(f"{model}: no such file (packaged models: {names})")
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip containers and scalars → plain dicts, lists, str, int, float, bool, date."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, (dt.date, dt.datetime)):
+        return node
+    return node
+
+
+def line_of(tree: Any, path: tuple) -> int | None:
+    """1-based line of the deepest node along ``path`` in a ruamel round-trip tree (``None`` if unknown)."""
+    line = None
+    node = tree
+    for key in path:
+        try:
+            if isinstance(node, CommentedMap) and key in node:
+                line = node.lc.key(key)[0] + 1
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+                line = node.lc.item(key)[0] + 1
+                node = node[key]
+            else:
+                break
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    if line is None and isinstance(tree, (CommentedMap, CommentedSeq)):
+        line = tree.lc.line + 1
+    return line
+
+
+def field_name(path: tuple) -> str:
+    """Format a path as ``judgments[3].score``."""
+    out = ""
+    for key in path:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += ("." if out else "") + str(key)
+    return out
+
+
+def _pydantic_message(err: dict) -> str:
+    kind = err.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "missing required field"
+    return err.get("msg", "invalid value")
+
+
+def read_yaml(path: str | os.PathLike, text: str | None = None) -> Any:
+    """Parse a YAML file into a ruamel round-trip tree (keeps line numbers).
+
+    Raises
+    ------
+    InputFileError
+        Missing or unreadable file, or malformed YAML (with the line where parsing failed).
+    """
+    name = str(path)
+    if text is None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputFileError(f"{name}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputFileError(f"{name}: cannot read: {exc}") from None
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        what = exc.problem or exc.context or "malformed YAML"
+        raise InputFileError(f"{name}{line}: malformed YAML: {what}") from None
+    except YAMLError as exc:
+        raise InputFileError(f"{name}: malformed YAML: {exc}") from None
+
+
+def problems_from_validation(exc: ValidationError, tree: Any, name: str) -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into located :class:`Problem` s (one per error)."""
+    out = []
+    for err in exc.errors():
+        loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x[:1].isupper()))
+        out.append(Problem(name, line_of(tree, loc), field_name(loc), _pydantic_message(err)))
+    return out
+
+
+def load_model(model: str | os.PathLike | None = None, text: str | None = None) -> Model:
+    """Load and fully check a model.
+
+    Parameters
+    ----------
+    model : path, packaged model name, or None
+        See :func:`resolve_model_path`. A ``.scw`` file is imported from ScenarioWizard.
+    text : str, optional
+        YAML text to parse instead of reading the file (``model`` then only names it in messages).
+
+    Returns
+    -------
+    Model
+        The validated model.
+
+    Raises
+    ------
+    InputFileError
+        Missing file or malformed YAML.
+    ModelError
+        Schema or cross-field problems; ``.problems`` lists all of them with file, line and field.
+    """
+    if text is None:
+        path = resolve_model_path(model)
+        if path.suffix.lower() == ".scw":
+            from .scw import import_scw  # local: keeps YAML users free of the ScenarioWizard reader
+
+            return import_scw(path)
+        name = str(model) if model is not None and Path(model).exists() else str(path)
+    else:
+        name = str(model or "<string>")
+    tree = read_yaml(name if text is None else name, text)
+    if not isinstance(tree, dict):
+        raise ModelError([Problem(name, 1, "", "a model file must be a YAML mapping (metadata:, descriptors:, ...)")])
+    try:
+        parsed = Model.model_validate(_plain(tree))
+    except ValidationError as exc:
+        raise ModelError(problems_from_validation(exc, tree, name)) from None
+    problems = [Problem(name, line_of(tree, p), field_name(p), m) for p, m in check_model(parsed)]
+    if problems:
+        raise ModelError(problems)
+    return parsed
+
+
+def dump_model(model: Model) -> str:
+    """Serialise a model to YAML text in the file format (``from`` keys, no empty optional fields)."""
+    data = model.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=False)
+    data = _prune(data)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
+    yaml.width = 110
+    yaml.allow_unicode = True
+    buf = io.StringIO()
+    yaml.dump(data, buf)
+    return buf.getvalue()
+
+
+def _prune(node: Any) -> Any:
+    # Leave out empty lists and dicts so written files stay readable.
+    if isinstance(node, dict):
+        return {k: _prune(v) for k, v in node.items() if v not in ([], {}, None)}
+    if isinstance(node, list):
+        return [_prune(v) for v in node]
+    return node
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write a file all at once: to a temporary file beside it, then rename, so no half-written file is left."""
+    path = Path(path)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_model(model: Model, path: str | os.PathLike) -> None:
+    """Write a model as YAML to ``path`` atomically.
+
+    Raises
+    ------
+    InputFileError
+        When the target directory does not exist or is not writable.
+    """
+    try:
+        write_atomic(path, dump_model(model))
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot write: {exc}") from None
+
+
+__all__ = [
+    "FLAGSHIP",
+    "EXAMPLE",
+    "UnknownNameError",
+    "default_model_name",
+    "dump_model",
+    "field_name",
+    "line_of",
+    "load_model",
+    "packaged_models",
+    "problems_from_validation",
+    "read_yaml",
+    "resolve_model_path",
+    "save_model",
+    "write_atomic",
+]

@@ -1,0 +1,438 @@
+"""The scenario model schema (pydantic): what a Scenarist YAML file holds.
+
+A model is a CIB system (descriptors with variants, and judgments that fill the cross-impact matrix) plus what
+makes it an analysis rather than a matrix: sources and citations for every judgment, actors, reference scenarios,
+the source's own assessments mapped by a words-of-estimative-probability (WEP) table, and indicators.
+
+The schema checks the shape of each field (types, unknown keys). :func:`check_model` then checks what spans
+fields: ids exist and are unique, scores lie within ``scale``, exogenous descriptors receive no impact, and so on.
+Both report problems as ``(path, message)`` pairs; :mod:`scenarist.io.yaml_model` turns paths into file lines.
+
+The format is documented, field by field, in ``docs/model-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["catalyst", "constraint", "orientation", "context", "outcome", "baseline"]
+ROLES: tuple[str, ...] = ("catalyst", "constraint", "orientation", "context", "outcome", "baseline")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+
+class Scale(_Strict):
+    """Allowed integer range of judgment scores, inclusive (default −3..+3)."""
+
+    min: int = -3
+    max: int = 3
+
+
+class Metadata(_Strict):
+    """Identity of the model and the rules its judgments follow.
+
+    ``self_impacts`` only matters for models imported from ScenarioWizard: ``forbid`` (authored models: no judgment
+    may stay within one descriptor), ``count`` (keep such judgments in the impact balances, as ScenarioWizard does)
+    or ``ignore`` (drop them, as the method's definition does).
+    """
+
+    id: str
+    title: str
+    as_of: dt.date | None = None
+    authors: list[str] = Field(default_factory=list)
+    description: str | None = None
+    scale: Scale = Field(default_factory=Scale)
+    provenance: Literal["required", "optional"] = "required"
+    origin: str | None = None
+    self_impacts: Literal["forbid", "count", "ignore"] = "forbid"
+
+
+class Source(_Strict):
+    """A work the model cites. ``address`` is optional: never invent one where the source gives none.
+
+    ``endnote`` is the endnote number when the source entered the model through an article's endnote;
+    ``note`` records anything odd (a garbled or short-form reference and how it was resolved).
+    """
+
+    id: str
+    title: str
+    author: str | None = None
+    outlet: str | None = None
+    date: str | None = None
+    address: str | None = None
+    accessed: str | None = None
+    endnote: int | None = None
+    endnotes: list[int] = Field(default_factory=list)
+    note: str | None = None
+
+    @field_validator("date", "accessed", mode="before")
+    @classmethod
+    def _date_to_text(cls, v):
+        # YAML turns 2024-10-01 into a date; partial dates ("2024-10") stay text. Keep one type.
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+
+class Citation(_Strict):
+    """A pointer into a source: its id plus the section and/or endnote numbers that support a statement."""
+
+    source: str
+    section: str | None = None
+    endnotes: list[int] = Field(default_factory=list)
+    page: str | None = None
+    note: str | None = None
+
+
+class ActorLink(_Strict):
+    """An actor's tie to a descriptor: it acts on it or holds a stake in it, optionally preferring one variant."""
+
+    descriptor: str
+    relation: Literal["acts_on", "stake"] = "acts_on"
+    preferred_variant: str | None = None
+    note: str | None = None
+
+
+class Actor(_Strict):
+    """A party to the analysis (a government, a faction, a state) and the descriptors it bears on."""
+
+    id: str
+    name: str
+    description: str | None = None
+    links: list[ActorLink] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Variant(_Strict):
+    """One mutually exclusive state of a descriptor. Outcome variants also carry an observable definition and
+    a horizon, so that a forecast on them can be resolved."""
+
+    id: str
+    name: str
+    description: str | None = None
+    observable: str | None = None
+    horizon: str | None = None
+
+    @field_validator("horizon", mode="before")
+    @classmethod
+    def _date_to_text(cls, v):
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+
+class Prior(_Strict):
+    """Prior probabilities over an exogenous descriptor's variants (they must sum to 1 within 1e-6).
+
+    ``uniform`` states that the source gives no ground to prefer a variant (then the probabilities are equal).
+    """
+
+    probabilities: dict[str, float]
+    rationale: str
+    citations: list[Citation] = Field(default_factory=list)
+    uniform: bool = False
+
+
+class Descriptor(_Strict):
+    """A factor of the system with two or more variants.
+
+    ``role`` follows the source's structure (catalyst, constraint, orientation, context, outcome, baseline).
+    ``exogenous: true`` means nothing in the model impacts it (its column block is all zero); it is then left out
+    of the consistency test like an intervention and may carry a ``prior``.
+    """
+
+    id: str
+    name: str
+    description: str | None = None
+    role: Role = "context"
+    exogenous: bool = False
+    variants: list[Variant]
+    prior: Prior | None = None
+    note: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Judgment(_Strict):
+    """One cell of the cross-impact matrix: variant ``from`` impacts variant ``to`` with integer ``score``.
+
+    ``from`` and ``to`` are written ``descriptor.variant``. An absent judgment means "no impact" (0).
+    ``spread`` (an integer ≥ 0 in score units) or ``confidence`` (1–5) says how contestable the score is;
+    ``section`` groups judgments for correlated draws.
+    """
+
+    from_: str = Field(alias="from")
+    to: str
+    score: int
+    spread: int | None = None
+    confidence: int | None = None
+    section: str | None = None
+    rationale: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ReferenceScenario(_Strict):
+    """A named full scenario shown beside the computed ones (e.g. a historical baseline)."""
+
+    id: str
+    name: str
+    description: str | None = None
+    variants: dict[str, str]
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class WepTerm(_Strict):
+    """One verbal probability term and the probability range [low, high] it stands for."""
+
+    term: str
+    low: float
+    high: float
+
+
+class WepTable(_Strict):
+    """A documented words-of-estimative-probability table (e.g. after ICD 203 or Kent 1964)."""
+
+    name: str
+    description: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    terms: list[WepTerm]
+
+
+class VariantAssessment(_Strict):
+    """What the source itself judged about one outcome variant, in its own verbal term."""
+
+    variant: str
+    term: str
+    statement: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class JointAssessment(_Strict):
+    """A judgment of the source about several outcome variants together (e.g. "between B and C")."""
+
+    variants: list[str]
+    statement: str
+    term: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Assessments(_Strict):
+    """The source's own verdict as data, mapped to probabilities by ``wep``."""
+
+    outcome: str
+    wep: WepTable
+    variants: list[VariantAssessment] = Field(default_factory=list)
+    joint: list[JointAssessment] = Field(default_factory=list)
+
+
+class Indicator(_Strict):
+    """An observable signpost tied to one variant (``descriptor.variant``); ``direction`` says whether seeing
+    it supports or undermines that variant; ``kind`` is free text such as ``condition`` or ``exit-condition``."""
+
+    id: str
+    name: str
+    description: str | None = None
+    variant: str
+    direction: Literal["supports", "undermines"] = "supports"
+    kind: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Model(_Strict):
+    """A whole Scenarist model. Descriptor order in the file is the matrix order."""
+
+    metadata: Metadata
+    sources: list[Source] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    descriptors: list[Descriptor]
+    judgments: list[Judgment] = Field(default_factory=list)
+    reference_scenarios: list[ReferenceScenario] = Field(default_factory=list)
+    assessments: Assessments | None = None
+    indicators: list[Indicator] = Field(default_factory=list)
+
+    # -- conveniences (no validation here; check_model has run before anyone calls these) --
+    def descriptor(self, descriptor_id: str) -> Descriptor:
+        """The descriptor with this id. Raises ``KeyError`` when absent."""
+        for d in self.descriptors:
+            if d.id == descriptor_id:
+                return d
+        raise KeyError(descriptor_id)
+
+    @property
+    def outcome(self) -> Descriptor | None:
+        """The outcome descriptor: the one named by ``assessments.outcome``, else the first with role outcome."""
+        if self.assessments is not None:
+            try:
+                return self.descriptor(self.assessments.outcome)
+            except KeyError:
+                pass
+        return next((d for d in self.descriptors if d.role == "outcome"), None)
+
+
+Path = tuple  # a location inside the document, e.g. ("judgments", 3, "score")
+
+
+def split_ref(ref: str) -> tuple[str, str] | None:
+    """Split ``"descriptor.variant"`` into its two ids; ``None`` when there is no dot."""
+    if "." not in ref:
+        return None
+    d, v = ref.split(".", 1)
+    return d, v
+
+
+def check_model(model: Model) -> list[tuple[Path, str]]:
+    """Check everything that spans fields; return all problems as ``(path, message)`` pairs (empty when valid).
+
+    Checks: duplicate ids (sources, actors, descriptors, variants within a descriptor, indicators, reference
+    scenarios, judgments on one cell); fewer than two variants; unknown descriptor, variant or source ids;
+    scores outside ``metadata.scale``; a judgment within one descriptor (unless ``self_impacts`` allows it);
+    an impact on an exogenous descriptor; missing rationale or citation under ``provenance: required``;
+    priors that name unknown variants, miss some, or do not sum to 1; WEP terms that are unknown or malformed.
+    """
+    problems: list[tuple[Path, str]] = []
+    add = problems.append
+    meta = model.metadata
+    if meta.scale.min >= meta.scale.max:
+        add((("metadata", "scale"), f"min ({meta.scale.min}) must be below max ({meta.scale.max})"))
+
+    def dupes(items, key: str, where: str):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            v = getattr(item, key)
+            if v in seen:
+                add(((where, i, key), f"duplicate id {v!r}"))
+            seen.add(v)
+        return seen
+
+    source_ids = dupes(model.sources, "id", "sources")
+    dupes(model.actors, "id", "actors")
+    dupes(model.indicators, "id", "indicators")
+    dupes(model.reference_scenarios, "id", "reference_scenarios")
+    dupes(model.descriptors, "id", "descriptors")
+
+    variants: dict[str, set[str]] = {}
+    for i, d in enumerate(model.descriptors):
+        if len(d.variants) < 2:
+            add((("descriptors", i, "variants"), f"descriptor {d.id!r} has {len(d.variants)} variant(s); it needs at least 2"))
+        seen: set[str] = set()
+        for j, v in enumerate(d.variants):
+            if v.id in seen:
+                add((("descriptors", i, "variants", j, "id"), f"duplicate variant id {v.id!r} in descriptor {d.id!r}"))
+            seen.add(v.id)
+        variants.setdefault(d.id, seen)
+        if d.prior is not None:
+            p = d.prior
+            if not d.exogenous:
+                add((("descriptors", i, "prior"), f"descriptor {d.id!r} is not exogenous; only exogenous descriptors carry priors"))
+            for name, prob in p.probabilities.items():
+                if name not in seen:
+                    add((("descriptors", i, "prior", "probabilities", name), f"unknown variant {name!r} of descriptor {d.id!r}"))
+                if not (0.0 <= prob <= 1.0):
+                    add((("descriptors", i, "prior", "probabilities", name), f"probability {prob} is outside [0, 1]"))
+            missing = [v for v in seen if v not in p.probabilities]
+            if missing:
+                add((("descriptors", i, "prior", "probabilities"), f"no probability for variant(s) {', '.join(sorted(missing))}"))
+            total = sum(p.probabilities.values())
+            if abs(total - 1.0) > 1e-6:
+                add((("descriptors", i, "prior", "probabilities"), f"probabilities sum to {total:.6g}, not 1"))
+            problems.extend(_check_citations(p.citations, source_ids, ("descriptors", i, "prior")))
+
+    def check_ref(ref: str, path: Path) -> tuple[str, str] | None:
+        parts = split_ref(ref)
+        if parts is None:
+            add((path, f"{ref!r} is not of the form descriptor.variant"))
+            return None
+        d, v = parts
+        if d not in variants:
+            add((path, f"unknown descriptor {d!r}"))
+            return None
+        if v not in variants[d]:
+            add((path, f"unknown variant {v!r} of descriptor {d!r}"))
+            return None
+        return parts
+
+    exogenous = {d.id for d in model.descriptors if d.exogenous}
+    cells: set[tuple[str, str]] = set()
+    for k, j in enumerate(model.judgments):
+        base = ("judgments", k)
+        src = check_ref(j.from_, base + ("from",))
+        dst = check_ref(j.to, base + ("to",))
+        if not (meta.scale.min <= j.score <= meta.scale.max):
+            add((base + ("score",), f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}"))
+        if j.spread is not None and j.spread < 0:
+            add((base + ("spread",), f"spread {j.spread} must be ≥ 0"))
+        if j.confidence is not None and not (1 <= j.confidence <= 5):
+            add((base + ("confidence",), f"confidence {j.confidence} must be 1..5"))
+        if j.spread is not None and j.confidence is not None:
+            add((base + ("confidence",), "give spread or confidence, not both"))
+        if src and dst:
+            if src[0] == dst[0] and meta.self_impacts == "forbid":
+                add((base + ("to",), f"judgment within one descriptor ({src[0]!r}); the method leaves these blocks out"))
+            if dst[0] in exogenous and src[0] != dst[0]:
+                add((base + ("to",), f"descriptor {dst[0]!r} is exogenous: nothing in the model may impact it"))
+            if (j.from_, j.to) in cells:
+                add((base, f"duplicate judgment {j.from_} -> {j.to}"))
+            cells.add((j.from_, j.to))
+        if meta.provenance == "required":
+            if not (j.rationale and j.rationale.strip()):
+                add((base + ("rationale",), "missing rationale (provenance: required)"))
+            if not j.citations:
+                add((base + ("citations",), "missing citation (provenance: required)"))
+        problems.extend(_check_citations(j.citations, source_ids, base))
+
+    for i, a in enumerate(model.actors):
+        for k, link in enumerate(a.links):
+            path = ("actors", i, "links", k)
+            if link.descriptor not in variants:
+                add((path + ("descriptor",), f"unknown descriptor {link.descriptor!r}"))
+            elif link.preferred_variant is not None and link.preferred_variant not in variants[link.descriptor]:
+                add((path + ("preferred_variant",), f"unknown variant {link.preferred_variant!r} of descriptor {link.descriptor!r}"))
+        problems.extend(_check_citations(a.citations, source_ids, ("actors", i)))
+
+    for i, r in enumerate(model.reference_scenarios):
+        for d, v in r.variants.items():
+            path = ("reference_scenarios", i, "variants", d)
+            if d not in variants:
+                add((path, f"unknown descriptor {d!r}"))
+            elif v not in variants[d]:
+                add((path, f"unknown variant {v!r} of descriptor {d!r}"))
+        missing = [d.id for d in model.descriptors if d.id not in r.variants]
+        if missing:
+            add((("reference_scenarios", i, "variants"), f"no variant given for descriptor(s) {', '.join(missing)}"))
+        problems.extend(_check_citations(r.citations, source_ids, ("reference_scenarios", i)))
+
+    for i, ind in enumerate(model.indicators):
+        check_ref(ind.variant, ("indicators", i, "variant"))
+        problems.extend(_check_citations(ind.citations, source_ids, ("indicators", i)))
+
+    if model.assessments is not None:
+        a = model.assessments
+        terms = {t.term for t in a.wep.terms}
+        for k, t in enumerate(a.wep.terms):
+            if not (0.0 <= t.low <= t.high <= 1.0):
+                add((("assessments", "wep", "terms", k), f"range [{t.low}, {t.high}] must satisfy 0 ≤ low ≤ high ≤ 1"))
+        if a.outcome not in variants:
+            add((("assessments", "outcome"), f"unknown descriptor {a.outcome!r}"))
+        else:
+            for k, va in enumerate(a.variants):
+                if va.variant not in variants[a.outcome]:
+                    add((("assessments", "variants", k, "variant"), f"unknown variant {va.variant!r} of descriptor {a.outcome!r}"))
+                if va.term not in terms:
+                    add((("assessments", "variants", k, "term"), f"term {va.term!r} is not in the WEP table"))
+                problems.extend(_check_citations(va.citations, source_ids, ("assessments", "variants", k)))
+            for k, ja in enumerate(a.joint):
+                for v in ja.variants:
+                    if v not in variants[a.outcome]:
+                        add((("assessments", "joint", k, "variants"), f"unknown variant {v!r} of descriptor {a.outcome!r}"))
+                if ja.term is not None and ja.term not in terms:
+                    add((("assessments", "joint", k, "term"), f"term {ja.term!r} is not in the WEP table"))
+                problems.extend(_check_citations(ja.citations, source_ids, ("assessments", "joint", k)))
+    return problems
+
+
+def _check_citations(citations: list[Citation], source_ids: set[str], base: Path) -> list[tuple[Path, str]]:
+    return [
+        (base + ("citations", k, "source"), f"unknown source {c.source!r}")
+        for k, c in enumerate(citations)
+        if c.source not in source_ids
+    ]
