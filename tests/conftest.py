@@ -1,0 +1,29 @@
+"""Shared fixtures: paths to test data and small helpers to write and load YAML models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+SHARED = TESTS.parent.parent / "shared"
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The tests' own data folder (copies of MIT reference files live under ``cib/``)."""
+    return DATA
+
+
+@pytest.fixture
+def write_model(tmp_path):
+    """Write YAML text to a temporary ``model.yaml`` and return its path."""
+
+    def _write(text: str, name: str = "model.yaml") -> Path:
+        p = tmp_path / name
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    return _write
