@@ -1,0 +1,26 @@
+"""The HTML report: one self-contained page (inline CSS and SVG) built from an analysis.
+
+See :mod:`scenarist.report.builder` for how other analyses add their sections.
+"""
+
+from .builder import (
+    MAX_TABLEAU_COLUMNS,
+    Section,
+    build_report,
+    escape,
+    format_citations,
+    register_section,
+    registered_sections,
+    write_report,
+)
+
+__all__ = [
+    "MAX_TABLEAU_COLUMNS",
+    "Section",
+    "build_report",
+    "escape",
+    "format_citations",
+    "register_section",
+    "registered_sections",
+    "write_report",
+]
