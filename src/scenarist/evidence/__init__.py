@@ -1,0 +1,37 @@
+"""Evidence: graded, dated items that update a model's priors and outcome, their store, and the timeline replay.
+
+See ``docs/evidence.md`` for the file format, the Admiralty tempering rule, clustering and the replay.
+"""
+
+from .bayes import EvidenceState, apply_indicator, bayes_update, counted_items, evidence_state, item_weight, model_priors
+from .files import dump_csv, dump_evidence, load_evidence, save_evidence
+from .grading import CREDIBILITY_WEIGHT, RELIABILITY_WEIGHT, grade_weight, temper
+from .items import ContradictedClaim, EvidenceFile, EvidenceItem, check_evidence
+from .store import EvidenceStore, ImportResult, StoreError, open_store, resolve_db_url
+
+__all__ = [
+    "CREDIBILITY_WEIGHT",
+    "ContradictedClaim",
+    "EvidenceFile",
+    "EvidenceItem",
+    "EvidenceState",
+    "EvidenceStore",
+    "ImportResult",
+    "RELIABILITY_WEIGHT",
+    "StoreError",
+    "apply_indicator",
+    "bayes_update",
+    "check_evidence",
+    "counted_items",
+    "dump_csv",
+    "dump_evidence",
+    "evidence_state",
+    "grade_weight",
+    "item_weight",
+    "load_evidence",
+    "model_priors",
+    "open_store",
+    "resolve_db_url",
+    "save_evidence",
+    "temper",
+]

@@ -1,0 +1,105 @@
+"""The store's tables (SQLAlchemy Core metadata). The schema itself is created by the Alembic migrations in
+``migrations/versions``; a test checks that these definitions and the migrated schema agree.
+
+Items and contradicted claims keep their full content as canonical JSON (``content``) with a SHA-256 ``digest`` of
+it, plus the columns one filters and sorts on. Forecasts keep their probability vector as JSON in variant order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+evidence_items = Table(
+    "evidence_items",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(200), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reliability", String(1), nullable=False),
+    Column("credibility", Integer, nullable=False),
+    Column("cluster", String(200), nullable=True),
+    Column("kind", String(20), nullable=False),
+    Column("descriptor", String(200), nullable=True),
+    Column("digest", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("model_id", "item_id", name="uq_evidence_items_model_item"),
+)
+
+contradicted_claims = Table(
+    "contradicted_claims",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(200), nullable=False),
+    Column("claim_id", String(200), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("model_id", "claim_id", name="uq_contradicted_claims_model_claim"),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(200), nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("replaced", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+forecasts = Table(
+    "forecasts",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("forecast_id", String(200), nullable=False, unique=True),
+    Column("model_id", String(200), nullable=False),
+    Column("outcome", String(200), nullable=False),
+    Column("forecaster", String(200), nullable=False),
+    Column("made_on", Date, nullable=False),
+    Column("horizon", Date, nullable=False),
+    Column("variants", Text, nullable=False),
+    Column("probabilities", Text, nullable=False),
+    Column("criteria", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+resolutions = Table(
+    "resolutions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("forecast_pk", Integer, ForeignKey("forecasts.pk", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("resolved_on", Date, nullable=False),
+    Column("outcome_variant", String(200), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+__all__ = ["contradicted_claims", "evidence_items", "forecasts", "imports", "metadata", "resolutions"]
