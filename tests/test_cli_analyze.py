@@ -1,0 +1,276 @@
+"""``scenarist analyze`` and ``scenarist validate`` through Typer's CliRunner: exit codes, the JSON document's shape
+and values (worked out by hand from the example model's judgments), terminal output, and user mistakes (exit 2,
+a message on stderr, no traceback, no report file left behind)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scenarist.cib import compile_model
+from scenarist.cib.core import evaluate
+from scenarist.cli import app
+from scenarist.io.yaml_model import load_model, packaged_models
+
+
+def make_runner() -> CliRunner:
+    """A runner that keeps stderr apart from stdout (click < 8.2 needs mix_stderr=False; later ones always do)."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
+runner = make_runner()
+EXAMPLE = str(packaged_models()["example"])
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def assert_user_error(result, *fragments: str) -> None:
+    """Exit 2, the fragments on stderr, nothing on stdout, no traceback."""
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert result.stdout == ""
+    for f in fragments:
+        assert f in result.stderr, result.stderr
+
+
+# -- the example model, worked by hand ---------------------------------------------------------------------------
+# Descriptors (matrix order): world {g, r} (exogenous), policy {o, c}, politics {L, N}, relationship {I, T, R}.
+# Balances from the judgments of src/scenarist/models/example.yaml (nothing impacts world):
+#   policy:       θ(o) = [g: +2, r: -1] + [L: +1]           θ(c) = [g: -2, r: +2] + [N: +1]
+#   politics:     θ(L) = [o: +1] + [I: +1]                  θ(N) = [r: +1] + [c: +2] + [R: +1]
+#   relationship: θ(I) = [o: +2] + [L: +1, N: -2]           θ(T) = [c: +1] + [L: +1, N: +1]
+#                 θ(R) = [o: -2, c: +2]
+# world = g: policy o wins (2..3 against -2..-1). Then L gives I (3 > 1 > -2) and I gives L (2 > 0): (g,o,L,I) is
+#   consistent; N gives T (1 > 0 > -2) but then L = 1 > N = 0: inconsistent.
+#   (g,o,L,I): θ = o 3, L 2, I 3 → TIS 8; margins o 3-(-2)=5, L 2-0=2, I 3-1=2 → CV 2.
+# world = r: policy c wins (2..3 against -1..0); N wins politics (≥ 3 against ≤ 1); relationship: T and R tie at 2
+#   (I is 1 or -2), so (r,c,N,T) and (r,c,N,R) are both consistent, with CV 0 (the tie).
+#   (r,c,N,R): θ = c 3, N 1+2+1 = 4, R 2 → TIS 9.   (r,c,N,T): θ = c 3, N 3, T 2 → TIS 8.
+# Tableau order (TIS descending, ties by variant order, growth before recession):
+HAND_SCENARIOS = [
+    ({"world": "recession", "policy": "closed", "politics": "nationalist", "relationship": "rupture"}, 0, 9),
+    ({"world": "growth", "policy": "open", "politics": "liberal", "relationship": "integration"}, 2, 8),
+    ({"world": "recession", "policy": "closed", "politics": "nationalist", "relationship": "truce"}, 0, 8),
+]
+# Reference "status-quo" = (g, o, N, T): policy o 2 vs c -1 (ok); politics L = 1 (from o) vs N = 0 → IC 1;
+# relationship I = 2-2 = 0, T = 1, R = -2 (ok). IC 1; CV = min(3, -1, 1) = -1; TIS = 2 + 0 + 1 = 3.
+
+# With --fix policy=closed (policy left out of the test, its impact still counts): politics N ≥ 2 > L ≤ 1, and
+# relationship T = 1+1 = 2 ties R = 2 (I = -2) for either world, so 4 scenarios, all with CV 0:
+#   (r,c,N,R): c 2+1=3, N 1+2+1=4, R 2 → 9;   (r,c,N,T): 3 + 3 + 2 = 8;
+#   (g,c,N,R): c -2+1=-1, N 2+1=3, R 2 → 4;   (g,c,N,T): -1 + 2 + 2 = 3.
+HAND_FIX_CLOSED = [
+    ("recession", "rupture", 9),
+    ("recession", "truce", 8),
+    ("growth", "rupture", 4),
+    ("growth", "truce", 3),
+]
+
+
+def analyze_json(*args: str) -> dict:
+    result = run("analyze", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)  # one document and nothing else, or this raises
+
+
+def test_analyze_json_shape_and_hand_values():
+    doc = analyze_json(EXAMPLE)
+    assert [d["id"] for d in doc["descriptors"]] == ["world", "policy", "politics", "relationship"]
+    world, _, _, rel = doc["descriptors"]
+    assert world["exogenous"] is True and world["role"] == "context"
+    assert rel["role"] == "outcome" and rel["exogenous"] is False
+    assert [v["id"] for v in rel["variants"]] == ["integration", "truce", "rupture"]
+    assert [v["name"] for v in rel["variants"]] == ["Integration", "Managed truce", "Rupture"]
+    assert doc["size"] == {"descriptors": 4, "exogenous": 1, "variants": 9, "judgments": 19, "scenario_space": 24}
+
+    # Matrix: 9 × 9, rows = source variants, 19 judgments, none on world's columns (0, 1).
+    m = doc["matrix"]
+    assert len(m) == 9 and all(len(row) == 9 for row in m)
+    assert sum(1 for row in m for x in row if x != 0) == 19
+    assert all(row[0] == 0 and row[1] == 0 for row in m)
+    # A few cells read off the YAML: growth→open +2, recession→open -1, nationalist→integration -2,
+    # rupture→nationalist +1 (index: world 0-1, policy 2-3, politics 4-5, relationship 6-8).
+    assert (m[0][2], m[1][2], m[5][6], m[8][5]) == (2, -1, -2, 1)
+
+    assert doc["n_scenarios"] == 3 and doc["max_inconsistency"] == 0 and doc["fixed"] == {}
+    got = [(s["variants"], s["consistency_value"], s["total_impact_score"]) for s in doc["scenarios"]]
+    assert got == HAND_SCENARIOS
+    assert [s["number"] for s in doc["scenarios"]] == [1, 2, 3]
+    assert all(s["inconsistency"] == 0 for s in doc["scenarios"])
+
+    (ref,) = doc["reference_scenarios"]
+    assert ref["id"] == "status-quo"
+    assert (ref["inconsistency"], ref["consistency_value"], ref["total_impact_score"]) == (1, -1, 3)
+    assert ref["descriptor_inconsistency"] == {"world": 0, "policy": 0, "politics": 1, "relationship": 0}
+    assert ref["matches"] is None
+
+    out = doc["outcome"]
+    assert out["descriptor"] == "relationship" and out["n_scenarios"] == 3
+    assert [(v["id"], v["count"]) for v in out["variants"]] == [("integration", 1), ("truce", 1), ("rupture", 1)]
+    integ, truce, rupt = out["variants"]
+    # ICD 203 ranges from the model's WEP table: likely 0.55–0.80, unlikely 0.20–0.45, very likely 0.80–0.95.
+    assert (integ["assessment"]["term"], integ["assessment"]["low"], integ["assessment"]["high"]) == ("likely", 0.55, 0.80)
+    assert truce["assessment"] is None
+    assert (rupt["assessment"]["term"], rupt["assessment"]["low"]) == ("unlikely", 0.20)
+    (joint,) = out["joint"]
+    assert joint["variants"] == ["integration", "truce"] and joint["count"] == 2
+    assert joint["share"] == pytest.approx(2 / 3)
+    assert (joint["assessment"]["low"], joint["assessment"]["high"]) == (0.80, 0.95)
+    assert "timings" not in doc
+
+
+def test_analyze_default_model_runs():
+    # No MODEL: the packaged default (the example until the flagship lands, then the flagship).
+    result = run("analyze", "--json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["n_scenarios"] == len(doc["scenarios"])
+
+
+def test_fix_is_an_intervention():
+    doc = analyze_json(EXAMPLE, "--fix", "policy=closed")
+    assert doc["fixed"] == {"policy": "closed"}
+    got = [(s["variants"]["world"], s["variants"]["relationship"], s["total_impact_score"]) for s in doc["scenarios"]]
+    assert got == HAND_FIX_CLOSED
+    assert all(s["variants"]["policy"] == "closed" and s["variants"]["politics"] == "nationalist" for s in doc["scenarios"])
+    assert all(s["consistency_value"] == 0 for s in doc["scenarios"])
+    assert [v["count"] for v in doc["outcome"]["variants"]] == [0, 2, 2]
+
+
+def test_tolerance_k_admits_the_reference():
+    # Brute force over all 24 scenarios with the core's own evaluate (not the search): IC ≤ 1 count.
+    model = load_model(EXAMPLE)
+    c = compile_model(model)
+    every = list(itertools.product(*[range(int(n)) for n in c.counts]))
+    ic, _, _ = evaluate(c.matrix, c.offsets, every, ~c.exogenous)
+    expected = sorted(tuple(s) for s, x in zip(every, ic) if x <= 1)
+    doc = analyze_json(EXAMPLE, "-k", "1")
+    got = sorted(tuple(c.variant_ids[d].index(v) for d, v in enumerate(s["variants"].values())) for s in doc["scenarios"])
+    assert got == expected and len(got) > 3
+    assert all(s["inconsistency"] <= 1 for s in doc["scenarios"])
+    # The status quo (IC 1) is now among the scenarios found, and says which one it is.
+    ref = doc["reference_scenarios"][0]
+    number = ref["matches"]
+    assert number is not None and doc["scenarios"][number - 1]["variants"] == ref["variants"]
+
+
+def test_timings_in_json_and_on_stderr():
+    result = run("analyze", EXAMPLE, "--json", "--timings")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    t = doc["timings"]
+    assert {"load", "compile", "search", "summarise", "total"} <= set(t)
+    assert all(v >= 0 for v in t.values())
+    assert t["total"] == pytest.approx(sum(v for k, v in t.items() if k != "total"))
+    assert "search (engine)" in result.stderr
+
+
+def test_terminal_output():
+    result = run("analyze", EXAMPLE)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "3 consistent scenarios" in out
+    assert "scenario space 24" in out
+    for name in ("Recession", "Growth", "Protectionist", "Integration", "Rupture", "Scenario tableau"):
+        assert name in out
+    assert "ref: Status quo" in out.replace("\n", " ") or "ref: Status" in out
+    assert "matches no scenario found" in out
+    assert "likely (55–80 %)" in out  # the source's assessment beside the count
+
+
+def test_terminal_tableau_hides_extra_columns():
+    result = run("analyze", EXAMPLE, "--columns", "1")
+    assert result.exit_code == 0
+    assert "2 more scenario(s) not shown" in result.stdout
+    result = run("analyze", EXAMPLE, "--columns", "0")
+    assert "not shown" not in result.stdout
+
+
+def test_report_written(tmp_path):
+    target = tmp_path / "out.html"
+    result = run("analyze", EXAMPLE, "--report", str(target), "--json")
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout)  # the note about the report went to stderr
+    assert "Report written" in result.stderr
+    html = target.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # no temporary file left
+
+
+# -- user mistakes: exit 2, message on stderr, no traceback, no file ---------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    assert_user_error(run("analyze", str(tmp_path / "nope.yaml")), "nope.yaml", "no such file")
+
+
+def test_malformed_yaml(write_model):
+    path = write_model("metadata: {id: x\ndescriptors: [\n")
+    assert_user_error(run("analyze", str(path)), str(path), "malformed YAML")
+
+
+def test_schema_problems_listed(write_model):
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    text = text.replace("  scale: {min: -3, max: 3}", "  scale: {min: -3, max: 3}\n  colour: blue")
+    text = text.replace("score: 2, rationale: Openness", "score: 7, rationale: Openness")
+    path = write_model(text)
+    result = run("analyze", str(path))
+    assert_user_error(result, "metadata.colour", "unknown key")
+    # The same file through validate.
+    assert_user_error(run("validate", str(path)), "metadata.colour")
+
+
+def test_cross_field_problems_each_with_line(write_model):
+    text = Path(EXAMPLE).read_text(encoding="utf-8").replace(
+        "score: 2, rationale: Openness", "score: 7, rationale: Openness"
+    )
+    path = write_model(text)
+    result = run("validate", str(path))
+    assert_user_error(result, "judgments[9].score", "outside the scale")
+    line = text.splitlines().index(next(l for l in text.splitlines() if "score: 7" in l)) + 1
+    assert f"{path}:{line}:" in result.stderr
+
+
+def test_validate_ok():
+    result = run("validate", EXAMPLE)
+    assert result.exit_code == 0 and result.stdout.startswith("OK ")
+
+
+@pytest.mark.parametrize(
+    "fix, fragment",
+    [("nosuch=open", "unknown descriptor 'nosuch'"), ("policy=nosuch", "unknown variant 'nosuch'"), ("policy", "expected DESCRIPTOR=VARIANT")],
+)
+def test_unknown_fix_names(tmp_path, fix, fragment):
+    target = tmp_path / "r.html"
+    assert_user_error(run("analyze", EXAMPLE, "--fix", fix, "--report", str(target)), fragment)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_in_missing_directory(tmp_path):
+    target = tmp_path / "missing" / "r.html"
+    assert_user_error(run("analyze", EXAMPLE, "--report", str(target)), "does not exist")
+    assert not target.parent.exists()
+
+
+def test_failed_report_leaves_nothing(tmp_path, monkeypatch):
+    # A failure while the report is being rendered (after the search) must leave no file behind either.
+    import scenarist.report as report
+
+    def broken(*a, **k):
+        from scenarist.errors import OptionError
+
+        raise OptionError("rendering failed")
+
+    monkeypatch.setattr(report, "build_report", broken)
+    target = tmp_path / "r.html"
+    assert_user_error(run("analyze", EXAMPLE, "--report", str(target)), "rendering failed")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,207 @@
+"""The HTML report: self-contained (no external asset), holds the tableau in tableau order, the reference scenarios,
+source addresses as links, escaped user text, an SVG outcome chart, and sections added by other analyses."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from scenarist.analysis import analyze
+from scenarist.errors import OptionError
+from scenarist.io.yaml_model import load_model, packaged_models
+from scenarist.report import Section, build_report, register_section, write_report
+from scenarist.report import builder
+
+EXAMPLE = packaged_models()["example"]
+
+
+class Tables(HTMLParser):
+    """Collect every table as rows of cell texts, keyed by the table's class (or 'table')."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[tuple[str, list[list[str]]]] = []
+        self._cell: list[str] | None = None
+        self._rows: list[list[str]] | None = None
+        self.svgs = 0
+        self.links: list[tuple[str, str]] = []  # (tag, address) of every src/href
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("src", "href"):
+            if key in a:
+                self.links.append((tag, a[key]))
+        if tag == "svg":
+            self.svgs += 1
+        if tag == "table":
+            self._rows = []
+            self.tables.append((a.get("class") or "table", self._rows))
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._rows is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._rows:
+            self._rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "table":
+            self._rows = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def parse(html: str) -> Tables:
+    p = Tables()
+    p.feed(html)
+    return p
+
+
+@pytest.fixture(scope="module")
+def model_with_addresses(tmp_path_factory):
+    # The example plus one source with a web address, one with a non-web address, and a rationale with markup.
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace(
+        "    date: 2025-01-01\n",
+        "    date: 2025-01-01\n    address: https://example.org/notes?a=1&b=2\n"
+        "  - id: archive\n    title: Archive copy\n    address: Box 12, National Archive\n",
+        1,
+    )
+    text = text.replace("rationale: Liberals keep talking.", "rationale: \"Liberals <b>keep</b> talking & wait.\"")
+    path = tmp_path_factory.mktemp("m") / "model.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_model(path)
+
+
+@pytest.fixture(scope="module")
+def html(model_with_addresses):
+    return build_report(analyze(model_with_addresses))
+
+
+def test_self_contained(html):
+    p = parse(html)
+    assert p.svgs >= 2  # the outcome chart and the matrix heat map, inline
+    assert "<link" not in html and "<script" not in html and "@import" not in html
+    # The only addresses are in-page anchors and the model's own source links.
+    assert all(addr.startswith("#") or tag == "a" for tag, addr in p.links)
+    external = [addr for tag, addr in p.links if not addr.startswith("#")]
+    assert external == ["https://example.org/notes?a=1&b=2"]
+
+
+def test_tableau_in_tableau_order(html, model_with_addresses):
+    result = analyze(model_with_addresses)
+    rows = dict((c, r) for c, r in parse(html).tables)["tableau"]
+    header = rows[0]
+    assert header[1:4] == ["1", "2", "3"] and header[4] == "Status quo 2024"
+    by_name = {r[0]: r[1:] for r in rows[1:]}
+    # Columns follow the tableau order of the search: recession/closed/nationalist/rupture first (TIS 9).
+    for d, desc in enumerate(model_with_addresses.descriptors):
+        row = next(v for k, v in by_name.items() if k.startswith(desc.name))
+        expected = [desc.variants[int(i)].name for i in result.scenarios.scenarios[:, d]]
+        assert row[:3] == expected
+    assert by_name["Total impact score"] == ["9", "8", "8", "3"]
+    assert by_name["Consistency value"] == ["0", "2", "0", "-1"]
+    assert by_name["Inconsistency"] == ["0", "0", "0", "1"]
+    # The reference's inconsistent descriptor is flagged with its inconsistency.
+    assert next(v for k, v in by_name.items() if k.startswith("Domestic politics"))[3] == "Nationalist majority [1]"
+
+
+def test_sections_sources_and_escaping(html):
+    assert '<a href="https://example.org/notes?a=1&amp;b=2" rel="noopener">' in html
+    assert "Box 12, National Archive" in html and 'href="Box' not in html
+    assert "Liberals &lt;b&gt;keep&lt;/b&gt; talking &amp; wait." in html
+    assert "<b>keep</b>" not in html
+    for anchor in ("summary", "tableau", "references", "outcome", "descriptors", "matrix", "judgments", "actors",
+                   "indicators", "sources"):
+        assert f'id="{anchor}"' in html and f'href="#{anchor}"' in html
+    # Outcome variants, observables and horizons; actors; the indicator.
+    assert "New tariffs above 25 % on more than half of bilateral trade." in html and "2030-12-31" in html
+    assert "Government of A" in html and "prefers Open" in html
+    assert "A cuts tariffs" in html
+    assert "Teaching notes for the Scenarist worked example" in html
+    refs = next(r for c, r in parse(html).tables if r and r[0][0] == "Reference scenario")
+    assert refs[1][1:5] == ["1", "-1", "3", "none"]
+
+
+def test_outcome_chart_is_svg_with_the_assessment(html):
+    chart = re.search(r'<section id="outcome">.*?</section>', html, re.S).group(0)
+    svg = chart[chart.index("<svg") : chart.index("</svg>")]
+    # Text stays text in the SVG: the variant names, the counts and the source's terms are readable.
+    for text in ("Integration", "Managed truce", "Rupture", "1 of 3", "likely", "unlikely"):
+        assert text in svg
+    # The table beside it: count, share and the WEP range of the source's term.
+    outcome = next(r for c, r in parse(html).tables if r and r[0][:3] == ["Variant", "Scenarios", "Share"])
+    assert outcome[1][:5] == ["Integration", "1", "33 %", "likely", "55 %–80 %"]
+    assert outcome[4][:3] == ["jointly: Integration or Managed truce", "2", "67 %"]
+
+
+def test_extra_and_registered_sections(model_with_addresses):
+    result = analyze(model_with_addresses)
+    extra = Section("Likelihoods", "<p id='lk'>P(integration) = 0.4</p>")
+    html = build_report(result, extra_sections=[extra])
+    assert '<section id="sec-likelihoods">' in html and "<p id='lk'>P(integration) = 0.4</p>" in html
+    assert 'href="#sec-likelihoods"' in html
+    # Extra sections come after the results and before the model appendix.
+    assert html.index('id="outcome"') < html.index('id="sec-likelihoods"') < html.index('id="descriptors"')
+
+    def basins(analysis):
+        return Section("Basins", f"<p>{len(analysis.scenarios)} attractors</p>", anchor="basins")
+
+    register_section(basins)
+    register_section(basins)  # twice: still once
+    try:
+        html = build_report(result)
+        assert html.count('<section id="basins">') == 1 and "<p>3 attractors</p>" in html
+    finally:
+        builder._REGISTRY.remove(basins)
+    assert 'id="basins"' not in build_report(result)
+
+
+def test_many_scenarios_are_capped(model_with_addresses):
+    result = analyze(model_with_addresses, max_inconsistency=3)
+    assert len(result.scenarios) > 2
+    html = build_report(result, max_columns=2)
+    header = dict((c, r) for c, r in parse(html).tables)["tableau"][0]
+    assert header[1:3] == ["1", "2"] and header[3] == "Status quo 2024"
+    assert f"{len(result.scenarios) - 2} more scenario(s) not shown" in html
+    with pytest.raises(OptionError):
+        build_report(result, max_columns=0)
+
+
+def test_write_report_atomic(tmp_path):
+    target = tmp_path / "r.html"
+    write_report(target, "<html></html>")
+    assert target.read_text() == "<html></html>"
+    with pytest.raises(OptionError, match="does not exist"):
+        write_report(tmp_path / "no" / "r.html", "x")
+    with pytest.raises(OptionError, match="is a directory"):
+        write_report(tmp_path, "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
+
+
+def test_model_without_outcome_or_references(write_model):
+    text = """
+metadata: {id: bare, title: Bare, provenance: optional}
+descriptors:
+  - {id: A, name: A, variants: [{id: a1, name: a1}, {id: a2, name: a2}]}
+  - {id: B, name: B, variants: [{id: b1, name: b1}, {id: b2, name: b2}]}
+judgments:
+  - {from: A.a1, to: B.b1, score: 1}
+  - {from: B.b1, to: A.a1, score: 1}
+"""
+    model = load_model(write_model(text))
+    html = build_report(analyze(model))
+    assert 'id="outcome"' not in html and 'id="references"' not in html and 'id="sources"' not in html
+    assert "<svg" in html  # the matrix heat map
+
+
+def test_packaged_template_exists():
+    # The template ships as package data (pyproject: report/templates/*.html).
+    import scenarist.report as report
+
+    assert (Path(report.__file__).parent / "templates" / "report.html").is_file()
