@@ -33,6 +33,8 @@ class ScenarioSet:
         The intervention applied (-1 where the descriptor was free).
     max_inconsistency : int
         Tolerance k of the search.
+    method : str
+        The search method that ran (``bnb``, ``sweep`` or ``brute``).
     """
 
     compiled: CompiledModel
@@ -42,6 +44,7 @@ class ScenarioSet:
     total_impact_score: np.ndarray
     fixed: np.ndarray
     max_inconsistency: int = 0
+    method: str = ""
 
     def __len__(self) -> int:
         return len(self.scenarios)
@@ -114,8 +117,11 @@ def order_scenarios(scenarios: np.ndarray, tis: np.ndarray) -> np.ndarray:
     return np.lexsort(keys)
 
 
-def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 18):
-    """Plain exhaustive enumeration in chunks (first descriptor varies fastest). Returns matching scenarios."""
+def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16):
+    """Plain exhaustive enumeration with numpy, in chunks (first free descriptor varies fastest).
+
+    The ``brute`` method: slow, simple, and independent of the compiled kernels. Returns matching scenarios.
+    """
     free = np.flatnonzero(fixed < 0)
     sizes = counts[free]
     total = int(np.prod(sizes, dtype=object)) if len(free) else 1
@@ -133,10 +139,72 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 18)
     return np.concatenate(found) if found else np.zeros((0, len(counts)), dtype=np.int64)
 
 
+#: Free-space size up to which ``auto`` uses the incremental sweep (it beats branch-and-bound's set-up there).
+SWEEP_MAX = 2048
+#: Free-space size from which ``auto`` splits branch-and-bound over threads.
+PARALLEL_MIN = 1 << 20
+METHODS = ("auto", "bnb", "sweep", "brute")
+
+
+def free_space_size(counts: np.ndarray, fixed: np.ndarray) -> int:
+    """Number of scenarios of the free descriptors (exact Python int)."""
+    out = 1
+    for c, f in zip(counts, fixed):
+        if f < 0:
+            out *= int(c)
+    return out
+
+
+def choose_method(counts: np.ndarray, fixed: np.ndarray) -> str:
+    """What ``method="auto"`` runs: ``sweep`` for at most :data:`SWEEP_MAX` free scenarios, else ``bnb``."""
+    return "sweep" if free_space_size(counts, fixed) <= SWEEP_MAX else "bnb"
+
+
+def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> np.ndarray:
+    """Run one search method on plain arrays and return the kept scenarios, (N, n) int64, in no set order.
+
+    ``matrix``, ``offsets``, ``counts``, ``fixed`` are int64 and ``tested`` bool (see :mod:`._kernels`).
+    """
+    from . import _kernels as K
+
+    n = len(counts)
+    k = np.int64(k)
+    if method == "brute":
+        return _enumerate_chunked(matrix, offsets, counts, fixed, tested, int(k))
+    if method == "sweep":
+        out = np.zeros((64, n), dtype=np.int64)
+        found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out)
+        if found > len(out):
+            out = np.zeros((found, n), dtype=np.int64)
+            K.sweep_search(matrix, offsets, counts, fixed, tested, k, out)
+        return out[:found]
+    import numba
+
+    threads = numba.get_num_threads()
+    if threads < 2 or free_space_size(counts, fixed) < PARALLEL_MIN:
+        out = np.zeros((64, n), dtype=np.int64)
+        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out)
+        if found > len(out):
+            out = np.zeros((found, n), dtype=np.int64)
+            K.bnb_search(matrix, offsets, counts, fixed, tested, k, out)
+        return out[:found]
+    T = K.task_count(matrix, offsets, counts, fixed, tested, threads)
+    cap = 32
+    out = np.zeros((T, cap, n), dtype=np.int64)
+    found = K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads)
+    if (found <= cap).all():
+        return np.concatenate([out[t, : found[t]] for t in range(T)]) if T else np.zeros((0, n), np.int64)
+    starts = np.concatenate([[0], np.cumsum(found)[:-1]]).astype(np.int64)
+    flat = np.zeros((int(found.sum()), 1, n), dtype=np.int64)
+    K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads)
+    return flat[:, 0, :]
+
+
 def find_scenarios(
     compiled: CompiledModel,
     max_inconsistency: int = 0,
     fixed: Mapping[str, str] | np.ndarray | None = None,
+    method: str = "auto",
 ) -> ScenarioSet:
     """All scenarios whose inconsistency is at most ``max_inconsistency`` (k), exactly.
 
@@ -148,6 +216,11 @@ def find_scenarios(
     fixed : mapping descriptor id → variant id, or (n_descriptors,) int array with -1 for free descriptors
         Interventions: fixed descriptors keep their variant, are left out of the consistency test, and their
         impacts still count. Exogenous descriptors are likewise left out of the test.
+    method : {"auto", "bnb", "sweep", "brute"}
+        ``bnb``: depth-first branch-and-bound (compiled; split over threads for large spaces). ``sweep``: visit
+        every scenario in Gray-code order, updating the balances by one row per step (compiled; best for small
+        spaces). ``brute``: plain numpy enumeration (slow; an independent check). ``auto`` picks ``sweep`` up to
+        :data:`SWEEP_MAX` free scenarios and ``bnb`` above. All methods return the same set, bit for bit.
 
     Returns
     -------
@@ -157,15 +230,132 @@ def find_scenarios(
     Raises
     ------
     OptionError
-        ``max_inconsistency`` < 0 or malformed ``fixed``.
+        ``max_inconsistency`` < 0, an unknown ``method``, or malformed ``fixed``.
     UnknownNameError
         Unknown descriptor or variant in ``fixed``.
+
+    References
+    ----------
+    Weimer-Jehle, W. (2006). Cross-impact balances. Technological Forecasting and Social Change 73(4), 334–361.
+    https://doi.org/10.1016/j.techfore.2005.06.005
     """
     if max_inconsistency < 0:
         raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
+    if method not in METHODS:
+        raise OptionError(f"unknown search method {method!r} (choose from {', '.join(METHODS)})")
     fx = normalise_fixed(compiled, fixed)
     tested = tested_mask(compiled, fx)
-    sc = _enumerate_chunked(compiled.matrix, compiled.offsets, compiled.counts, fx, tested, int(max_inconsistency))
-    ic, cv, tis = evaluate(compiled.matrix, compiled.offsets, sc, tested)
+    matrix = np.ascontiguousarray(compiled.matrix, dtype=np.int64)
+    offsets = np.ascontiguousarray(compiled.offsets, dtype=np.int64)
+    counts = np.ascontiguousarray(compiled.counts, dtype=np.int64)
+    chosen = choose_method(counts, fx) if method == "auto" else method
+    sc = run_kernel(matrix, offsets, counts, fx, tested, int(max_inconsistency), chosen)
+    return make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen)
+
+
+def make_set(compiled: CompiledModel, scenarios: np.ndarray, fixed: np.ndarray, tested: np.ndarray, k: int,
+             method: str = "") -> ScenarioSet:
+    """Score and order found scenarios into a :class:`ScenarioSet` (one evaluation routine for every method)."""
+    from . import _kernels as K
+
+    sc = np.ascontiguousarray(scenarios, dtype=np.int64).reshape(-1, compiled.n_descriptors)
+    ic, cv, tis = K.evaluate_many(
+        np.ascontiguousarray(compiled.matrix, dtype=np.int64),
+        np.ascontiguousarray(compiled.offsets, dtype=np.int64),
+        np.ascontiguousarray(compiled.counts, dtype=np.int64),
+        sc,
+        np.ascontiguousarray(tested, dtype=np.bool_),
+    )
     order = order_scenarios(sc, tis)
-    return ScenarioSet(compiled, sc[order], ic[order], cv[order], tis[order], fx, int(max_inconsistency))
+    return ScenarioSet(compiled, sc[order], ic[order], cv[order], tis[order], fixed, k, method)
+
+
+@dataclass(frozen=True)
+class ScenarioTally:
+    """Result of :func:`tally_scenarios`: for every matrix r and intervention vector f, how many scenarios have
+    inconsistency ≤ k and how many of them take each variant.
+
+    Attributes
+    ----------
+    found : (R, F) int64
+    tally : (R, F, V) int64
+        ``tally[r, f, offsets[d] + v]`` = number of kept scenarios with descriptor d in variant v.
+    offsets : (n + 1,) int64
+    max_inconsistency : int
+    """
+
+    found: np.ndarray
+    tally: np.ndarray
+    offsets: np.ndarray
+    max_inconsistency: int = 0
+
+    def variant_counts(self, descriptor: int) -> np.ndarray:
+        """(R, F, n_variants) counts for one descriptor position."""
+        return self.tally[:, :, self.offsets[descriptor] : self.offsets[descriptor + 1]]
+
+    def to_dict(self) -> dict:
+        """JSON-safe: nested lists of ``found`` and ``tally``."""
+        return {
+            "max_inconsistency": int(self.max_inconsistency),
+            "found": self.found.tolist(),
+            "tally": self.tally.tolist(),
+        }
+
+    def to_frame(self):
+        """Long pandas DataFrame: one row per (matrix, intervention vector, variant column) with its count."""
+        import pandas as pd
+
+        R, F, V = self.tally.shape
+        r, f, v = np.meshgrid(np.arange(R), np.arange(F), np.arange(V), indexing="ij")
+        return pd.DataFrame(
+            {"matrix": r.ravel(), "fixed": f.ravel(), "variant_column": v.ravel(), "count": self.tally.ravel()}
+        )
+
+
+def tally_scenarios(
+    compiled: CompiledModel,
+    fixed: np.ndarray,
+    matrices: np.ndarray | None = None,
+    max_inconsistency: int = 0,
+) -> ScenarioTally:
+    """Run the exact search for many matrices × many interventions at once, in parallel, keeping only counts.
+
+    Made for Monte Carlo over judgments (many matrices) and over exogenous combinations (many ``fixed`` rows):
+    one compiled call, no Python per search.
+
+    Parameters
+    ----------
+    fixed : (F, n_descriptors) int array, -1 where free
+    matrices : (R, V, V) int array, optional
+        Default: the compiled matrix alone (R = 1). Must have exogenous columns zero, as the model's does.
+    max_inconsistency : int ≥ 0
+
+    Returns
+    -------
+    ScenarioTally
+
+    Raises
+    ------
+    OptionError
+        Shapes that do not match the model, positions out of range, or k < 0.
+    """
+    from . import _kernels as K
+
+    if max_inconsistency < 0:
+        raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
+    fx = np.atleast_2d(np.asarray(fixed, dtype=np.int64))
+    n, V = compiled.n_descriptors, compiled.n_variants
+    if fx.shape[1] != n or (fx >= compiled.counts).any() or (fx < -1).any():
+        raise OptionError("fixed must be (F, n_descriptors) with -1 or a valid variant position in each cell")
+    mats = compiled.matrix[None] if matrices is None else np.asarray(matrices)
+    if mats.ndim != 3 or mats.shape[1:] != (V, V):
+        raise OptionError(f"matrices must be (R, {V}, {V}), got {mats.shape}")
+    found, tally = K.bnb_tally_batch(
+        np.ascontiguousarray(mats, dtype=np.int64),
+        np.ascontiguousarray(compiled.offsets, dtype=np.int64),
+        np.ascontiguousarray(compiled.counts, dtype=np.int64),
+        np.ascontiguousarray(fx),
+        np.ascontiguousarray(compiled.exogenous, dtype=np.bool_),
+        np.int64(max_inconsistency),
+    )
+    return ScenarioTally(found, tally, np.asarray(compiled.offsets, dtype=np.int64), int(max_inconsistency))

@@ -1,0 +1,163 @@
+"""Exact search: every method against the naive brute force (tests/naive.py) on random matrices, and on the real
+ScenarioWizard files against ScenarioWizard's own solution lists."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import naive
+from scenarist.cib import CompiledModel, find_scenarios
+from scenarist.cib.search import METHODS, choose_method, tally_scenarios
+from scenarist.errors import OptionError
+
+
+def compiled_from(matrix, counts, exogenous=()) -> CompiledModel:
+    counts = np.asarray(counts, dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    n = len(counts)
+    return CompiledModel(
+        descriptor_ids=tuple(f"d{i}" for i in range(n)),
+        descriptor_names=tuple(f"D{i}" for i in range(n)),
+        variant_ids=tuple(tuple(f"v{j}" for j in range(c)) for c in counts),
+        variant_names=tuple(tuple(f"V{j}" for j in range(c)) for c in counts),
+        counts=counts,
+        offsets=offsets,
+        matrix=np.asarray(matrix, dtype=np.int64),
+        exogenous=np.array([i in exogenous for i in range(n)], dtype=bool),
+    )
+
+
+@st.composite
+def problems(draw, max_space=400):
+    """A random CIB problem: mixed variant counts, mostly-zero scores with ties, zero rows, optional self-blocks,
+    exogenous descriptors (zero column blocks), interventions and a tolerance k."""
+    n = draw(st.integers(1, 5))
+    counts = []
+    space = 1
+    for _ in range(n):
+        c = draw(st.integers(2, 4))
+        if space * c > max_space:
+            c = 2 if space * 2 <= max_space else None
+        if c is None:
+            break
+        counts.append(c)
+        space *= c
+    n = len(counts)
+    V = sum(counts)
+    cells = draw(st.lists(st.sampled_from([0, 0, 0, -1, 1, -2, 2, 3, -3]), min_size=V * V, max_size=V * V))
+    m = np.array(cells, dtype=np.int64).reshape(V, V)
+    off = np.concatenate([[0], np.cumsum(counts)])
+    keep_self = draw(st.booleans())
+    exo = set()
+    for d in range(n):
+        if not keep_self:
+            m[off[d] : off[d + 1], off[d] : off[d + 1]] = 0
+        if n > 1 and draw(st.integers(0, 5)) == 0:
+            exo.add(d)
+            m[:, off[d] : off[d + 1]] = 0
+    for r in draw(st.lists(st.integers(0, V - 1), max_size=2)):
+        m[r] = 0  # zero rows
+    fixed = {}
+    for d in range(n):
+        if draw(st.integers(0, 4)) == 0:
+            fixed[d] = draw(st.integers(0, counts[d] - 1))
+    k = draw(st.sampled_from([0, 0, 0, 1, 2, 4]))
+    return m, counts, exo, fixed, k
+
+
+def fixed_array(fixed, n):
+    return np.array([fixed.get(d, -1) for d in range(n)], dtype=np.int64)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_every_method_equals_the_naive_brute_force(problem):
+    m, counts, exo, fixed, k = problem
+    want = naive.consistent_scenarios(m.tolist(), counts, k, fixed, exo)
+    c = compiled_from(m, counts, exo)
+    results = {meth: find_scenarios(c, k, fixed_array(fixed, len(counts)), method=meth) for meth in METHODS}
+    for meth, got in results.items():
+        rows = [
+            (tuple(int(x) for x in s), int(ic), int(cv), int(tis))
+            for s, ic, cv, tis in zip(got.scenarios, got.inconsistency, got.consistency_value, got.total_impact_score)
+        ]
+        assert rows == want, meth
+    first = results["bnb"]
+    for got in results.values():  # bit for bit: same arrays, same dtypes
+        for name in ("scenarios", "inconsistency", "consistency_value", "total_impact_score"):
+            a, b = getattr(first, name), getattr(got, name)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems(max_space=200), st.integers(1, 3))
+def test_tally_batch_counts_match_the_naive_search(problem, n_matrices):
+    m, counts, exo, fixed, k = problem
+    rng = np.random.default_rng(len(counts) * 7 + k)
+    V = len(m)
+    off = np.concatenate([[0], np.cumsum(counts)])
+    mats = [m]
+    for _ in range(n_matrices - 1):
+        other = m + rng.integers(-1, 2, size=m.shape)
+        for d in exo:
+            other[:, off[d] : off[d + 1]] = 0
+        mats.append(other)
+    fixed_rows = [fixed_array(fixed, len(counts)), np.full(len(counts), -1, dtype=np.int64)]
+    c = compiled_from(m, counts, exo)
+    got = tally_scenarios(c, np.array(fixed_rows), np.array(mats), k)
+    assert got.tally.shape == (len(mats), 2, V)
+    for r, mat in enumerate(mats):
+        for f, row in enumerate(fixed_rows):
+            fx = {d: int(v) for d, v in enumerate(row) if v >= 0}
+            want = naive.consistent_scenarios(mat.tolist(), counts, k, fx, exo)
+            assert got.found[r, f] == len(want)
+            expect = np.zeros(V, dtype=np.int64)
+            for s, *_ in want:
+                for d, v in enumerate(s):
+                    expect[off[d] + v] += 1
+            assert got.tally[r, f].tolist() == expect.tolist()
+
+
+def test_large_space_uses_the_parallel_split_and_agrees_with_naive_counts():
+    # 4^10 ≈ 10^6 scenarios: above the parallel threshold; the consistent set is checked scenario by scenario.
+    rng = np.random.default_rng(7)
+    counts = [4] * 10
+    V = 40
+    m = rng.integers(-3, 4, size=(V, V)) * (rng.random((V, V)) < 0.5)
+    for d in range(10):
+        m[4 * d : 4 * d + 4, 4 * d : 4 * d + 4] = 0
+    c = compiled_from(m, counts)
+    tested = [True] * 10
+    for k in (0, 1):
+        got = find_scenarios(c, k, method="bnb")
+        small = find_scenarios(c, k, fixed=np.array([0] + [-1] * 9), method="sweep")
+        assert len(got) > 0
+        for s, ic, cv, tis in zip(got.scenarios, got.inconsistency, got.consistency_value, got.total_impact_score):
+            assert naive.score(m.tolist(), counts, tuple(int(x) for x in s), tested) == (ic, cv, tis)
+            assert ic <= k
+        # the scenarios with descriptor 0 in variant 0 and all tested form a subset of the fixed search's result
+        sub = {tuple(s) for s in got.scenarios.tolist() if s[0] == 0}
+        assert sub <= {tuple(s) for s in small.scenarios.tolist()}
+
+
+def test_auto_method_choice_and_bad_options():
+    c = compiled_from(np.zeros((4, 4), dtype=np.int64), [2, 2])
+    assert choose_method(c.counts, np.array([-1, -1])) == "sweep"
+    assert find_scenarios(c).method == "sweep"
+    with pytest.raises(OptionError):
+        find_scenarios(c, method="quantum")
+    with pytest.raises(OptionError):
+        find_scenarios(c, -1)
+    with pytest.raises(OptionError):
+        tally_scenarios(c, np.array([[0, 5]]))
+
+
+def test_all_zero_matrix_keeps_every_scenario_with_consistency_value_zero():
+    c = compiled_from(np.zeros((5, 5), dtype=np.int64), [2, 3])
+    got = find_scenarios(c, method="bnb")
+    assert len(got) == 6
+    assert got.consistency_value.tolist() == [0] * 6
+    assert got.scenarios.tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
