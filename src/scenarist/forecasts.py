@@ -1,0 +1,512 @@
+"""The forecast ledger: dated probability forecasts over an outcome's variants, their resolution, and scores.
+
+A **forecast** is a probability vector over the variants of a model's outcome, made on a date, with a horizon and
+written resolution criteria, by a named forecaster (``model``, ``article``, an analyst). It lives in the evidence
+store (:class:`~scenarist.evidence.store.EvidenceStore`). Resolving it records the variant that happened, the day it
+was judged, and the evidence items that show it. Scores:
+
+- **Brier score** (multi-category, as Brier defined it): ``BS = Σ_k (p_k − o_k)²`` with ``o_k`` = 1 for the variant
+  that happened and 0 otherwise; 0 is perfect, 2 is the worst, and an even spread over k variants scores
+  ``1 − 1/k``.
+- **Log score** (ignorance, in nats): ``−ln p_o`` of the variant that happened; 0 is perfect, lower is better,
+  infinite when the forecast gave it probability 0 (reported as ``null`` in JSON, ``inf`` in tables).
+- **Calibration table**: every (forecast, variant) pair of the resolved forecasts is binned by its probability
+  (ten bins of width 0.1); per bin, the number of pairs, the mean forecast and the share that happened.
+
+One resolved forecast is one data point: a score says little until many forecasts are resolved.
+
+References
+----------
+Brier, G. W. (1950). Verification of forecasts expressed in terms of probability. Monthly Weather Review 78(1),
+1–3. https://doi.org/10.1175/1520-0493(1950)078<0001:VOFEIT>2.0.CO;2
+Good, I. J. (1952). Rational decisions. Journal of the Royal Statistical Society B 14(1), 107–114.
+https://doi.org/10.1111/j.2517-6161.1952.tb00104.x (the logarithmic scoring rule)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import OptionError, UnknownNameError
+from .evidence.store import EvidenceStore, StoreError, canonical_json
+from .evidence.tables import evidence_items, forecasts as forecasts_table, resolutions as resolutions_table
+from .model import Model
+
+#: How far a forecast's probabilities may be from summing to 1 before it is refused (then renormalised).
+SUM_TOLERANCE = 1e-6
+#: Edges of the calibration bins (the last bin includes 1.0).
+CALIBRATION_BINS = tuple(np.round(np.linspace(0.0, 1.0, 11), 10))
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What happened: the variant, the day it was judged, the evidence items showing it, a note."""
+
+    outcome: str
+    resolved_on: dt.date
+    evidence: tuple[str, ...] = ()
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"outcome": self.outcome, "resolved_on": self.resolved_on.isoformat(), "evidence": list(self.evidence), "note": self.note}
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A dated probability forecast over the variants of a model's outcome.
+
+    Attributes
+    ----------
+    id : str
+    model_id, outcome : str
+        The model (``metadata.id``) and its outcome descriptor.
+    forecaster : str
+        Who made it (``model``, ``article``, an analyst's name).
+    made_on, horizon : datetime.date
+        When it was made, and the date by which it should be judged.
+    variants : tuple of str
+        The outcome's variant ids, in model order.
+    probabilities : tuple of float
+        One per variant, each in [0, 1], summing to 1.
+    criteria : str
+        Written resolution criteria: what observation settles which variant.
+    note : str or None
+    resolution : Resolution or None
+    """
+
+    id: str
+    model_id: str
+    outcome: str
+    forecaster: str
+    made_on: dt.date
+    horizon: dt.date
+    variants: tuple[str, ...]
+    probabilities: tuple[float, ...]
+    criteria: str
+    note: str | None = None
+    resolution: Resolution | None = field(default=None, compare=False)
+
+    def probability(self, variant: str) -> float:
+        """The forecast probability of one variant. Raises :class:`UnknownNameError` for an unknown variant."""
+        try:
+            return self.probabilities[self.variants.index(variant)]
+        except ValueError:
+            raise UnknownNameError(f"forecast {self.id!r}: unknown variant {variant!r} (known: {', '.join(self.variants)})") from None
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict."""
+        return {
+            "id": self.id, "model": self.model_id, "outcome": self.outcome, "forecaster": self.forecaster,
+            "made_on": self.made_on.isoformat(), "horizon": self.horizon.isoformat(),
+            "probabilities": dict(zip(self.variants, self.probabilities)), "criteria": self.criteria, "note": self.note,
+            "resolution": None if self.resolution is None else self.resolution.to_dict(),
+        }
+
+
+def make_forecast(
+    forecast_id: str,
+    model: Model,
+    probabilities: Mapping[str, float],
+    made_on: dt.date,
+    horizon: dt.date,
+    criteria: str,
+    forecaster: str = "analyst",
+    note: str | None = None,
+) -> Forecast:
+    """Build and check a forecast over ``model``'s outcome.
+
+    Raises
+    ------
+    OptionError
+        No outcome, probabilities out of [0, 1] or not summing to 1 (within 1e-6), horizon before the date,
+        empty criteria or id.
+    UnknownNameError
+        A variant that the outcome does not have, or a variant left out.
+    """
+    outcome = model.outcome
+    if outcome is None:
+        raise OptionError(f"model {model.metadata.id!r} has no outcome descriptor to forecast")
+    if not forecast_id or not forecast_id.strip():
+        raise OptionError("a forecast needs an id")
+    ids = tuple(v.id for v in outcome.variants)
+    for v in probabilities:
+        if v not in ids:
+            raise UnknownNameError(f"unknown variant {v!r} of outcome {outcome.id!r} (known: {', '.join(ids)})")
+    missing = [v for v in ids if v not in probabilities]
+    if missing:
+        raise UnknownNameError(f"no probability for variant(s) {', '.join(missing)} of outcome {outcome.id!r}")
+    p = np.array([float(probabilities[v]) for v in ids])
+    if not np.all(np.isfinite(p)) or (p < 0).any() or (p > 1).any():
+        raise OptionError(f"probabilities must lie in [0, 1], got {p.tolist()}")
+    if abs(p.sum() - 1.0) > SUM_TOLERANCE:
+        raise OptionError(f"probabilities sum to {p.sum():.6g}, not 1")
+    if horizon < made_on:
+        raise OptionError(f"horizon {horizon} is before the forecast's date {made_on}")
+    if not criteria or not criteria.strip():
+        raise OptionError("a forecast needs written resolution criteria")
+    p = p / p.sum()
+    return Forecast(forecast_id.strip(), model.metadata.id, outcome.id, forecaster, made_on, horizon, ids,
+                    tuple(float(x) for x in p), criteria.strip(), note)
+
+
+def assessment_probabilities(model: Model) -> dict[str, float]:
+    """The source's own verdict as a probability vector over the outcome, by the model's WEP table.
+
+    Rule: a variant the source grades with a term gets the midpoint of the term's range; the variants it leaves
+    ungraded share what remains of 1 equally (nothing when the midpoints already reach 1); the vector is then
+    normalised to sum 1. Joint assessments are not used (they constrain sums, not single variants).
+
+    Raises
+    ------
+    OptionError
+        The model has no assessments of its outcome, or they grade no variant.
+    """
+    a = model.assessments
+    outcome = model.outcome
+    if a is None or outcome is None or a.outcome != outcome.id or not a.variants:
+        raise OptionError(f"model {model.metadata.id!r} has no verbal assessment of its outcome's variants")
+    terms = {t.term: (t.low, t.high) for t in a.wep.terms}
+    graded = {va.variant: sum(terms[va.term]) / 2 for va in a.variants}
+    ids = [v.id for v in outcome.variants]
+    rest = [v for v in ids if v not in graded]
+    remainder = max(0.0, 1.0 - sum(graded.values()))
+    p = np.array([graded.get(v, remainder / len(rest) if rest else 0.0) for v in ids])
+    p = p / p.sum()
+    return {v: float(x) for v, x in zip(ids, p)}
+
+
+# -- scoring -------------------------------------------------------------------------------------------------
+
+
+def brier_score(probabilities: Sequence[float], outcome: int) -> float:
+    """Multi-category Brier score ``Σ_k (p_k − o_k)²`` in [0, 2] (0 perfect).
+
+    Parameters
+    ----------
+    probabilities : (k,) array_like of float, summing to 1
+    outcome : int
+        Position of the variant that happened.
+
+    Examples
+    --------
+    >>> brier_score([0.2, 0.5, 0.3], 1)
+    0.38
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    o = np.zeros_like(p)
+    o[outcome] = 1.0
+    return float(round(((p - o) ** 2).sum(), 15))
+
+
+def log_score(probabilities: Sequence[float], outcome: int) -> float:
+    """Logarithmic score (ignorance) ``−ln p_outcome`` in nats, in [0, ∞] (0 perfect; ∞ when p = 0).
+
+    Examples
+    --------
+    >>> round(log_score([0.2, 0.5, 0.3], 1), 6)
+    0.693147
+    """
+    p = float(probabilities[outcome])
+    return math.inf if p <= 0.0 else -math.log(p)
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """Scores of one resolved forecast."""
+
+    forecast_id: str
+    forecaster: str
+    made_on: dt.date
+    resolved_on: dt.date
+    outcome: str
+    probability: float
+    brier: float
+    log: float
+
+    def to_dict(self) -> dict:
+        return {
+            "forecast": self.forecast_id, "forecaster": self.forecaster, "made_on": self.made_on.isoformat(),
+            "resolved_on": self.resolved_on.isoformat(), "outcome": self.outcome,
+            "probability_of_outcome": self.probability, "brier": self.brier,
+            "log": None if math.isinf(self.log) else self.log,
+        }
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """One bin of the calibration table: forecasts with probability in [low, high) (the last bin closed)."""
+
+    low: float
+    high: float
+    n: int
+    mean_forecast: float | None
+    observed: float | None
+
+    def to_dict(self) -> dict:
+        return {"low": self.low, "high": self.high, "n": self.n, "mean_forecast": self.mean_forecast, "observed": self.observed}
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Result of :func:`score`: per-forecast scores, per-forecaster means, the calibration table.
+
+    Attributes
+    ----------
+    rows : tuple of ScoreRow
+        Resolved forecasts, by forecaster then date then id.
+    summary : dict forecaster → {"n", "brier", "log"}
+        Mean scores (``log`` is inf when any forecast gave the outcome probability 0).
+    calibration : tuple of CalibrationBin
+    unresolved : tuple of str
+        Ids of forecasts not yet resolved (not scored).
+    notes : tuple of str
+    """
+
+    rows: tuple[ScoreRow, ...]
+    summary: dict
+    calibration: tuple[CalibrationBin, ...]
+    unresolved: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (what ``scenarist forecast score --json`` prints)."""
+        return {
+            "scores": [r.to_dict() for r in self.rows],
+            "summary": {k: {"n": v["n"], "brier": v["brier"], "log": None if math.isinf(v["log"]) else v["log"]} for k, v in self.summary.items()},
+            "calibration": [b.to_dict() for b in self.calibration],
+            "unresolved": list(self.unresolved),
+            "notes": list(self.notes),
+        }
+
+    def to_frame(self):
+        """pandas DataFrame: one row per resolved forecast with its scores."""
+        import pandas as pd
+
+        cols = ["forecast", "forecaster", "made_on", "resolved_on", "outcome", "probability_of_outcome", "brier", "log"]
+        return pd.DataFrame(
+            [(r.forecast_id, r.forecaster, r.made_on, r.resolved_on, r.outcome, r.probability, r.brier, r.log) for r in self.rows],
+            columns=cols,
+        ).set_index("forecast")
+
+
+def calibration_table(pairs: Iterable[tuple[float, bool]], edges: Sequence[float] = CALIBRATION_BINS) -> tuple[CalibrationBin, ...]:
+    """Bin (probability, happened) pairs: count, mean forecast and observed frequency per bin.
+
+    A probability p falls in bin i when ``edges[i] ≤ p < edges[i + 1]``; the last bin also takes p = 1.
+    """
+    pairs = list(pairs)
+    out = []
+    n_bins = len(edges) - 1
+    for i in range(n_bins):
+        lo, hi = float(edges[i]), float(edges[i + 1])
+        last = i == n_bins - 1
+        sel = [(p, h) for p, h in pairs if lo <= p < hi or (last and p == hi)]
+        if sel:
+            out.append(CalibrationBin(lo, hi, len(sel), float(np.mean([p for p, _ in sel])), float(np.mean([h for _, h in sel]))))
+        else:
+            out.append(CalibrationBin(lo, hi, 0, None, None))
+    return tuple(out)
+
+
+def score(forecasts: Iterable[Forecast]) -> Scores:
+    """Score the resolved forecasts: Brier and log score each, means per forecaster, the calibration table."""
+    forecasts = list(forecasts)
+    rows, pairs = [], []
+    for f in sorted(forecasts, key=lambda f: (f.forecaster, f.made_on, f.id)):
+        r = f.resolution
+        if r is None:
+            continue
+        k = f.variants.index(r.outcome)
+        rows.append(ScoreRow(f.id, f.forecaster, f.made_on, r.resolved_on, r.outcome, f.probabilities[k],
+                             brier_score(f.probabilities, k), log_score(f.probabilities, k)))
+        pairs.extend((p, i == k) for i, p in enumerate(f.probabilities))
+    summary: dict = {}
+    for name in sorted({r.forecaster for r in rows}):
+        mine = [r for r in rows if r.forecaster == name]
+        summary[name] = {
+            "n": len(mine),
+            "brier": float(np.mean([r.brier for r in mine])),
+            "log": float(np.mean([r.log for r in mine])),
+        }
+    notes = []
+    if 0 < len(rows) < 30:
+        notes.append(f"{len(rows)} resolved forecast(s): each resolution is a single data point; "
+                     "scores and calibration mean little until many forecasts are resolved")
+    unresolved = tuple(f.id for f in forecasts if f.resolution is None)
+    return Scores(tuple(rows), summary, calibration_table(pairs), unresolved, tuple(notes))
+
+
+# -- the ledger in the store ---------------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def record_forecast(store: EvidenceStore, forecast: Forecast) -> bool:
+    """Add a forecast to the ledger in one transaction. Recording the same forecast again changes nothing.
+
+    Returns
+    -------
+    bool
+        True when it was added, False when an identical forecast with this id was already recorded.
+
+    Raises
+    ------
+    StoreError
+        A different forecast with this id exists (forecasts are never edited: record a new one), or the write
+        failed (nothing written).
+    """
+    row = {
+        "forecast_id": forecast.id, "model_id": forecast.model_id, "outcome": forecast.outcome,
+        "forecaster": forecast.forecaster, "made_on": forecast.made_on, "horizon": forecast.horizon,
+        "variants": canonical_json(list(forecast.variants)), "probabilities": canonical_json(list(forecast.probabilities)),
+        "criteria": forecast.criteria, "note": forecast.note, "created_at": _now(),
+    }
+    try:
+        with store.engine.begin() as conn:
+            old = conn.execute(select(forecasts_table).where(forecasts_table.c.forecast_id == forecast.id)).mappings().first()
+            if old is not None:
+                if _forecast_from_row(old) == forecast:
+                    return False
+                raise StoreError(f"forecast {forecast.id!r} is already recorded with different content; "
+                                 "a forecast is never edited: record a new one under another id")
+            conn.execute(forecasts_table.insert().values(**row))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"recording forecast {forecast.id!r} failed, nothing written: {getattr(exc, 'orig', exc)}") from None
+    return True
+
+
+def _forecast_from_row(row, resolution: Resolution | None = None) -> Forecast:
+    return Forecast(
+        id=row["forecast_id"], model_id=row["model_id"], outcome=row["outcome"], forecaster=row["forecaster"],
+        made_on=row["made_on"], horizon=row["horizon"], variants=tuple(json.loads(row["variants"])),
+        probabilities=tuple(float(x) for x in json.loads(row["probabilities"])), criteria=row["criteria"],
+        note=row["note"], resolution=resolution,
+    )
+
+
+def list_forecasts(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> list[Forecast]:
+    """Forecasts in the ledger (optionally of one model or forecaster), by date then id, with their resolutions."""
+    f, r = forecasts_table, resolutions_table
+    q = select(f, r.c.resolved_on, r.c.outcome_variant, r.c.evidence, r.c.note.label("resolution_note")).outerjoin(r, r.c.forecast_pk == f.c.pk)
+    if model_id is not None:
+        q = q.where(f.c.model_id == model_id)
+    if forecaster is not None:
+        q = q.where(f.c.forecaster == forecaster)
+    q = q.order_by(f.c.made_on, f.c.forecast_id)
+    out = []
+    with store.engine.connect() as conn:
+        for row in conn.execute(q).mappings():
+            res = None
+            if row["outcome_variant"] is not None:
+                res = Resolution(row["outcome_variant"], row["resolved_on"], tuple(json.loads(row["evidence"])), row["resolution_note"])
+            out.append(_forecast_from_row(row, res))
+    return out
+
+
+def get_forecast(store: EvidenceStore, forecast_id: str) -> Forecast:
+    """One forecast by id. Raises :class:`UnknownNameError` when absent."""
+    for f in list_forecasts(store):
+        if f.id == forecast_id:
+            return f
+    raise UnknownNameError(f"no forecast {forecast_id!r} in the ledger")
+
+
+def resolve_forecast(
+    store: EvidenceStore,
+    forecast_id: str,
+    outcome: str,
+    resolved_on: dt.date,
+    evidence: Sequence[str] = (),
+    note: str | None = None,
+    replace: bool = False,
+) -> Forecast:
+    """Record what happened to a forecast, in one transaction.
+
+    Parameters
+    ----------
+    outcome : str
+        The variant that happened (one of the forecast's variants).
+    resolved_on : date
+        The day it was judged (not before the forecast's date).
+    evidence : sequence of str
+        Ids of stored evidence items of the forecast's model that show it.
+    replace : bool
+        Overwrite an earlier, different resolution (default: refuse). The same resolution again changes nothing.
+
+    Returns
+    -------
+    Forecast
+        With its resolution.
+
+    Raises
+    ------
+    UnknownNameError
+        Unknown forecast, variant or evidence item.
+    OptionError
+        ``resolved_on`` before the forecast's date.
+    StoreError
+        Already resolved differently (without ``replace``), or the write failed (nothing written).
+    """
+    f = get_forecast(store, forecast_id)
+    if outcome not in f.variants:
+        raise UnknownNameError(f"forecast {forecast_id!r}: unknown variant {outcome!r} (known: {', '.join(f.variants)})")
+    if resolved_on < f.made_on:
+        raise OptionError(f"resolution date {resolved_on} is before the forecast's date {f.made_on}")
+    res = Resolution(outcome, resolved_on, tuple(evidence), note)
+    try:
+        with store.engine.begin() as conn:
+            known = {r[0] for r in conn.execute(select(evidence_items.c.item_id).where(evidence_items.c.model_id == f.model_id))}
+            unknown = [e for e in evidence if e not in known]
+            if unknown:
+                raise UnknownNameError(f"unknown evidence item(s) {', '.join(unknown)} for model {f.model_id!r} (import them first)")
+            pk = conn.execute(select(forecasts_table.c.pk).where(forecasts_table.c.forecast_id == forecast_id)).scalar_one()
+            row = {"forecast_pk": pk, "resolved_on": resolved_on, "outcome_variant": outcome,
+                   "evidence": canonical_json(list(evidence)), "note": note, "created_at": _now()}
+            if f.resolution is not None:
+                if f.resolution == res:
+                    return f
+                if not replace:
+                    raise StoreError(f"forecast {forecast_id!r} is already resolved as {f.resolution.outcome!r} on "
+                                     f"{f.resolution.resolved_on}; use --replace to change the resolution")
+                conn.execute(resolutions_table.update().where(resolutions_table.c.forecast_pk == pk).values(**row))
+            else:
+                conn.execute(resolutions_table.insert().values(**row))
+    except SQLAlchemyError as exc:
+        raise StoreError(f"resolving forecast {forecast_id!r} failed, nothing written: {getattr(exc, 'orig', exc)}") from None
+    return Forecast(**{**f.__dict__, "resolution": res})
+
+
+def score_ledger(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> Scores:
+    """:func:`score` over the ledger's forecasts (optionally of one model or forecaster)."""
+    return score(list_forecasts(store, model_id, forecaster))
+
+
+__all__ = [
+    "CALIBRATION_BINS",
+    "CalibrationBin",
+    "Forecast",
+    "Resolution",
+    "ScoreRow",
+    "Scores",
+    "assessment_probabilities",
+    "brier_score",
+    "calibration_table",
+    "get_forecast",
+    "list_forecasts",
+    "log_score",
+    "make_forecast",
+    "record_forecast",
+    "resolve_forecast",
+    "score",
+    "score_ledger",
+]
