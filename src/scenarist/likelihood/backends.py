@@ -16,6 +16,9 @@ from ..errors import OptionError
 from .draws import JudgmentSpread, apply_scores, draw_generator, draw_scores
 from .search import PassSpec, run_pass
 
+#: How long to wait for a Dask scheduler given by address before giving up.
+CONNECT_TIMEOUT = "10s"
+
 
 @dataclass(frozen=True)
 class DrawTask:
@@ -126,7 +129,7 @@ def _run_on_dask(task, n_draws, scheduler, progress, chunk_size):
     own = not isinstance(scheduler, Client)
     if own:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise OptionError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
     else:

@@ -1,0 +1,45 @@
+"""Scale-out: judgment draws on a Dask LocalCluster give exactly the in-process numbers, for 1 and 2 workers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from scenarist.likelihood import outcome_distribution  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model():
+    from scenarist.io.yaml_model import load_model
+
+    m = load_model("example")
+    # give a few judgments a spread so that draws differ
+    for j in m.judgments[::3]:
+        j.spread = 1
+    return m
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_same_seed_same_numbers_on_a_local_cluster(model, workers):
+    here = outcome_distribution(model, draws=60, seed=123)
+    with distributed.LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        assert len(client.scheduler_info()["workers"]) == workers
+        there = outcome_distribution(model, draws=60, seed=123, scheduler=client)
+        by_address = outcome_distribution(model, draws=60, seed=123, scheduler=cluster.scheduler_address)
+    assert np.array_equal(here.per_draw, there.per_draw)
+    assert np.array_equal(here.per_draw, by_address.per_draw)
+    assert here.to_dict() == there.to_dict()
+    assert not np.allclose(here.per_draw, here.per_draw[0])  # the draws really vary
+
+
+def test_unreachable_scheduler_is_a_clean_error(model, monkeypatch):
+    from scenarist.errors import OptionError
+    from scenarist.likelihood import backends
+
+    monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(OptionError):
+        outcome_distribution(model, draws=2, seed=1, scheduler="tcp://127.0.0.1:9")
