@@ -230,12 +230,18 @@ def _prune(node: Any) -> Any:
     return node
 
 
+_UMASK = os.umask(0o022)  # read the process umask once (set it back at once)
+os.umask(_UMASK)
+
+
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     """Write a file all at once: to a temporary file beside it, then rename, so no half-written file is left."""
     path = Path(path)
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
     try:
+        # mkstemp creates 0600; give the file the mode a plain open() would (or keep the replaced file's).
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as fh:
             fh.write(data)
         os.replace(tmp, path)
