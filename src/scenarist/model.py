@@ -238,6 +238,24 @@ class Indicator(_Strict):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class EnsembleMember(_Strict):
+    """One member of an ensemble: another reading of the same structure's judgments (an expert, a variant of the
+    analysis), with a weight > 0.
+
+    ``file`` names a model file with the same descriptors and variants (a path relative to this model's file);
+    its judgments are the member's matrix. Otherwise ``judgments`` give scores that replace this model's on the
+    cells they name (cells not named keep this model's score), so an empty list is the model as stated.
+    """
+
+    id: str
+    name: str | None = None
+    weight: float = 1.0
+    file: str | None = None
+    judgments: list[Judgment] = Field(default_factory=list)
+    description: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
 class Model(_Strict):
     """A whole Scenarist model. Descriptor order in the file is the matrix order."""
 
@@ -249,6 +267,7 @@ class Model(_Strict):
     reference_scenarios: list[ReferenceScenario] = Field(default_factory=list)
     assessments: Assessments | None = None
     indicators: list[Indicator] = Field(default_factory=list)
+    ensemble: list[EnsembleMember] = Field(default_factory=list)
 
     # -- conveniences (no validation here; check_model has run before anyone calls these) --
     def descriptor(self, descriptor_id: str) -> Descriptor:
@@ -287,7 +306,8 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     scenarios, judgments on one cell); fewer than two variants; unknown descriptor, variant or source ids;
     scores outside ``metadata.scale``; a judgment within one descriptor (unless ``self_impacts`` allows it);
     an impact on an exogenous descriptor; missing rationale or citation under ``provenance: required``;
-    priors that name unknown variants, miss some, or do not sum to 1; WEP terms that are unknown or malformed.
+    priors that name unknown variants, miss some, or do not sum to 1; WEP terms that are unknown or malformed;
+    ensemble members (unique ids, weight > 0, file or judgments, judgments on valid cells within the scale).
     """
     problems: list[tuple[Path, str]] = []
     add = problems.append
@@ -404,6 +424,24 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     for i, ind in enumerate(model.indicators):
         check_ref(ind.variant, ("indicators", i, "variant"))
         problems.extend(_check_citations(ind.citations, source_ids, ("indicators", i)))
+
+    dupes(model.ensemble, "id", "ensemble")
+    for i, member in enumerate(model.ensemble):
+        base = ("ensemble", i)
+        if not member.weight > 0:
+            add((base + ("weight",), f"weight {member.weight} must be > 0"))
+        if member.file is not None and member.judgments:
+            add((base + ("judgments",), "give file or judgments, not both"))
+        for k, j in enumerate(member.judgments):
+            src = check_ref(j.from_, base + ("judgments", k, "from"))
+            dst = check_ref(j.to, base + ("judgments", k, "to"))
+            if not (meta.scale.min <= j.score <= meta.scale.max):
+                add((base + ("judgments", k, "score"), f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}"))
+            if src and dst and dst[0] in exogenous and src[0] != dst[0]:
+                add((base + ("judgments", k, "to"), f"descriptor {dst[0]!r} is exogenous: nothing in the model may impact it"))
+            if src and dst and src[0] == dst[0] and meta.self_impacts == "forbid":
+                add((base + ("judgments", k, "to"), f"judgment within one descriptor ({src[0]!r}); the method leaves these blocks out"))
+        problems.extend(_check_citations(member.citations, source_ids, base))
 
     if model.assessments is not None:
         a = model.assessments
