@@ -5,15 +5,27 @@ Stable public API (the evidence and tracking layers call it):
 
 - :func:`outcome_distribution` → :class:`OutcomeDistribution` (``.probability``, ``.none``, ``.conditional``,
   ``.bands``, ``.standard_errors``, ``.marginal(d)``, ``.to_dict()``, ``.to_frame()``).
+- :func:`ensemble_distribution` → :class:`EnsembleResult`; :func:`sensitivity` → :class:`SensitivityResult`.
 """
 
 from .distribution import Bin, Marginal, OutcomeDistribution, SourceComparison, outcome_distribution
 from .draws import CONFIDENCE_TABLE, offset_distribution
+from .ensemble import EnsembleResult, Member, ensemble_distribution, members_from_files, members_from_model
 from .priors import Priors, resolve_priors
+from .sensitivity import JudgmentEffect, PriorEffect, SensitivityResult, sensitivity
 
 __all__ = [
     "CONFIDENCE_TABLE",
     "Bin",
+    "EnsembleResult",
+    "JudgmentEffect",
+    "Member",
+    "PriorEffect",
+    "SensitivityResult",
+    "ensemble_distribution",
+    "members_from_files",
+    "members_from_model",
+    "sensitivity",
     "Marginal",
     "OutcomeDistribution",
     "Priors",

@@ -1,0 +1,266 @@
+"""Ensembles: one structure, several matrices (several experts, or variants of the analysis) — DESIGN §2, §3.
+
+Members come from an ``ensemble:`` list in the model (each a file with the same descriptors, or judgment overrides
+on the model's cells, with a weight) or from several model files. For every member we compute its kernel (the
+consistent scenarios, exogenous descriptors free, interventions applied) and its exact outcome distribution under
+the base model's priors. Across members: each scenario's **support** is the weighted share of members in which it
+is consistent (and the plain count); **consensus** scenarios are consistent in every member; the **weighted
+mixture** is ``Σ_m w_m P_m(v)`` with ``w`` normalised, and its band is the weighted 5–95 % range over members.
+
+References
+----------
+Weimer-Jehle, W. (2006). Cross-impact balances. Technological Forecasting and Social Change 73(4), 334–361.
+https://doi.org/10.1016/j.techfore.2005.06.005 (ensembles of matrices are discussed in the CIB literature as a way
+to represent several experts; the weighting and mixture here are Scenarist's.)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..cib.compile import CompiledModel, compile_model
+from ..errors import ModelError, OptionError, Problem
+from ..model import Model, split_ref
+from .distribution import OutcomeDistribution, prepare, summarise
+from .search import MAX_COMBINATIONS, SAMPLES, run_pass
+
+
+@dataclass(frozen=True)
+class Member:
+    """One ensemble member: an id, a display name, a weight > 0 and its cross-impact matrix ((V, V) int64)."""
+
+    id: str
+    name: str
+    weight: float
+    matrix: np.ndarray = field(repr=False)
+
+
+def _same_structure(base: Model, other: Model, name: str) -> None:
+    a = [(d.id, tuple(v.id for v in d.variants), d.exogenous) for d in base.descriptors]
+    b = [(d.id, tuple(v.id for v in d.variants), d.exogenous) for d in other.descriptors]
+    if a != b:
+        raise ModelError([Problem(name, None, "descriptors", "an ensemble member must have the same descriptors, "
+                                  "variants and exogenous flags, in the same order, as the base model")])
+
+
+def members_from_model(model: Model, base_dir: str | os.PathLike | None = None) -> list[Member]:
+    """Members of the model's ``ensemble:`` list (empty list when it has none).
+
+    ``file`` paths are read relative to ``base_dir`` (the model file's folder; default: the working directory).
+
+    Raises
+    ------
+    InputFileError, ModelError
+        A member file is missing, invalid, or has another structure.
+    """
+    from ..io.yaml_model import load_model
+
+    compiled = compile_model(model)
+    out = []
+    for m in model.ensemble:
+        if m.file is not None:
+            path = Path(base_dir or ".") / m.file
+            other = load_model(path)
+            _same_structure(model, other, str(path))
+            matrix = compile_model(other).matrix
+        else:
+            matrix = compiled.matrix.copy()
+            keep_self = model.metadata.self_impacts == "count"
+            for j in m.judgments:
+                src, dst = split_ref(j.from_), split_ref(j.to)
+                if src[0] == dst[0] and not keep_self:
+                    continue
+                r = int(compiled.offsets[compiled.descriptor_index(src[0])]) + compiled.variant_ids[compiled.descriptor_index(src[0])].index(src[1])
+                c = int(compiled.offsets[compiled.descriptor_index(dst[0])]) + compiled.variant_ids[compiled.descriptor_index(dst[0])].index(dst[1])
+                matrix[r, c] = j.score
+        out.append(Member(m.id, m.name or m.id, float(m.weight), matrix))
+    return out
+
+
+def members_from_files(
+    model: Model, paths: Sequence[str | os.PathLike], weights: Sequence[float] | None = None
+) -> list[Member]:
+    """The base model as first member (weight 1 unless ``weights`` says), then one member per file.
+
+    Raises
+    ------
+    OptionError
+        ``weights`` of the wrong length or not all > 0.
+    InputFileError, ModelError
+        A file is missing, invalid, or has another structure.
+    """
+    from ..io.yaml_model import load_model
+
+    w = list(weights) if weights is not None else [1.0] * (len(paths) + 1)
+    if len(w) != len(paths) + 1 or not all(x > 0 for x in w):
+        raise OptionError(f"give one weight > 0 per member ({len(paths) + 1} members), got {w}")
+    out = [Member(model.metadata.id, model.metadata.title, float(w[0]), compile_model(model).matrix)]
+    for p, wi in zip(paths, w[1:]):
+        other = load_model(p)
+        _same_structure(model, other, str(p))
+        out.append(Member(other.metadata.id, other.metadata.title or str(p), float(wi), compile_model(other).matrix))
+    return out
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """Result of :func:`ensemble_distribution`.
+
+    Attributes
+    ----------
+    members : tuple of Member
+    weights : (M,) float64
+        Normalised member weights (sum 1).
+    distributions : tuple of OutcomeDistribution
+        Each member's exact distribution (its kernel is ``.scenarios``).
+    scenarios : (q, n) int64
+        Every scenario consistent in at least one member.
+    membership : (q, M) bool
+        ``membership[i, m]``: scenario i is consistent in member m.
+    support : (q,) float64
+        Weighted share of members in which each scenario is consistent.
+    mixture : OutcomeDistribution
+        Weighted mixture of the members' distributions; its band is the weighted 5–95 % range over members.
+    """
+
+    members: tuple[Member, ...]
+    weights: np.ndarray
+    distributions: tuple[OutcomeDistribution, ...]
+    compiled: CompiledModel = field(repr=False)
+    scenarios: np.ndarray = field(repr=False)
+    membership: np.ndarray = field(repr=False)
+    support: np.ndarray = field(repr=False)
+    mixture: OutcomeDistribution = field(repr=False)
+
+    @property
+    def consensus(self) -> np.ndarray:
+        """Scenarios consistent in every member: (c, n) int64."""
+        return self.scenarios[self.membership.all(axis=1)]
+
+    def support_rows(self) -> list[dict]:
+        """Scenarios by decreasing support: variants, support, members count, member ids, consensus flag."""
+        order = np.lexsort((np.arange(len(self.support)), -self.support))
+        ids = [m.id for m in self.members]
+        return [
+            {
+                "variants": self.compiled.scenario_to_mapping(self.scenarios[i]),
+                "support": float(self.support[i]),
+                "members": int(self.membership[i].sum()),
+                "member_ids": [ids[m] for m in np.flatnonzero(self.membership[i])],
+                "consensus": bool(self.membership[i].all()),
+            }
+            for i in order
+        ]
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (what ``scenarist ensemble --json`` prints)."""
+        return {
+            "outcome": self.mixture.outcome,
+            "members": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "weight": float(w),
+                    "kernel_size": int(len(d.scenarios)),
+                    "distribution": d.marginal().rows(),
+                    "none": d.none.to_dict(),
+                }
+                for m, w, d in zip(self.members, self.weights, self.distributions)
+            ],
+            "scenarios": self.support_rows(),
+            "consensus": [self.compiled.scenario_to_mapping(s) for s in self.consensus],
+            "mixture": self.mixture.to_dict(),
+        }
+
+    def to_frame(self):
+        """pandas DataFrame: one row per (member, outcome variant incl. ``(none)``) plus the mixture rows, with
+        columns weight and probability."""
+        import pandas as pd
+
+        rows = []
+        for m, w, d in list(zip(self.members, self.weights, self.distributions)) + [(None, 1.0, self.mixture)]:
+            label = "(mixture)" if m is None else m.id
+            for v, p in d.probability.items():
+                rows.append({"member": label, "variant": v, "weight": float(w), "probability": p})
+            rows.append({"member": label, "variant": "(none)", "weight": float(w), "probability": d.none.probability})
+        return pd.DataFrame(rows).set_index(["member", "variant"])
+
+
+def ensemble_distribution(
+    model: Model | str | os.PathLike,
+    members: Sequence[Member] | None = None,
+    priors: Mapping[str, Mapping[str, float]] | None = None,
+    fixed: Mapping[str, str] | np.ndarray | None = None,
+    *,
+    outcome: str | None = None,
+    credit: str = "variants",
+    max_combinations: int = MAX_COMBINATIONS,
+    samples: int = SAMPLES,
+    seed: int | None = 0,
+    base_dir: str | os.PathLike | None = None,
+) -> EnsembleResult:
+    """Per-member kernels and outcome distributions, scenario support, consensus and the weighted mixture.
+
+    Parameters
+    ----------
+    model : Model, path or packaged name
+        The base model: structure, priors, assessments. Its ``ensemble:`` list gives the members unless
+        ``members`` is passed.
+    members : sequence of Member, optional
+        E.g. from :func:`members_from_files`.
+    priors, fixed, outcome, credit, max_combinations, samples
+        As in :func:`~scenarist.likelihood.outcome_distribution`; the same for every member.
+    seed : int
+        Only used when exogenous combinations are sampled.
+    base_dir : path, optional
+        Folder that ``ensemble:`` file paths are relative to (default: the model file's folder when ``model`` is
+        a path, else the working directory).
+
+    Returns
+    -------
+    EnsembleResult
+
+    Raises
+    ------
+    OptionError
+        No members (the model has no ``ensemble:`` and none were given), or as in ``outcome_distribution``.
+    """
+    from ..io.yaml_model import resolve_model_path
+    from .draws import normalise_seed
+    from .distribution import base_generator
+
+    if not isinstance(model, Model) and base_dir is None:
+        base_dir = resolve_model_path(model).parent
+    setup = prepare(model, priors, fixed, outcome, credit, max_combinations, samples)
+    if members is None:
+        members = members_from_model(setup.model, base_dir)
+    if not members:
+        raise OptionError("no ensemble members: the model has no ensemble: list and no member files were given")
+    entropy = normalise_seed(seed)
+    w = np.array([m.weight for m in members], dtype=np.float64)
+    w = w / w.sum()
+    dists, passes = [], []
+    for m in members:
+        res = run_pass(setup.spec, m.matrix, base_generator(entropy) if setup.spec.samples else None)
+        passes.append(res)
+        dists.append(summarise(setup, res, None, entropy, np.zeros((0, len(setup.fixed)), np.int64), np.zeros(0), list(setup.notes)))
+    allsc = [p.scenarios for p in passes]
+    n = setup.compiled.n_descriptors
+    union = np.unique(np.concatenate(allsc), axis=0) if sum(len(s) for s in allsc) else np.zeros((0, n), np.int64)
+    membership = np.zeros((len(union), len(members)), dtype=bool)
+    index = {tuple(s): i for i, s in enumerate(union.tolist())}
+    for mi, sc in enumerate(allsc):
+        for s in sc.tolist():
+            membership[index[tuple(s)], mi] = True
+    support = membership.astype(np.float64) @ w
+    rows = np.stack([p.flat for p in passes])
+    stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
+    notes = list(setup.notes) + [f"weighted mixture of {len(members)} ensemble members; the band is the weighted "
+                                 "5–95 % range over members"]
+    mixture = summarise(setup, stated, rows, entropy, union, support, notes, weights=w)
+    return EnsembleResult(tuple(members), w, tuple(dists), setup.compiled, union, membership, support, mixture)
