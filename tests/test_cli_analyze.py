@@ -274,3 +274,27 @@ def test_failed_report_leaves_nothing(tmp_path, monkeypatch):
     target = tmp_path / "r.html"
     assert_user_error(run("analyze", EXAMPLE, "--report", str(target)), "rendering failed")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("width", [50, 80, 120, 200])
+def test_tableau_fits_the_terminal(width):
+    # The planned columns fit the console's width (no cropped rule, no folded word), as many as fit are shown.
+    import io
+
+    from rich.console import Console
+
+    from scenarist.analysis import analyze
+    from scenarist.cli.analyze import plan_tableau, tableau_table
+
+    result = analyze(load_model(EXAMPLE), max_inconsistency=2)
+    shown, use_ids = plan_tableau(result, width)
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None).print(tableau_table(result, shown, use_ids, fit=True))
+    lines = out.getvalue().splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines)
+    assert all(line.rstrip()[-1] in "┓┃┩│┤┘" for line in lines[1:])  # the right-hand rule is never cropped
+    assert 1 <= shown <= len(result.scenarios)
+    if width >= 120:
+        assert not use_ids  # names fit
+    wider, _ = plan_tableau(result, width + 60)
+    assert wider >= shown

@@ -35,8 +35,12 @@ from .common import (
     parse_assignments,
 )
 
-#: Scenario columns the terminal tableau shows unless ``--columns`` says otherwise.
-DEFAULT_COLUMNS = 10
+#: Widest the descriptor column of the terminal tableau gets (longer names wrap).
+DESCRIPTOR_WIDTH = 24
+#: Widest a reference-scenario column gets (longer names wrap).
+REFERENCE_WIDTH = 18
+#: Widest a scenario column gets (longer variant names wrap, so more scenarios fit side by side).
+SCENARIO_WIDTH = 16
 
 ReportOpt = Annotated[
     Optional[Path],
@@ -51,11 +55,12 @@ TimingsOpt = Annotated[
     bool, typer.Option("--timings", help="Print the time of each step on stderr (and add 'timings' to --json).")
 ]
 ColumnsOpt = Annotated[
-    int,
+    Optional[int],
     typer.Option(
         "--columns",
         min=0,
-        help="Show at most this many scenario columns in the terminal tableau (0: all).",
+        help="Scenario columns to show in the terminal tableau (0: all; default: as many as fit the terminal).",
+        show_default=False,
     ),
 ]
 
@@ -95,7 +100,7 @@ def analyze_command(
     json_out: JsonOpt = False,
     report: ReportOpt = None,
     timings: TimingsOpt = False,
-    columns: ColumnsOpt = DEFAULT_COLUMNS,
+    columns: ColumnsOpt = None,
 ) -> None:
     """Find the consistent scenarios of a model by Cross-Impact Balance analysis and show the scenario tableau.
 
@@ -137,8 +142,11 @@ def analyze_command(
 # -- presenters -------------------------------------------------------------------------------------------------
 
 
-def print_analysis(result: Analysis, columns: int = DEFAULT_COLUMNS, source: str | None = None) -> None:
-    """Print an analysis on the console: size, tableau with reference scenarios, outcome table."""
+def print_analysis(result: Analysis, columns: int | None = None, source: str | None = None) -> None:
+    """Print an analysis on the console: size, tableau with reference scenarios, outcome table.
+
+    ``columns``: scenario columns to show (0: all; ``None``: as many as fit the console's width).
+    """
     m = result.model
     size = result.size()
     console.print(Text.assemble(("Model ", "bold"), (m.metadata.id, "bold cyan"), f" — {m.metadata.title}"))
@@ -151,14 +159,18 @@ def print_analysis(result: Analysis, columns: int = DEFAULT_COLUMNS, source: str
         markup=False,
         highlight=False,
     )
-    what = "consistent scenario" if result.max_inconsistency == 0 else f"scenario with inconsistency ≤ {result.max_inconsistency}"
     n = len(result.scenarios)
-    line = Text.assemble((f"{n:,} ", "bold"), f"{what}{'' if n == 1 else 's'}")
+    noun = "consistent scenario" if result.max_inconsistency == 0 else "scenario"
+    line = Text.assemble((f"{n:,} ", "bold"), noun + ("" if n == 1 else "s"))
+    if result.max_inconsistency:
+        line.append(f" with inconsistency ≤ {result.max_inconsistency}")
     if result.fixed:
         line.append("  under " + ", ".join(f"{d}={v}" for d, v in result.fixed.items()), style="yellow")
     console.print(line)
-    console.print(tableau_table(result, columns))
-    shown = n if columns == 0 else min(n, columns)
+    shown, use_ids = plan_tableau(result, console.width, columns)
+    console.print(tableau_table(result, shown, use_ids, fit=columns is None))
+    if use_ids:
+        console.print("Variant ids shown to fit the terminal; --report shows the names.", style="dim")
     if shown < n:
         console.print(
             f"{n - shown:,} more scenario(s) not shown; use --columns 0 to show all, or --json / --report.",
@@ -176,30 +188,96 @@ def print_analysis(result: Analysis, columns: int = DEFAULT_COLUMNS, source: str
         console.print(outcome_table(result))
 
 
-def tableau_table(result: Analysis, columns: int = DEFAULT_COLUMNS) -> Table:
-    """The scenario tableau as a Rich table: a column per scenario (first ``columns``; 0 = all), then the
-    reference scenarios; a row per descriptor plus inconsistency, consistency value and total impact score."""
+def _cells(result: Analysis, use_ids: bool) -> tuple[list[list[str]], list[list[str]]]:
+    """Cell texts of the tableau: per scenario column, then per reference column (descriptor order)."""
+    c = result.compiled
+    labels = c.variant_ids if use_ids else c.variant_names
+    scen = [[labels[d][int(v)] for d, v in enumerate(row)] for row in result.scenarios.scenarios]
+    refs = []
+    for r in result.references:
+        col = []
+        for d, did in enumerate(c.descriptor_ids):
+            text = labels[d][c.variant_ids[d].index(r.variants[did])]
+            ic = r.descriptor_inconsistency[did]
+            col.append(f"{text} [{ic}]" if ic else text)
+        refs.append(col)
+    return scen, refs
+
+
+def _comfort(text: str, lines: int) -> int:
+    """Width at which ``text`` wraps into at most ``lines`` lines without breaking a word (roughly)."""
+    return max([len(w) for w in text.split()] + [-(-len(text) // lines)])
+
+
+def _widths(result: Analysis, use_ids: bool) -> tuple[int, list[int], list[int]]:
+    """Readable widths of the tableau's columns: descriptor, each reference, each scenario (content only)."""
+    c = result.compiled
+    scen, refs = _cells(result, use_ids)
+    labels = [*c.descriptor_names, "Inconsistency", "Consistency value", "Total impact score"]
+    desc_w = min(DESCRIPTOR_WIDTH, max(_comfort(x + " (fixed)", 3) for x in labels))
+    ref_ws = [
+        min(REFERENCE_WIDTH, max(_comfort(x, 2) for x in [*col, f"ref: {r.name}"]))
+        for col, r in zip(refs, result.references)
+    ]
+    scen_ws = [
+        min(SCENARIO_WIDTH, max(_comfort(x, 2) for x in [*col, str(result.scenarios.total_impact_score[i])]))
+        for i, col in enumerate(scen)
+    ]
+    return desc_w, ref_ws, scen_ws
+
+
+def plan_tableau(result: Analysis, width: int, columns: int | None = None) -> tuple[int, bool]:
+    """How many scenario columns to show and whether to show variant ids instead of names.
+
+    ``columns`` = 0 shows all, N > 0 at most N (names); ``None`` fits as many columns into ``width`` characters
+    as can be read with descriptor names wrapped on up to three lines and variant names on up to two, falling back
+    to the (usually shorter) variant ids when names leave room for fewer than three columns.
+    """
+    n = len(result.scenarios)
+    if columns is not None:
+        return (n if columns == 0 else min(n, columns)), False
+    for use_ids in (False, True):
+        desc_w, ref_ws, scen_ws = _widths(result, use_ids)
+        used = 1 + desc_w + 3 + sum(w + 3 for w in ref_ws)  # each column: content + 2 padding + 1 rule
+        shown = 0
+        for w in scen_ws:
+            if used + w + 3 > width:
+                break
+            used += w + 3
+            shown += 1
+        if shown >= min(n, 3) or use_ids:
+            return max(shown, min(n, 1)), use_ids
+    raise AssertionError("unreachable")
+
+
+def tableau_table(result: Analysis, shown: int | None = None, use_ids: bool = False, fit: bool = False) -> Table:
+    """The scenario tableau as a Rich table: a column per scenario (the first ``shown``; ``None``: all), then the
+    reference scenarios; a row per descriptor plus inconsistency, consistency value and total impact score.
+
+    ``fit=True`` gives every column the width :func:`plan_tableau` planned, so the table fits the width it was
+    planned for; otherwise Rich sizes the columns.
+    """
     c = result.compiled
     sc = result.scenarios
-    shown = len(sc) if columns == 0 else min(len(sc), columns)
-    table = Table(title="Scenario tableau", title_justify="left", show_lines=False, header_style="bold")
-    table.add_column("Descriptor", style="bold", no_wrap=False)
+    shown = len(sc) if shown is None else min(shown, len(sc))
+    scen, refs = _cells(result, use_ids)
+    desc_w, ref_ws, scen_ws = _widths(result, use_ids) if fit else (None, [None] * len(refs), [None] * len(scen))
+    table = Table(title="Scenario tableau", title_justify="left", header_style="bold")
+    table.add_column("Descriptor", style="bold", width=desc_w, max_width=DESCRIPTOR_WIDTH)
     for i in range(shown):
-        table.add_column(str(i + 1), justify="left")
-    for r in result.references:
-        table.add_column(f"ref: {r.name}", style="italic", justify="left")
+        table.add_column(str(i + 1), width=scen_ws[i], max_width=SCENARIO_WIDTH, overflow="fold")
+    for r, w in zip(result.references, ref_ws):
+        table.add_column(f"ref: {r.name}", style="italic", width=w, max_width=REFERENCE_WIDTH)
     for d in range(c.n_descriptors):
         label = Text(c.descriptor_names[d])
         if c.exogenous[d]:
             label.append(" (exo)", style="dim")
         if c.descriptor_ids[d] in result.fixed:
             label.append(" (fixed)", style="yellow")
-        cells: list[Any] = [label]
-        cells += [c.variant_names[d][int(v)] for v in sc.scenarios[:shown, d]]
-        for r in result.references:
-            name = c.variant_names[d][c.variant_ids[d].index(r.variants[c.descriptor_ids[d]])]
-            ic = r.descriptor_inconsistency[c.descriptor_ids[d]]
-            cells.append(Text(f"{name} [{ic}]", style="red") if ic else name)
+        cells: list[Any] = [label] + [scen[i][d] for i in range(shown)]
+        for r, col in zip(result.references, refs):
+            bad = r.descriptor_inconsistency[c.descriptor_ids[d]]
+            cells.append(Text(col[d], style="red") if bad else col[d])
         table.add_row(*cells, end_section=d == c.n_descriptors - 1)
     for label, values, attr in (
         ("Inconsistency", sc.inconsistency, "inconsistency"),
