@@ -92,8 +92,9 @@ def _feasible(bal, offsets, counts, tested, assigned, cur, R, t):
 
 
 @njit(cache=True)
-def search_into(matrix, offsets, counts, tested, fixed, order, R, out, n_out, tag, tags):
-    """Append every consistent completion of ``fixed`` (-1 = free) to ``out`` and ``tag`` to ``tags``.
+def search_into(matrix, offsets, counts, tested, fixed, order, R, out, n_out, tag, tags, nodes):
+    """Append every consistent completion of ``fixed`` (-1 = free) to ``out`` and ``tag`` to ``tags``; count the
+    search nodes visited in ``nodes[0]``.
 
     ``order`` lists exactly the free descriptors. Returns ``(out, n_out, tags)`` (arrays may be reallocated).
     """
@@ -126,6 +127,7 @@ def search_into(matrix, offsets, counts, tested, fixed, order, R, out, n_out, ta
             t -= 1
             continue
         bal += matrix[offsets[d] + choice[t], :]
+        nodes[0] += 1
         cur[d] = choice[t]
         assigned[d] = True
         if not _feasible(bal, offsets, counts, tested, assigned, cur, R, t + 1):
@@ -155,8 +157,20 @@ def consistent_scenarios(matrix, offsets, counts, tested, fixed, order):
     R = bound_table(matrix, offsets, counts, order, tested)
     out = np.empty((16, counts.shape[0]), dtype=np.int64)
     tags = np.empty(16, dtype=np.int64)
-    out, n_out, tags = search_into(matrix, offsets, counts, tested, fixed, order, R, out, 0, 0, tags)
+    nodes = np.zeros(1, dtype=np.int64)
+    out, n_out, tags = search_into(matrix, offsets, counts, tested, fixed, order, R, out, 0, 0, tags, nodes)
     return out[:n_out].copy()
+
+
+@njit(cache=True)
+def search_nodes(matrix, offsets, counts, tested, fixed, order):
+    """Number of search nodes the search of :func:`consistent_scenarios` visits with this order (its cost)."""
+    R = bound_table(matrix, offsets, counts, order, tested)
+    out = np.empty((16, counts.shape[0]), dtype=np.int64)
+    tags = np.empty(16, dtype=np.int64)
+    nodes = np.zeros(1, dtype=np.int64)
+    search_into(matrix, offsets, counts, tested, fixed, order, R, out, 0, 0, tags, nodes)
+    return nodes[0]
 
 
 @njit(cache=True)
@@ -170,9 +184,10 @@ def consistent_for_combinations(matrix, offsets, counts, tested, fixed, order, e
     out = np.empty((16, counts.shape[0]), dtype=np.int64)
     tags = np.empty(16, dtype=np.int64)
     n_out = 0
+    nodes = np.zeros(1, dtype=np.int64)
     fx = fixed.copy()
     for k in range(combos.shape[0]):
         for e in range(exo.shape[0]):
             fx[exo[e]] = combos[k, e]
-        out, n_out, tags = search_into(matrix, offsets, counts, tested, fx, order, R, out, n_out, k, tags)
+        out, n_out, tags = search_into(matrix, offsets, counts, tested, fx, order, R, out, n_out, k, tags, nodes)
     return out[:n_out].copy(), tags[:n_out].copy()
