@@ -69,7 +69,8 @@ def model_with_addresses(tmp_path_factory):
     text = text.replace(
         "    date: 2025-01-01\n",
         "    date: 2025-01-01\n    address: https://example.org/notes?a=1&b=2\n"
-        "  - id: archive\n    title: Archive copy\n    address: Box 12, National Archive\n",
+        "  - id: archive\n    title: Archive copy\n    address: Box 12, National Archive\n    endnote: 7\n"
+        "    endnotes: [9, 7]\n",
         1,
     )
     text = text.replace("rationale: Liberals keep talking.", "rationale: \"Liberals <b>keep</b> talking & wait.\"")
@@ -114,6 +115,7 @@ def test_tableau_in_tableau_order(html, model_with_addresses):
 def test_sections_sources_and_escaping(html):
     assert '<a href="https://example.org/notes?a=1&amp;b=2" rel="noopener">' in html
     assert "Box 12, National Archive" in html and 'href="Box' not in html
+    assert '<code>archive</code><br><span class="note">n. 7, 9</span>' in html
     assert "Liberals &lt;b&gt;keep&lt;/b&gt; talking &amp; wait." in html
     assert "<b>keep</b>" not in html
     for anchor in ("summary", "tableau", "references", "outcome", "descriptors", "matrix", "judgments", "actors",
@@ -205,3 +207,18 @@ def test_packaged_template_exists():
     import scenarist.report as report
 
     assert (Path(report.__file__).parent / "templates" / "report.html").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(packaged_models()))
+def test_report_on_every_packaged_model(name):
+    # Real models exercise fields the small fixtures do not (endnotes, long names, many scenarios).
+    model = load_model(name)
+    result = analyze(model)
+    html = build_report(result)
+    p = parse(html)
+    assert p.svgs >= 1 + (result.outcome is not None)
+    rows = dict(p.tables)["tableau"]
+    assert len(rows) == len(model.descriptors) + 4  # header, descriptors, IC, CV, TIS
+    for s in model.sources:
+        if s.address and s.address.startswith("http"):
+            assert ("a", s.address) in p.links

@@ -221,6 +221,7 @@ def build_report(
         names=names,
         ref_name=ref_name,
         vname=lambda d, v: variant_names.get((d, v), v),
+        endnotes_of=lambda src: sorted({*([src.endnote] if src.endnote else []), *src.endnotes}),
         generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
     )
 

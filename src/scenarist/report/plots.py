@@ -62,7 +62,7 @@ def outcome_chart(summary: OutcomeSummary) -> str:
     ax = fig.add_subplot()
     x = np.arange(n)
     shares = [v.share for v in summary.variants]
-    bars = ax.bar(x - 0.12, shares, width=0.5, color=BAR_COLOUR, label="share of consistent scenarios")
+    bars = ax.bar(x - 0.12, shares, width=0.5, color=BAR_COLOUR, label="share of the scenarios found")
     for rect, v in zip(bars, summary.variants):
         ax.annotate(
             f"{v.count} of {summary.n_scenarios}",
@@ -73,16 +73,18 @@ def outcome_chart(summary: OutcomeSummary) -> str:
             va="bottom",
             fontsize=8,
         )
-    labelled = False
+    labelled = False  # one legend entry for all the ranges
     for i, v in enumerate(summary.variants):
         a = v.assessment
         if a is None or a.low is None:
             continue
+        vague = a.high - a.low >= 0.99  # a term that maps to "anything": draw it thin so it does not dominate
         ax.vlines(
-            i + 0.25, a.low, a.high, colors=RANGE_COLOUR, linewidth=6,
-            label=None if labelled else "source's assessment (WEP range)",
+            i + 0.25, a.low, a.high, colors=RANGE_COLOUR, linewidth=1.5 if vague else 6,
+            linestyles="dotted" if vague else "solid",
+            label=None if labelled or vague else "source's assessment (WEP range)",
         )
-        labelled = True
+        labelled = labelled or not vague
         ax.annotate(a.term, (i + 0.33, (a.low + a.high) / 2), fontsize=8, color=RANGE_COLOUR, va="center")
     ax.set_xticks(x, ["\n".join(textwrap.wrap(v.name, 16)) for v in summary.variants], fontsize=9)
     ax.set_ylim(0, 1.08)
