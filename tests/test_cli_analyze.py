@@ -298,3 +298,46 @@ def test_tableau_fits_the_terminal(width):
         assert not use_ids  # names fit
     wider, _ = plan_tableau(result, width + 60)
     assert wider >= shown
+
+
+def test_validate_lists_cross_field_problems_beside_shape_errors(write_model):
+    # Judgment 0 and 2 have shape errors; the rest still parses, so its cross-field problems (a score outside the
+    # scale, an unknown variant) are listed too, with the file's own item numbers and lines, in line order.
+    path = write_model(
+        """metadata: {id: t, title: T, provenance: optional}
+descriptors:
+  - {id: A, name: A, variants: [{id: a1, name: a1}, {id: a2, name: a2}]}
+  - {id: B, name: B, variants: [{id: b1, name: b1}, {id: b2, name: b2}]}
+judgments:
+  - {from: A.a1, to: B.b1, score: "x"}
+  - {from: A.a1, to: B.b2, score: 9}
+  - {from: B.b1, to: A.a1, score: 1, colour: red}
+  - {from: B.b2, to: A.zz, score: 1}
+"""
+    )
+    result = run("validate", str(path))
+    assert_user_error(result)
+    lines = result.stderr.strip().splitlines()
+    assert [l.split(": ")[0:2] for l in lines] == [
+        [f"{path}:6", "judgments[0].score"],
+        [f"{path}:7", "judgments[1].score"],
+        [f"{path}:8", "judgments[2].colour"],
+        [f"{path}:9", "judgments[3].to"],
+    ]
+    assert "outside the scale" in lines[1] and "unknown variant 'zz'" in lines[3]
+
+
+def test_validate_adds_nothing_misleading_when_a_descriptor_is_malformed(write_model):
+    # A malformed descriptor cannot be left out without inventing "unknown descriptor" problems: shape errors only.
+    path = write_model(
+        """metadata: {id: t, title: T, provenance: optional}
+descriptors:
+  - {id: A, name: A, variants: [{id: a1, name: a1}, {id: a2, name: a2}], colour: red}
+  - {id: B, name: B, variants: [{id: b1, name: b1}, {id: b2, name: b2}]}
+judgments:
+  - {from: A.a1, to: B.b2, score: 9}
+"""
+    )
+    result = run("validate", str(path))
+    assert_user_error(result, "descriptors[0].colour")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -163,6 +163,40 @@ def problems_from_validation(exc: ValidationError, tree: Any, name: str) -> list
     return out
 
 
+#: Lists whose malformed items can be left out to check the rest: nothing else refers to their items by id.
+_DROPPABLE = ("judgments", "actors", "reference_scenarios", "indicators")
+
+
+def _cross_field_problems_of_rest(exc: ValidationError, tree: Any, name: str) -> list[Problem]:
+    """Cross-field problems of the parts that do parse, when that is cheap and cannot mislead.
+
+    Items of :data:`_DROPPABLE` lists with shape errors are left out and the rest is checked; when the shape errors
+    lie elsewhere (metadata, descriptors, sources, ...), leaving them out would invent "unknown id" problems, so
+    nothing is added. Paths are mapped back to the file's own item numbers.
+    """
+    bad: dict[str, set[int]] = {}
+    for err in exc.errors():
+        loc = err["loc"]
+        if len(loc) < 2 or loc[0] not in _DROPPABLE or not isinstance(loc[1], int):
+            return []
+        bad.setdefault(str(loc[0]), set()).add(loc[1])
+    data = _plain(tree)
+    kept: dict[str, list[int]] = {}
+    for key, drop in bad.items():
+        kept[key] = [i for i in range(len(data[key])) if i not in drop]
+        data[key] = [data[key][i] for i in kept[key]]
+    try:
+        rest = Model.model_validate(data)
+    except ValidationError:
+        return []
+    out = []
+    for path, message in check_model(rest):
+        if len(path) >= 2 and path[0] in kept and isinstance(path[1], int):
+            path = (path[0], kept[path[0]][path[1]], *path[2:])
+        out.append(Problem(name, line_of(tree, path), field_name(path), message))
+    return out
+
+
 def load_model(model: str | os.PathLike | None = None, text: str | None = None) -> Model:
     """Load and fully check a model.
 
@@ -200,7 +234,9 @@ def load_model(model: str | os.PathLike | None = None, text: str | None = None) 
     try:
         parsed = Model.model_validate(_plain(tree))
     except ValidationError as exc:
-        raise ModelError(problems_from_validation(exc, tree, name)) from None
+        shape = problems_from_validation(exc, tree, name)
+        rest = _cross_field_problems_of_rest(exc, tree, name)
+        raise ModelError(sorted(shape + rest, key=lambda p: p.line or 0) if rest else shape) from None
     problems = [Problem(name, line_of(tree, p), field_name(p), m) for p, m in check_model(parsed)]
     if problems:
         raise ModelError(problems)
