@@ -18,6 +18,17 @@ from scenarist.report import builder
 EXAMPLE = packaged_models()["example"]
 
 
+#: Tests that run with the sections other analyses register (the rest see only the built-in ones).
+WITH_REGISTERED = ("test_report_on_every_packaged_model",)
+
+
+@pytest.fixture(autouse=True)
+def only_builtin_sections(request, monkeypatch):
+    """Sections registered by other analyses stay out of these tests, except the integration ones."""
+    if not request.node.name.startswith(WITH_REGISTERED):
+        monkeypatch.setattr(builder, "_REGISTRY", [])
+
+
 class Tables(HTMLParser):
     """Collect every table as rows of cell texts, keyed by the table's class (or 'table')."""
 
@@ -81,7 +92,11 @@ def model_with_addresses(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def html(model_with_addresses):
-    return build_report(analyze(model_with_addresses))
+    saved, builder._REGISTRY = builder._REGISTRY, []
+    try:
+        return build_report(analyze(model_with_addresses))
+    finally:
+        builder._REGISTRY = saved
 
 
 def test_self_contained(html):
@@ -144,12 +159,12 @@ def test_outcome_chart_is_svg_with_the_assessment(html):
 
 def test_extra_and_registered_sections(model_with_addresses):
     result = analyze(model_with_addresses)
-    extra = Section("Likelihoods", "<p id='lk'>P(integration) = 0.4</p>")
+    extra = Section("Extra analysis", "<p id='lk'>P(integration) = 0.4</p>")
     html = build_report(result, extra_sections=[extra])
-    assert '<section id="sec-likelihoods">' in html and "<p id='lk'>P(integration) = 0.4</p>" in html
-    assert 'href="#sec-likelihoods"' in html
+    assert '<section id="sec-extra-analysis">' in html and "<p id='lk'>P(integration) = 0.4</p>" in html
+    assert 'href="#sec-extra-analysis"' in html
     # Extra sections come after the results and before the model appendix.
-    assert html.index('id="outcome"') < html.index('id="sec-likelihoods"') < html.index('id="descriptors"')
+    assert html.index('id="outcome"') < html.index('id="sec-extra-analysis"') < html.index('id="descriptors"')
 
     def basins(analysis):
         return Section("Basins", f"<p>{len(analysis.scenarios)} attractors</p>", anchor="basins")

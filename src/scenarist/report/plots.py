@@ -33,12 +33,20 @@ def figure_to_svg(fig, salt: str) -> str:
     return text[text.index("<svg") :]
 
 
-def _figure(width: float, height: float):
+def new_figure(width: float, height: float):
+    """A pyplot-free matplotlib ``Figure`` of ``width`` × ``height`` inches with a transparent background.
+
+    Draw on it, then pass it to :func:`figure_to_svg`; sections added by other analyses use the same pair so all
+    charts of the report look alike.
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
     fig.patch.set_alpha(0)
     return fig
+
+
+_figure = new_figure  # older name, kept for callers that imported it
 
 
 def outcome_chart(summary: OutcomeSummary) -> str:
@@ -142,4 +150,4 @@ def matrix_heatmap(compiled: CompiledModel, scale: tuple[int, int] = (-3, 3)) ->
     return figure_to_svg(fig, "matrix")
 
 
-__all__ = ["figure_to_svg", "matrix_heatmap", "outcome_chart"]
+__all__ = ["BAR_COLOUR", "RANGE_COLOUR", "figure_to_svg", "matrix_heatmap", "new_figure", "outcome_chart"]
