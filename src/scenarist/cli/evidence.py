@@ -120,7 +120,7 @@ def evidence_validate(file: FileArg, model: ModelOpt = None, json_out: JsonOpt =
                    "background": background, "contradicted_claims": len(ev.contradicted_claims)})
         return
     console.print(f"OK {file}: {len(ev.items)} item(s) for model {m.metadata.id} ({background} background, "
-                  f"{len(ev.contradicted_claims)} contradicted claim(s))", markup=False, highlight=False)
+                  f"{len(ev.contradicted_claims)} contradicted claim(s))", markup=False, highlight=False, soft_wrap=True)
 
 
 @_sub(evidence_app, "import")
@@ -147,7 +147,7 @@ def evidence_import(
     console.print(
         f"{file}: {len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged "
         f"(model {m.metadata.id}; claims: {len(result.claims_added)} added) in {store._shown_url()}",
-        markup=False, highlight=False,
+        markup=False, highlight=False, soft_wrap=True,
     )
 
 
@@ -183,7 +183,7 @@ def evidence_export(
         typer.echo(text, nl=False)
         return
     save_evidence(ev, output, fmt)
-    err_console.print(f"wrote {len(ev.items)} item(s) to {output}", markup=False, highlight=False)
+    err_console.print(f"wrote {len(ev.items)} item(s) to {output}", markup=False, highlight=False, soft_wrap=True)
 
 
 @_sub(evidence_app, "list")
@@ -272,7 +272,7 @@ def track_cmd(
             items, claims = store.items(m.metadata.id), store.claims(m.metadata.id)
             if not items:
                 err_console.print(f"note: {store._shown_url()} holds no evidence for model {m.metadata.id}",
-                                  markup=False, highlight=False)
+                                  markup=False, highlight=False, soft_wrap=True)
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("replaying evidence", total=None)
         result = track(m, items, start=_date(start, "--from"), end=_date(end, "--to"), draws=draws, seed=seed,
@@ -281,7 +281,7 @@ def track_cmd(
         from ..evidence.report import write_track_report
 
         write_track_report(m, result, report)
-        err_console.print(f"wrote {report}", markup=False, highlight=False)
+        err_console.print(f"wrote {report}", markup=False, highlight=False, soft_wrap=True)
     if json_out:
         emit_json(result.to_dict())
         return
@@ -311,21 +311,21 @@ def _print_track(r) -> None:
     console.print(t)
     moved = r.moved_most()
     if moved:
-        console.print("Moved the outcome most (total variation, model + indicators):", markup=False)
+        console.print("Moved the outcome most (total variation, model + indicators):", markup=False, soft_wrap=True)
         for p in moved:
             console.print(f"  {p.date}  {100 * p.shift:.1f} pts  " + "; ".join(r.item(i).title for i in p.items),
-                          markup=False, highlight=False)
+                          markup=False, highlight=False, soft_wrap=True)
     for i in r.outside:
         it = r.item(i)
         console.print(f"Outside the model: {it.date} {it.bearing.descriptor}: {it.bearing.what} ({it.id})",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
     if r.background:
         console.print(f"{len(r.background)} background item(s) on or before {r.as_of} are stored but not replayed.",
-                      markup=False, highlight=False)
+                      markup=False, highlight=False, soft_wrap=True)
     if r.claims:
-        console.print(f"{len(r.claims)} contradicted claim(s) recorded (see --report or --json).", markup=False)
+        console.print(f"{len(r.claims)} contradicted claim(s) recorded (see --report or --json).", markup=False, soft_wrap=True)
     for n in r.notes:
-        err_console.print(f"note: {n}", markup=False, highlight=False)
+        err_console.print(f"note: {n}", markup=False, highlight=False, soft_wrap=True)
 
 
 # -- forecasts -----------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ def forecast_record(
         return
     shown = ", ".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
     console.print(f"{'recorded' if added else 'already recorded'} {f.id} ({f.forecaster}, {f.made_on}): {shown}",
-                  markup=False, highlight=False)
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 @_sub(forecast_app, "list")
@@ -437,7 +437,7 @@ def forecast_resolve(
     if json_out:
         emit_json(f.to_dict())
         return
-    console.print(f"resolved {f.id}: {outcome} on {f.resolution.resolved_on}", markup=False, highlight=False)
+    console.print(f"resolved {f.id}: {outcome} on {f.resolution.resolved_on}", markup=False, highlight=False, soft_wrap=True)
 
 
 @_sub(forecast_app, "score")
@@ -465,7 +465,7 @@ def forecast_score(
     console.print(t)
     for name, v in s.summary.items():
         log = "inf" if math.isinf(v["log"]) else f"{v['log']:.4f}"
-        console.print(f"{name}: {v['n']} resolved, mean Brier {v['brier']:.4f}, mean log {log}", markup=False, highlight=False)
+        console.print(f"{name}: {v['n']} resolved, mean Brier {v['brier']:.4f}, mean log {log}", markup=False, highlight=False, soft_wrap=True)
     c = Table(title="Calibration")
     for col in ("bin", "n", "mean forecast", "observed"):
         c.add_column(col)
@@ -474,6 +474,6 @@ def forecast_score(
             c.add_row(f"{b.low:.1f}–{b.high:.1f}", str(b.n), f"{b.mean_forecast:.3f}", f"{b.observed:.3f}")
     console.print(c)
     if s.unresolved:
-        console.print(f"open (not scored): {', '.join(s.unresolved)}", markup=False, highlight=False)
+        console.print(f"open (not scored): {', '.join(s.unresolved)}", markup=False, highlight=False, soft_wrap=True)
     for n in s.notes:
-        err_console.print(f"note: {n}", markup=False, highlight=False)
+        err_console.print(f"note: {n}", markup=False, highlight=False, soft_wrap=True)

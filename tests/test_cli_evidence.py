@@ -1,0 +1,137 @@
+"""``scenarist evidence …``, ``track`` and ``forecast …`` through Typer's CliRunner: exit codes, one JSON document on
+stdout, located errors on stderr without traceback, and the store's contents after each command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scenarist.cli import app
+from scenarist.evidence import EvidenceStore
+
+EXAMPLE = Path(__file__).parent / "data" / "evidence" / "example.yaml"
+
+
+def runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
+def run(*args, ok=True):
+    r = runner().invoke(app, [str(a) for a in args])
+    if ok:
+        assert r.exit_code == 0, (r.stdout, r.stderr, r.exception)
+    return r
+
+
+def run_json(*args):
+    return json.loads(run(*args, "--json").stdout)
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "store.db"
+
+
+def test_validate_ok_and_errors(tmp_path):
+    r = run("evidence", "validate", EXAMPLE)
+    assert "OK" in r.stdout and "7 item(s) for model example-trade" in r.stdout.replace("\n", " ")
+    assert run_json("evidence", "validate", EXAMPLE)["background"] == 1
+    bad = tmp_path / "bad.yaml"
+    text = EXAMPLE.read_text().replace("descriptor: world\n      likelihoods: {growth: 0.8", "descriptor: policy\n      likelihoods: {growth: 0.8")
+    bad.write_text(text)
+    r = run("evidence", "validate", bad, "--model", "example", ok=False)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "descriptor: policy" in l)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert f"{bad}:{line}: items[0].bearing.descriptor: descriptor 'policy' is not exogenous" in r.stderr.replace("\n", "")
+    assert "Traceback" not in r.stderr
+
+
+def test_import_twice_adds_nothing(db):
+    first = run_json("evidence", "import", EXAMPLE, "--db", db)
+    assert first["counts"] == {"added": 7, "replaced": 0, "unchanged": 0}
+    second = run_json("evidence", "import", EXAMPLE, "--db", db)
+    assert second["counts"] == {"added": 0, "replaced": 0, "unchanged": 7}
+    with EvidenceStore(db) as s:
+        assert s.count() == 7
+
+
+def test_failed_import_leaves_store_unchanged(db, tmp_path):
+    run("evidence", "import", EXAMPLE, "--db", db)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(EXAMPLE.read_text().replace("title: Lender cuts its growth forecast sharply", "title: Lender trims its forecast")
+                       .replace("id: ex-2025-05-leak", "id: ex-2025-05-leak-new"))
+    r = run("evidence", "import", changed, "--db", db, ok=False)
+    assert r.exit_code == 2 and "ex-2025-02-imf" in r.stderr and "nothing was imported" in r.stderr
+    with EvidenceStore(db) as s:
+        assert s.count() == 7 and "ex-2025-05-leak-new" not in {it.id for it in s.items()}
+    assert run_json("evidence", "import", changed, "--db", db, "--replace")["counts"] == {"added": 1, "replaced": 1, "unchanged": 5}
+
+
+def test_export_and_list(db, tmp_path):
+    run("evidence", "import", EXAMPLE, "--db", db)
+    for name in ("out.yaml", "out.csv"):
+        run("evidence", "export", "--db", db, "-o", tmp_path / name)
+        run("evidence", "validate", tmp_path / name, "--model", "example")
+    assert "contradicted_claims:" in (tmp_path / "out.yaml").read_text()
+    stdout = run("evidence", "export", "--db", db).stdout
+    assert stdout.startswith("format: scenarist-evidence/1")
+    listed = run_json("evidence", "list", "--db", db, "--model", "example")
+    assert [r["id"] for r in listed["items"]][:2] == ["ex-2024-12-outlook", "ex-2025-02-imf"]
+    assert listed["items"][0]["background"] is True and listed["items"][2]["weight"] == pytest.approx(0.36)
+    from_file = run_json("evidence", "list", "--evidence", EXAMPLE, "--from", "2025-03-01")
+    assert [r["id"] for r in from_file["items"]] == ["ex-2025-03-tariff-cut", "ex-2025-04-parliament", "ex-2025-05-leak", "ex-2025-06-recession"]
+
+
+def test_track_json_and_report(db, tmp_path):
+    doc = run_json("track", "example", "--evidence", EXAMPLE, "--draws", "0")
+    assert [p["date"] for p in doc["series"]][0] == "2025-01-01" and len(doc["series"]) == 7
+    assert doc["series"][1]["model"]["probability"]["integration"] == pytest.approx(0.383806, abs=1e-6)
+    assert [m["date"] for m in doc["moved_most"]] == ["2025-06-30", "2025-03-05", "2025-02-10"]
+    run("evidence", "import", EXAMPLE, "--db", db)
+    from_store = run_json("track", "example", "--db", db, "--draws", "0")
+    assert from_store["series"] == doc["series"]
+    report = tmp_path / "track.html"
+    r = run("track", "example", "--evidence", EXAMPLE, "--draws", "2", "--seed", "1", "--report", report)
+    html = report.read_text()
+    assert "Evidence tracking" in html and "Contradicted claims" in html and "Scenario tableau" in html
+    assert "Statistics office confirms recession" in html and "No majority at all" in html
+    assert "Moved the outcome most" in r.stdout
+
+
+def test_track_option_errors(db):
+    r = run("track", "example", "--evidence", EXAMPLE, "--db", db, ok=False)
+    assert r.exit_code == 2 and "not both" in r.stderr
+    r = run("track", "example", "--evidence", EXAMPLE, "--from", "March", ok=False)
+    assert r.exit_code == 2 and "--from: 'March' is not a date" in r.stderr
+
+
+def test_forecast_commands(db):
+    run("evidence", "import", EXAMPLE, "--db", db)
+    a = run_json("forecast", "record", "--id", "article", "--from-assessments", "--horizon", "2030-12-31",
+                 "--criteria", "FTA in force by the horizon", "--model", "example", "--db", db)
+    assert a["forecaster"] == "article" and a["made_on"] == "2025-01-01" and a["added"] is True
+    m = run_json("forecast", "record", "--id", "model", "--from-model", "--horizon", "2030-12-31",
+                 "--criteria", "FTA in force by the horizon", "--model", "example", "--db", db)
+    assert m["probabilities"] == pytest.approx({"integration": 0.6, "truce": 0.2, "rupture": 0.2})
+    run("forecast", "record", "--id", "mine", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon", "2026-01-01",
+        "--criteria", "c", "--model", "example", "--db", db)
+    r = run("forecast", "record", "--id", "bad", "--p", "integration=0.5", "--horizon", "2026-01-01", "--criteria", "c",
+            "--model", "example", "--db", db, ok=False)
+    assert r.exit_code == 2 and "no probability for variant(s) truce, rupture" in r.stderr
+    for fid in ("article", "model"):
+        run("forecast", "resolve", fid, "--outcome", "truce", "--date", "2025-07-01", "--evidence", "ex-2025-06-recession", "--db", db)
+    listed = run_json("forecast", "list", "--db", db)["forecasts"]
+    assert [f["id"] for f in listed] == ["article", "mine", "model"]
+    assert listed[0]["resolution"]["evidence"] == ["ex-2025-06-recession"]
+    s = run_json("forecast", "score", "--db", db)
+    assert s["summary"]["model"]["brier"] == pytest.approx(1.04)
+    assert s["summary"]["article"]["brier"] == pytest.approx(1.56125) and s["summary"]["article"]["log"] is None
+    assert s["unresolved"] == ["mine"]
+    text = run("forecast", "score", "--db", db).stdout
+    assert "model: 1 resolved, mean Brier 1.0400" in text and "article: 1 resolved, mean Brier 1.561" in text
