@@ -1,0 +1,259 @@
+"""Commands ``likelihood``, ``sensitivity`` and ``ensemble``: the likelihood layer on the command line.
+
+Each parses its options, calls one library function of :mod:`scenarist.likelihood`, and prints the result with Rich
+or as one JSON document. Importing this module also adds the likelihood section to ``analyze --report``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from ..errors import OptionError
+from ..io.yaml_model import load_model, resolve_model_path
+from ..likelihood import ensemble_distribution, members_from_files, outcome_distribution, sensitivity
+from ..likelihood import report_section  # noqa: F401  (registers the report section)
+from .common import FixOpt, JsonOpt, ModelArg, SeedOpt, command, console, emit_json, err_console, parse_assignments
+
+DrawsOpt = Annotated[int, typer.Option("--draws", min=0, help="Judgment draws for the bands (0: the stated matrix only, exact).")]
+SchedulerOpt = Annotated[
+    Optional[str],
+    typer.Option("--scheduler", help="Run the draws on this Dask scheduler (e.g. tcp://host:8786); same numbers as in-process."),
+]
+CreditOpt = Annotated[
+    str,
+    typer.Option("--credit", help="Share each exogenous combination's weight among its outcome 'variants' (default) or its 'scenarios'."),
+]
+PriorOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--prior", help="Override a prior: DESCRIPTOR=VARIANT:P,VARIANT:P,... (repeatable; must sum to 1)."),
+]
+OutcomeOpt = Annotated[Optional[str], typer.Option("--outcome", help="Descriptor to headline (default: the model's outcome).")]
+SharedOpt = Annotated[bool, typer.Option("--shared-sections", help="One shared shift per judgment section (correlated draws).")]
+
+
+def parse_priors(items: list[str] | None) -> dict[str, dict[str, float]]:
+    """Parse ``["d=a:0.7,b:0.3"]`` into ``{"d": {"a": 0.7, "b": 0.3}}``. Raises OptionError on malformed items."""
+    out: dict[str, dict[str, float]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise OptionError(f"--prior: expected DESCRIPTOR=VARIANT:P,..., got {item!r}")
+        d, rest = (x.strip() for x in item.split("=", 1))
+        if d in out:
+            raise OptionError(f"--prior: descriptor {d!r} given twice")
+        probs = {}
+        for part in rest.split(","):
+            if ":" not in part:
+                raise OptionError(f"--prior {d}: expected VARIANT:P, got {part!r}")
+            v, p = (x.strip() for x in part.split(":", 1))
+            try:
+                probs[v] = float(p)
+            except ValueError:
+                raise OptionError(f"--prior {d}: {p!r} is not a number") from None
+        out[d] = probs
+    return out
+
+
+def _pct(x) -> str:
+    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * float(x):.1f} %"
+
+
+def _num(x, digits: int = 1) -> str:
+    """A probability as a percentage number without the sign (tables say % in the header)."""
+    return "–" if x is None or np.isnan(float(x)) else f"{100 * float(x):.{digits}f}"
+
+
+class _Bar:
+    """Rich progress bar on stderr, shown only on a terminal and only for runs of many draws."""
+
+    def __init__(self, draws: int):
+        from rich.progress import Progress
+
+        self.progress = Progress(console=err_console, transient=True,
+                                 disable=not err_console.is_terminal or draws < 100)
+        self.task = None
+
+    def __enter__(self):
+        self.progress.__enter__()
+        self.task = self.progress.add_task("judgment draws", total=None)
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+
+@command("likelihood")
+def likelihood_command(
+    model: ModelArg = None,
+    draws: DrawsOpt = 1000,
+    seed: SeedOpt = None,
+    fix: FixOpt = None,
+    prior: PriorOpt = None,
+    scheduler: SchedulerOpt = None,
+    credit: CreditOpt = "variants",
+    shared_sections: SharedOpt = False,
+    outcome: OutcomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Outcome distribution with uncertainty bands, beside the source's own assessments.
+
+    Every combination of exogenous variants is weighted by the product of the priors; the consistent scenarios
+    under it share that weight among the outcome variants they take, or it goes to the none bin when there is no
+    consistent scenario. With --draws N the judgments are redrawn from their spreads N times (seeded): the point
+    estimate is the mean, the band the 5-95 % range across draws, the MC standard error is shown apart.
+    --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
+    """
+    m = load_model(model)
+    with _Bar(draws) as bar:
+        d = outcome_distribution(
+            m, priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None, draws=draws, seed=seed,
+            outcome=outcome, credit=credit, shared_sections=shared_sections, scheduler=scheduler, progress=bar,
+        )
+    if json_out:
+        emit_json(d.to_dict())
+    else:
+        print_distribution(d, str(resolve_model_path(model)))
+    for note in d.notes:
+        err_console.print(f"note: {note}", markup=False, highlight=False)
+
+
+def print_distribution(d, source: str | None = None) -> None:
+    """Print an :class:`~scenarist.likelihood.OutcomeDistribution` as Rich tables."""
+    m = d.marginal()
+    how = f"{d.draws} judgment draws, seed {d.seed}" if d.draws else "stated matrix (no draws)"
+    if d.samples:
+        how += f"; {d.samples} of {d.n_combinations} exogenous combinations sampled per matrix"
+    else:
+        how += f"; {d.n_combinations} exogenous combination(s) enumerated"
+    t = Table(title=f"{m.name} ({d.outcome}) — {how}", title_justify="left")
+    t.add_column("variant", ratio=1, min_width=12)
+    for col in ("P %", "5–95 %", "s.e.", "stated", "¬none"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("source says", ratio=1, min_width=14)
+    words = {c.variants[0]: c for c in d.comparisons if len(c.variants) == 1}
+    for i, v in enumerate(m.variant_ids):
+        c = words.get(v)
+        t.add_row(
+            m.variant_names[i], _num(m.probability[i]),
+            "–" if m.low is None else f"{_num(m.low[i])}–{_num(m.high[i])}",
+            "–" if m.standard_error is None else _num(m.standard_error[i]),
+            _num(m.stated[i]), _num(m.conditional[i]),
+            "" if c is None else f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}",
+        )
+    n = d.none
+    t.add_row("none", _num(n.probability), "–" if n.low is None else f"{_num(n.low)}–{_num(n.high)}",
+              "–" if n.standard_error is None else _num(n.standard_error), _num(n.stated), "", "", style="italic")
+    console.print(t)
+    console.print("P: mean over draws; 5–95 %: band over draws; s.e.: Monte Carlo standard error; stated: the matrix "
+                  "as written; ¬none: conditional on some consistent scenario; none: no consistent scenario.",
+                  markup=False, highlight=False, style="dim")
+    joint = [c for c in d.comparisons if len(c.variants) > 1]
+    if joint:
+        j = Table(title="Joint assessments of the source", title_justify="left")
+        j.add_column("variants", overflow="fold")
+        for col in ("¬none %", "5–95 %"):
+            j.add_column(col, justify="right", no_wrap=True)
+        j.add_column("source says", overflow="fold")
+        for c in joint:
+            j.add_row(" + ".join(c.variants), _num(c.conditional),
+                      "–" if c.band is None else f"{_num(c.band[0])}–{_num(c.band[1])}",
+                      f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}" if c.term else "(no term)")
+        console.print(j)
+    line = f"{len(d.scenarios)} consistent scenario(s) in the stated matrix"
+    if d.draws:
+        line += (f"; {len(d.robustness)} consistent in some draw, {int((d.robustness >= 1.0).sum())} in every draw"
+                 f" (most robust: {_pct(d.robustness.max() if len(d.robustness) else 0.0)} of draws)")
+    console.print(line, markup=False, highlight=False)
+
+
+@command("sensitivity")
+def sensitivity_command(
+    model: ModelArg = None,
+    fix: FixOpt = None,
+    prior: PriorOpt = None,
+    credit: CreditOpt = "variants",
+    outcome: OutcomeOpt = None,
+    top: Annotated[int, typer.Option("--top", min=0, help="Judgments to list (0: all).")] = 10,
+    json_out: JsonOpt = False,
+) -> None:
+    """Which judgments, moved by -1 or +1, change the kernel or shift the outcome most; and how the outcome
+    responds to each exogenous prior (the outcome if each exogenous variant were certain)."""
+    s = sensitivity(load_model(model), priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None,
+                    outcome=outcome, credit=credit)
+    if json_out:
+        emit_json(s.to_dict())
+        return
+    labels = list(s.variant_ids) + ["none"]
+    t = Table(title=f"Judgments ranked by influence on {s.outcome}: the larger of the two moves (±1)",
+              title_justify="left")
+    t.add_column("#", justify="right")
+    t.add_column("judgment", ratio=2, min_width=16, overflow="fold")
+    t.add_column("score", justify="right", no_wrap=True)
+    t.add_column("TV %", justify="right", no_wrap=True)
+    t.add_column("kernel", justify="right", no_wrap=True)
+    t.add_column("outcome shift (points)", ratio=3, min_width=20)
+    for i, e in enumerate(s.top(top) if top else s.judgments):
+        moves = [(d, a) for d, a in ((-1, e.shift_down), (1, e.shift_up)) if a is not None]
+        if not moves:
+            continue
+        delta, arr = max(moves, key=lambda m: float(np.abs(m[1]).sum()))
+        gained, lost = (e.gained_down, e.lost_down) if delta < 0 else (e.gained_up, e.lost_up)
+        shifts = ", ".join(f"{lab} {100 * x:+.1f}" for lab, x in zip(labels, arr) if abs(x) >= 5e-4) or "none"
+        t.add_row(str(i + 1), f"{e.source} → {e.target}", f"{e.score:+d}→{e.score + delta:+d}",
+                  f"{100 * e.influence:.1f}", f"+{gained}/-{lost}", shifts)
+    console.print(t)
+    console.print("TV: total-variation shift of the outcome distribution; kernel: consistent scenarios gained/lost.",
+                  markup=False, highlight=False, style="dim")
+    if s.priors:
+        p = Table(title="Outcome (%) if each exogenous variant were certain (response to the priors)",
+                  title_justify="left")
+        p.add_column("exogenous variant", overflow="fold")
+        for col in ("prior", *labels):
+            p.add_column(col, justify="right", overflow="fold")
+        for e in s.priors:
+            p.add_row(f"{e.descriptor} = {e.variant}", _num(e.prior), *[_num(x) for x in e.conditional])
+        console.print(p)
+
+
+@command("ensemble")
+def ensemble_command(
+    model: ModelArg = None,
+    member: Annotated[Optional[list[Path]], typer.Option("--member", help="Another model file with the same structure (repeatable); the model itself is the first member.")] = None,
+    weight: Annotated[Optional[list[float]], typer.Option("--weight", help="Member weights in order, the model first (default: equal).")] = None,
+    fix: FixOpt = None,
+    credit: CreditOpt = "variants",
+    outcome: OutcomeOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Ensemble of matrices on one structure: per-member kernels and outcome distributions, each scenario's
+    support, the consensus scenarios and the weighted mixture. Members come from --member files or, without
+    them, from the model's ensemble: list."""
+    m = load_model(model)
+    members = members_from_files(m, member, weight) if member else None
+    if weight and not member:
+        raise OptionError("--weight needs --member files (an ensemble: list carries its own weights)")
+    r = ensemble_distribution(m, members, fixed=parse_assignments(fix) or None, outcome=outcome, credit=credit,
+                              base_dir=resolve_model_path(model).parent)
+    if json_out:
+        emit_json(r.to_dict())
+        return
+    labels = list(r.mixture.marginal().variant_ids)
+    t = Table(title=f"Ensemble of {len(r.members)} members: outcome {r.mixture.outcome}", title_justify="left")
+    for col in ("member", "weight", "kernel", *labels, "none"):
+        t.add_column(col, justify="left" if col == "member" else "right")
+    for mem, w, d in zip(r.members, r.weights, r.distributions):
+        t.add_row(mem.name, f"{w:.2f}", str(len(d.scenarios)), *[_pct(x) for x in d.probability.values()],
+                  _pct(d.none.probability))
+    mix = r.mixture
+    t.add_row("weighted mixture", "1.00", str(len(r.scenarios)), *[_pct(x) for x in mix.probability.values()],
+              _pct(mix.none.probability), style="bold")
+    console.print(t)
+    console.print(f"{len(r.consensus)} consensus scenario(s) (consistent in every member) of {len(r.scenarios)} "
+                  f"consistent in some member", markup=False, highlight=False)

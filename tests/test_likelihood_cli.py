@@ -1,0 +1,110 @@
+"""Commands likelihood, sensitivity, ensemble: JSON documents, exit codes, clean errors; the report section."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from scenarist.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_likelihood_json_is_one_document_with_the_distribution():
+    r = run("likelihood", "example", "--draws", "0", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    probs = {row["variant"]: row["probability"] for row in doc["distribution"]}
+    assert probs == pytest.approx({"integration": 0.6, "truce": 0.2, "rupture": 0.2})
+    assert doc["none"]["probability"] == 0.0
+    assert doc["draws"] == 0 and doc["outcome"] == "relationship"
+
+
+def test_likelihood_fix_prior_and_seed():
+    r = run("likelihood", "example", "--draws", "5", "--seed", "3", "--fix", "politics=nationalist", "--prior",
+            "world=growth:0.5,recession:0.5", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["seed"] == 3 and doc["fixed"] == {"politics": "nationalist"}
+    assert doc["priors"]["world"]["origin"] == "override"
+    # nationalist B fixed: integration is blocked (−2 from nationalists) under either world state
+    probs = {row["variant"]: row["probability"] for row in doc["distribution"]}
+    assert probs["integration"] < 0.6
+
+
+def test_likelihood_human_output_and_notes_on_stderr():
+    r = run("likelihood", "example", "--draws", "10", "--seed", "0")
+    assert r.exit_code == 0, r.output
+    assert "Integration" in r.stdout and "likely" in r.stdout and "none" in r.stdout
+    assert "no judgment carries a spread" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("likelihood", "example", "--fix", "nope=x"),
+        ("likelihood", "example", "--prior", "world=growth:0.9"),
+        ("likelihood", "example", "--prior", "world"),
+        ("likelihood", "example", "--credit", "votes"),
+        ("likelihood", "no-such-model.yaml"),
+        ("ensemble", "example"),
+        ("sensitivity", "example", "--outcome", "nope"),
+    ],
+)
+def test_mistakes_exit_2_with_one_message(args):
+    r = run(*args)
+    assert r.exit_code == 2
+    assert "Traceback" not in r.output
+    assert r.stdout == ""
+
+
+def test_sensitivity_json():
+    r = run("sensitivity", "example", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["outcome"] == "relationship"
+    assert doc["judgments"][0]["rank"] == 1
+    inf = [j["influence"] for j in doc["judgments"]]
+    assert inf == sorted(inf, reverse=True)
+    assert {(p["descriptor"], p["variant"]) for p in doc["priors"]} == {("world", "growth"), ("world", "recession")}
+    r = run("sensitivity", "example", "--top", "3")
+    assert r.exit_code == 0 and "policy.open" in r.stdout
+
+
+def test_ensemble_from_member_files(tmp_path):
+    from scenarist.io.yaml_model import dump_model, load_model
+
+    m = load_model("example")
+    base = tmp_path / "a.yaml"
+    base.write_text(dump_model(m), encoding="utf-8")
+    for j in m.judgments:
+        if j.from_ == "politics.nationalist" and j.to == "relationship.integration":
+            j.score = 3
+    other = tmp_path / "b.yaml"
+    other.write_text(dump_model(m), encoding="utf-8")
+    r = run("ensemble", str(base), "--member", str(other), "--weight", "1", "--weight", "3", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert [x["weight"] for x in doc["members"]] == pytest.approx([0.25, 0.75])
+    mix = {row["variant"]: row["probability"] for row in doc["mixture"]["distribution"]}
+    members = [{row["variant"]: row["probability"] for row in x["distribution"]} for x in doc["members"]]
+    for v in mix:
+        assert mix[v] == pytest.approx(0.25 * members[0][v] + 0.75 * members[1][v])
+    r = run("ensemble", str(base), "--member", str(other))
+    assert r.exit_code == 0 and "weighted mixture" in r.stdout
+
+
+def test_analyze_report_has_the_likelihood_section(tmp_path):
+    out = tmp_path / "r.html"
+    r = run("analyze", "example", "--report", str(out))
+    assert r.exit_code == 0, r.output
+    html = out.read_text(encoding="utf-8")
+    assert 'id="sec-likelihoods"' in html
+    assert "5–95 % band" in html and "Sensitivity" in html and "<svg" in html
+    assert "policy.open → politics.liberal" in html
