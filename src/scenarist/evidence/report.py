@@ -30,14 +30,14 @@ def timeline_chart(result: TrackResult, annotate: int = 3) -> str:
     """
     import matplotlib.dates as mdates
 
-    from ..report.plots import _figure, figure_to_svg
+    from ..report.plots import figure_to_svg, new_figure
 
     dates = [p.date for p in result.points]
     # Values hold from one date until the next: draw steps, and extend the last one a little so it shows.
     span = (dates[-1] - dates[0]).days if len(dates) > 1 else 30
     end = dates[-1] + np.timedelta64(max(7, span // 20), "D").astype(object)
     xs = dates + [end]
-    fig = _figure(9.0, 4.2)
+    fig = new_figure(9.0, 4.2)
     ax = fig.add_subplot()
     for i, name in enumerate(result.variant_names):
         colour = PALETTE[i % len(PALETTE)]
