@@ -135,3 +135,16 @@ def test_forecast_commands(db):
     assert s["unresolved"] == ["mine"]
     text = run("forecast", "score", "--db", db).stdout
     assert "model: 1 resolved, mean Brier 1.0400" in text and "article: 1 resolved, mean Brier 1.561" in text
+
+
+def test_track_report_from_the_store_shows_the_ledger(db, tmp_path):
+    run("evidence", "import", EXAMPLE, "--db", db)
+    run("forecast", "record", "--id", "model", "--from-model", "--horizon", "2030-12-31", "--criteria", "FTA in force",
+        "--model", "example", "--db", db)
+    run("forecast", "resolve", "model", "--outcome", "truce", "--date", "2025-07-01", "--db", db)
+    report = tmp_path / "r.html"
+    run("track", "example", "--db", db, "--draws", "0", "--report", report)
+    html = report.read_text()
+    assert "Forecast scores" in html and "1.040" in html and "single data point" in html
+    listed = run_json("evidence", "list", "--db", db)
+    assert listed["as_of"] == "2025-01-01" and listed["items"][0]["background"] is True

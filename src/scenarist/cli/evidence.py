@@ -75,6 +75,18 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise OptionError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _packaged_model(model_id: str) -> Model | None:
+    """The packaged model whose ``metadata.id`` is ``model_id`` (None when there is none)."""
+    for path in packaged_models().values():
+        try:
+            m = load_model(path)
+        except ScenaristError:
+            continue
+        if m.metadata.id == model_id:
+            return m
+    return None
+
+
 def _model_for(file: Path | None, model: str | None) -> Model:
     """The model named by --model, else the packaged model whose id the evidence file names, else the default."""
     if model is not None or file is None:
@@ -87,13 +99,9 @@ def _model_for(file: Path | None, model: str | None) -> Model:
         if isinstance(tree, dict):
             wanted = tree.get("model")
     if wanted:
-        for path in packaged_models().values():
-            try:
-                m = load_model(path)
-            except ScenaristError:
-                continue
-            if m.metadata.id == wanted:
-                return m
+        m = _packaged_model(str(wanted))
+        if m is not None:
+            return m
         raise OptionError(f"{file}: names model {wanted!r}, which is not packaged; give the model file with --model")
     return load_model(None)
 
@@ -215,6 +223,8 @@ def evidence_list(
                 as_of, mid = m.metadata.as_of, m.metadata.id
             else:
                 mid = _store_model_id(store, model_id)
+                packaged = _packaged_model(mid)
+                as_of = packaged.metadata.as_of if packaged is not None else None
             items = store.items(mid)
     items = [it for it in items if (lo is None or it.date >= lo) and (hi is None or it.date <= hi)]
     rows = []
@@ -264,12 +274,17 @@ def track_cmd(
     if evidence is not None and db is not None:
         raise OptionError("give --evidence or --db, not both")
     m = load_model(model)
+    ledger = None
     if evidence is not None:
         ev = load_evidence(evidence, m)
         items, claims = list(ev.items), list(ev.contradicted_claims)
     else:
+        from ..forecasts import list_forecasts, score
+
         with EvidenceStore(db) as store:
             items, claims = store.items(m.metadata.id), store.claims(m.metadata.id)
+            fs = list_forecasts(store, m.metadata.id)
+            ledger = (score(fs), fs) if fs else None
             if not items:
                 err_console.print(f"note: {store._shown_url()} holds no evidence for model {m.metadata.id}",
                                   markup=False, highlight=False, soft_wrap=True)
@@ -280,7 +295,7 @@ def track_cmd(
     if report is not None:
         from ..evidence.report import write_track_report
 
-        write_track_report(m, result, report)
+        write_track_report(m, result, report, *(ledger or ()))
         err_console.print(f"wrote {report}", markup=False, highlight=False, soft_wrap=True)
     if json_out:
         emit_json(result.to_dict())

@@ -160,8 +160,55 @@ def claims_section(result: TrackResult):
     return Section("Contradicted claims", html, anchor="sec-contradicted-claims")
 
 
-def write_track_report(model: Model, result: TrackResult, path: str | os.PathLike) -> None:
-    """Write the analyze report of ``model`` with the tracking and contradicted-claims sections added, atomically.
+def forecasts_section(scores, forecasts=()):
+    """The "Forecast scores" :class:`~scenarist.report.Section`: each resolved forecast's Brier and log scores, the
+    means per forecaster side by side, and the caveat that few resolutions mean little. None without forecasts.
+
+    Parameters
+    ----------
+    scores : scenarist.forecasts.Scores
+    forecasts : sequence of scenarist.forecasts.Forecast
+        Shown with their probabilities, criteria and resolutions.
+    """
+    import math
+
+    from ..report import Section
+
+    if not forecasts:
+        return None
+    rows = []
+    by_id = {r.forecast_id: r for r in scores.rows}
+    for f in forecasts:
+        probs = ", ".join(f"{escape(v)} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
+        r = by_id.get(f.id)
+        res = "open" if f.resolution is None else f"{escape(f.resolution.outcome)} ({f.resolution.resolved_on.isoformat()})"
+        if f.resolution is not None and f.resolution.evidence:
+            res += "<br><span class='muted'>" + ", ".join(escape(e) for e in f.resolution.evidence) + "</span>"
+        brier = "–" if r is None else f"{r.brier:.3f}"
+        log = "–" if r is None else ("∞" if math.isinf(r.log) else f"{r.log:.3f}")
+        rows.append(f"<tr><td><code>{escape(f.id)}</code><br>{escape(f.forecaster)}</td><td>{f.made_on.isoformat()}"
+                    f"<br><span class='muted'>to {f.horizon.isoformat()}</span></td><td>{probs}<br><span class='muted'>"
+                    f"{escape(f.criteria)}</span></td><td>{res}</td><td class='num'>{brier}</td><td class='num'>{log}</td></tr>")
+    summary = "".join(
+        f"<tr><td>{escape(k)}</td><td class='num'>{v['n']}</td><td class='num'>{v['brier']:.3f}</td>"
+        f"<td class='num'>{'∞' if math.isinf(v['log']) else format(v['log'], '.3f')}</td></tr>"
+        for k, v in scores.summary.items()
+    )
+    notes = "".join(f"<p class='note'>{escape(n)}</p>" for n in scores.notes)
+    html = ("<p class='note'>Brier score Σ(p − o)², 0 (perfect) to 2; log score −ln p(outcome) in nats. Lower is "
+            "better for both.</p><table><thead><tr><th>Forecast</th><th>Made</th><th>Probabilities and criteria</th>"
+            "<th>Resolution</th><th class='num'>Brier</th><th class='num'>log</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>"
+            + ("<h3>Side by side</h3><table><thead><tr><th>Forecaster</th><th class='num'>resolved</th>"
+               "<th class='num'>mean Brier</th><th class='num'>mean log</th></tr></thead><tbody>" + summary + "</tbody></table>"
+               if summary else "")
+            + notes)
+    return Section("Forecast scores", html, anchor="sec-forecast-scores")
+
+
+def write_track_report(model: Model, result: TrackResult, path: str | os.PathLike, scores=None, forecasts=()) -> None:
+    """Write the analyze report of ``model`` with the tracking and contradicted-claims sections (and, given
+    ``scores`` and ``forecasts`` from the ledger, the forecast scores) added, atomically.
 
     Raises
     ------
@@ -171,10 +218,13 @@ def write_track_report(model: Model, result: TrackResult, path: str | os.PathLik
     from ..analysis import analyze
     from ..report import build_report, write_report
 
-    sections = [s for s in (tracking_section(result), claims_section(result)) if s is not None]
+    extra = [tracking_section(result), claims_section(result)]
+    if scores is not None:
+        extra.append(forecasts_section(scores, forecasts))
+    sections = [s for s in extra if s is not None]
     html = build_report(analyze(model), extra_sections=sections,
                         title=f"{model.metadata.title}: tracking to {result.points[-1].date.isoformat()}")
     write_report(path, html)
 
 
-__all__ = ["claims_section", "timeline_chart", "tracking_section", "write_track_report"]
+__all__ = ["claims_section", "forecasts_section", "timeline_chart", "tracking_section", "write_track_report"]
