@@ -445,3 +445,508 @@ def evaluate_many(matrix, offsets, counts, scenarios, tested):
         tis[s] = total
     return ic, cv, tis
 
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Succession
+# ----------------------------------------------------------------------------------------------------------------
+
+#: Succession operators, as kernel codes.
+GLOBAL, LOCAL, SEQUENTIAL = 0, 1, 2
+
+
+@njit(cache=True)
+def _best_variant(bal, oj, nj, current):
+    """The variant a descriptor moves to: its current one when that has the highest balance (a tie keeps the
+    current variant), otherwise the first variant with the highest balance."""
+    top = bal[oj + current]
+    best = current
+    for b in range(nj):
+        if bal[oj + b] > top:
+            top = bal[oj + b]
+            best = b
+    return best
+
+
+@njit(cache=True)
+def _step_from_balances(matrix, offsets, counts, moving, op, scen, bal, nxt):
+    """One succession step from ``scen`` whose balances are ``bal``; writes the next state to ``nxt``.
+
+    ``op``: GLOBAL (every moving descriptor switches at once to its best variant), LOCAL (only the most
+    inconsistent moving descriptor switches; the first one among equals), SEQUENTIAL (the moving descriptors in
+    order, each seeing the switches made before it; ``bal`` is updated in place then). Non-moving descriptors
+    (fixed, exogenous) stay.
+    """
+    n = counts.shape[0]
+    V = offsets[n]
+    for d in range(n):
+        nxt[d] = scen[d]
+    if op == GLOBAL:
+        for j in range(n):
+            if moving[j]:
+                nxt[j] = _best_variant(bal, offsets[j], counts[j], scen[j])
+    elif op == LOCAL:
+        worst = 0
+        which = -1
+        for j in range(n):
+            if not moving[j]:
+                continue
+            oj = offsets[j]
+            bc = bal[oj + scen[j]]
+            top = bc
+            for b in range(counts[j]):
+                if bal[oj + b] > top:
+                    top = bal[oj + b]
+            if top - bc > worst:
+                worst = top - bc
+                which = j
+        if which >= 0:
+            nxt[which] = _best_variant(bal, offsets[which], counts[which], scen[which])
+    else:
+        for j in range(n):
+            if not moving[j]:
+                continue
+            nv = _best_variant(bal, offsets[j], counts[j], nxt[j])
+            if nv != nxt[j]:
+                r_old = offsets[j] + nxt[j]
+                r_new = offsets[j] + nv
+                for c in range(V):
+                    bal[c] += matrix[r_new, c] - matrix[r_old, c]
+                nxt[j] = nv
+
+
+@njit(cache=True)
+def succession_step(matrix, offsets, counts, moving, op, scen, nxt):
+    """One succession step from ``scen`` ((n,) int64) into ``nxt`` ((n,) int64), balances computed afresh."""
+    n = counts.shape[0]
+    V = offsets[n]
+    bal = np.zeros(V, dtype=np.int64)
+    for d in range(n):
+        r = offsets[d] + scen[d]
+        for c in range(V):
+            bal[c] += matrix[r, c]
+    _step_from_balances(matrix, offsets, counts, moving, op, scen, bal, nxt)
+
+
+@njit(cache=True)
+def follow(matrix, offsets, counts, moving, op, start, path):
+    """Follow succession from ``start`` until a state repeats.
+
+    ``path`` ((max_states, n) int64) receives the states visited, ``path[0] = start``. Returns ``(length,
+    cycle_start)``: ``path[cycle_start:length]`` is the attractor (one state) or the cycle; ``cycle_start = -1``
+    when no state repeated within ``max_states`` states.
+    """
+    n = counts.shape[0]
+    L = path.shape[0]
+    for d in range(n):
+        path[0, d] = start[d]
+    nxt = np.empty(n, dtype=np.int64)
+    for t in range(1, L):
+        succession_step(matrix, offsets, counts, moving, op, path[t - 1], nxt)
+        for q in range(t):
+            same = True
+            for d in range(n):
+                if path[q, d] != nxt[d]:
+                    same = False
+                    break
+            if same:
+                return t, q
+        for d in range(n):
+            path[t, d] = nxt[d]
+    return L, -1
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Basins over the whole space
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _free_layout(counts, fixed):
+    """Free descriptors (first varies fastest in the numbering) and their strides: two (m,) int64."""
+    n = counts.shape[0]
+    m = 0
+    for d in range(n):
+        if fixed[d] < 0:
+            m += 1
+    free = np.empty(m, dtype=np.int64)
+    stride = np.empty(m, dtype=np.int64)
+    q = 0
+    s = 1
+    for d in range(n):
+        if fixed[d] < 0:
+            free[q] = d
+            stride[q] = s
+            s *= counts[d]
+            q += 1
+    return free, stride
+
+
+@njit(cache=True)
+def low_split(counts, free, limit):
+    """How many leading free descriptors form the "low" block enumerated from a table: the most whose product
+    stays ≤ ``limit`` (at least 1 when there is a free descriptor)."""
+    q = 0
+    prod = 1
+    while q < free.shape[0] and (q == 0 or prod * counts[free[q]] <= limit):
+        prod *= counts[free[q]]
+        q += 1
+    return q
+
+
+@njit(cache=True)
+def _low_tables(matrix, offsets, counts, free, ql, NL):
+    """Balances (int32) and digits of every combination of the low block (the first ``ql`` free descriptors)."""
+    n = counts.shape[0]
+    V = offsets[n]
+    low_bal = np.zeros((NL, V), dtype=np.int32)
+    low_dig = np.zeros((NL, max(ql, 1)), dtype=np.int64)
+    for l in range(NL):
+        rem = l
+        for q in range(ql):
+            d = free[q]
+            v = rem % counts[d]
+            rem //= counts[d]
+            low_dig[l, q] = v
+            r = offsets[d] + v
+            for c in range(V):
+                low_bal[l, c] += matrix[r, c]
+    return low_bal, low_dig
+
+
+@njit(cache=True)
+def _high_state(matrix, offsets, counts, fixed, free, ql, h, scen, hb):
+    """Set the high block's digits of number h (and the fixed variants) in ``scen``; their balances in ``hb``."""
+    n = counts.shape[0]
+    V = offsets[n]
+    m = free.shape[0]
+    for d in range(n):
+        scen[d] = fixed[d]
+    hr = h
+    for q in range(ql, m):
+        d = free[q]
+        scen[d] = hr % counts[d]
+        hr //= counts[d]
+    for c in range(V):
+        hb[c] = 0
+    for d in range(n):
+        if scen[d] >= 0:
+            r = offsets[d] + scen[d]
+            for c in range(V):
+                hb[c] += matrix[r, c]
+
+
+@njit(cache=True)
+def _global_block(offsets, counts, moving, free, stride, ql, NL, lbT, ldT, hb, scen, M, A, VC, SIG):
+    """Global-succession successors of the NL scenarios sharing one high block, into ``SIG`` ((NL,) int32).
+
+    The hot loop of the basins, written across the low block (one lane per scenario) so that it compiles to
+    vector instructions: for each descriptor, a running maximum ``M`` and first argmax ``A`` over its variants,
+    and the current variant's balance ``VC``; the tie rule then keeps the current variant where ``VC == M``.
+    ``lbT`` (V, NL) int32 holds the low block's balances transposed, ``ldT`` (ql, NL) int32 its digits.
+    """
+    m = free.shape[0]
+    for l in range(NL):
+        SIG[l] = 0
+    for q in range(m):
+        j = free[q]
+        st = np.int32(stride[q])
+        oj = offsets[j]
+        if q < ql:
+            cur = ldT[q]
+            if not moving[j]:
+                for l in range(NL):
+                    SIG[l] += cur[l] * st
+                continue
+            for l in range(NL):
+                M[l] = -2147483647
+                A[l] = 0
+                VC[l] = 0
+            for b in range(counts[j]):
+                hv = hb[oj + b]
+                row = lbT[oj + b]
+                bb = np.int32(b)
+                for l in range(NL):
+                    v = hv + row[l]
+                    gt = v > M[l]
+                    M[l] = v if gt else M[l]
+                    A[l] = bb if gt else A[l]
+                    VC[l] = v if cur[l] == bb else VC[l]
+            for l in range(NL):
+                SIG[l] += (cur[l] if VC[l] == M[l] else A[l]) * st
+        else:
+            c0 = np.int32(scen[j])
+            if not moving[j]:
+                for l in range(NL):
+                    SIG[l] += c0 * st
+                continue
+            for l in range(NL):
+                M[l] = -2147483647
+                A[l] = 0
+            for b in range(counts[j]):
+                hv = hb[oj + b]
+                row = lbT[oj + b]
+                bb = np.int32(b)
+                for l in range(NL):
+                    v = hv + row[l]
+                    gt = v > M[l]
+                    M[l] = v if gt else M[l]
+                    A[l] = bb if gt else A[l]
+            hvc = hb[oj + c0]
+            rowc = lbT[oj + c0]
+            for l in range(NL):
+                SIG[l] += (c0 if hvc + rowc[l] == M[l] else A[l]) * st
+
+
+@njit(cache=True)
+def _generic_block(matrix, offsets, counts, moving, op, free, stride, ql, NL, lbT, ldT, hb, scen, SIG):
+    """Successors of the NL scenarios sharing one high block, for any operator (scalar; slower)."""
+    n = counts.shape[0]
+    V = offsets[n]
+    m = free.shape[0]
+    nxt = np.empty(n, dtype=np.int64)
+    bal = np.empty(V, dtype=np.int64)
+    for l in range(NL):
+        for q in range(ql):
+            scen[free[q]] = ldT[q, l]
+        for c in range(V):
+            bal[c] = hb[c] + lbT[c, l]
+        _step_from_balances(matrix, offsets, counts, moving, op, scen, bal, nxt)
+        sig = 0
+        for q in range(m):
+            sig += nxt[free[q]] * stride[q]
+        SIG[l] = sig
+
+
+@njit(cache=True, parallel=True)
+def successors(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, h_hi):
+    """Successor of every scenario of the free space, and the set of successors (the image).
+
+    ``out[s]`` ((N,) int32) receives the number of the state scenario s moves to (numbering over the free
+    descriptors, first fastest). ``parts`` ((P, ceil(N / 64)) uint64, zeroed) receives one bitmap of successors per
+    worker; OR them for the image. Balances are assembled from two tables: the low block (the first free
+    descriptors, fastest varying, up to 2048 combinations) and the high block (the rest, plus fixed rows); the P
+    workers take contiguous runs of high blocks. Only high blocks ``h_lo <= h < h_hi`` are done (so a caller can
+    go in chunks and show progress; :func:`block_counts` gives the number of high blocks). Matrix entries and
+    balances must fit in int32.
+    """
+    n = counts.shape[0]
+    V = offsets[n]
+    free, stride = _free_layout(counts, fixed)
+    m = free.shape[0]
+    ql = low_split(counts, free, 2048)
+    NL = 1
+    for q in range(ql):
+        NL *= counts[free[q]]
+    NH = 1
+    for q in range(ql, m):
+        NH *= counts[free[q]]
+    low_bal, low_dig = _low_tables(matrix, offsets, counts, free, ql, NL)
+    lbT = np.ascontiguousarray(low_bal.T)
+    ldT = np.empty((max(ql, 1), NL), dtype=np.int32)
+    for q in range(max(ql, 1)):
+        for l in range(NL):
+            ldT[q, l] = low_dig[l, q]
+    P = parts.shape[0]
+    h_hi = min(h_hi, NH)
+    chunk = (h_hi - h_lo + P - 1) // P
+    for p in prange(P):
+        scen = np.empty(n, dtype=np.int64)
+        hb = np.empty(V, dtype=np.int32)
+        M = np.empty(NL, dtype=np.int32)
+        A = np.empty(NL, dtype=np.int32)
+        VC = np.empty(NL, dtype=np.int32)
+        SIG = np.empty(NL, dtype=np.int32)
+        bits = parts[p]
+        for h in range(h_lo + p * chunk, min(h_hi, h_lo + (p + 1) * chunk)):
+            _high_state(matrix, offsets, counts, fixed, free, ql, h, scen, hb)
+            if op == GLOBAL:
+                _global_block(offsets, counts, moving, free, stride, ql, NL, lbT, ldT, hb, scen, M, A, VC, SIG)
+            else:
+                _generic_block(matrix, offsets, counts, moving, op, free, stride, ql, NL, lbT, ldT, hb, scen, SIG)
+            base = h * NL
+            for l in range(NL):
+                x = SIG[l]
+                out[base + l] = x
+                bits[x >> 6] |= np.uint64(1) << np.uint64(x & 63)
+
+
+@njit(cache=True)
+def block_counts(counts, fixed):
+    """``(NL, NH)``: scenarios per high block and number of high blocks in :func:`successors`."""
+    free, stride = _free_layout(counts, fixed)
+    ql = low_split(counts, free, 2048)
+    NL = 1
+    for q in range(ql):
+        NL *= counts[free[q]]
+    NH = 1
+    for q in range(ql, free.shape[0]):
+        NH *= counts[free[q]]
+    return NL, NH
+
+
+@njit(cache=True, parallel=True)
+def sample_ends(matrix, offsets, counts, moving, op, starts, max_states):
+    """Where each start scenario ends under succession, in parallel.
+
+    ``starts`` (S, n) int64. Returns ``ends`` (S, n) int64 and ``kind`` (S,) int64: 0 an attractor (``ends`` is
+    it), 1 a cycle (``ends`` is its state with the smallest full signature, first descriptor fastest), -1 no
+    repeat within ``max_states`` states.
+    """
+    S = starts.shape[0]
+    n = counts.shape[0]
+    ends = np.zeros((S, n), dtype=np.int64)
+    kind = np.zeros(S, dtype=np.int64)
+    for i in prange(S):
+        path = np.empty((max_states, n), dtype=np.int64)
+        length, cs = follow(matrix, offsets, counts, moving, op, starts[i], path)
+        if cs < 0:
+            kind[i] = -1
+            continue
+        best = cs
+        if length - cs > 1:
+            kind[i] = 1
+            best_sig = -1
+            for t in range(cs, length):
+                sig = 0
+                mult = 1
+                for d in range(n):
+                    sig += path[t, d] * mult
+                    mult *= counts[d]
+                if best_sig < 0 or sig < best_sig:
+                    best_sig = sig
+                    best = t
+        for d in range(n):
+            ends[i, d] = path[best, d]
+    return ends, kind
+
+
+@njit(cache=True)
+def _popcount(x):
+    """Number of set bits of a uint64 (SWAR)."""
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
+
+
+@njit(cache=True)
+def image_index(parts):
+    """OR the workers' bitmaps and add ranks: (W, 2) uint64, ``[w, 0]`` the image bits of word w and ``[w, 1]``
+    the number of image states before it (kept side by side so a lookup touches one cache line)."""
+    P, W = parts.shape
+    idx = np.empty((W, 2), dtype=np.uint64)
+    total = np.uint64(0)
+    for w in range(W):
+        v = np.uint64(0)
+        for p in range(P):
+            v |= parts[p, w]
+        idx[w, 0] = v
+        idx[w, 1] = total
+        total += np.uint64(_popcount(v))
+    return idx
+
+
+@njit(cache=True)
+def _rank(idx, x):
+    """Position of state x among the image states (x must be in the image)."""
+    w = x >> 6
+    below = idx[w, 0] & ((np.uint64(1) << np.uint64(x & 63)) - np.uint64(1))
+    return np.int64(idx[w, 1]) + _popcount(below)
+
+
+@njit(cache=True)
+def image_states(idx):
+    """The image states in increasing order: (I,) int64."""
+    W = idx.shape[0]
+    I = np.int64(idx[W - 1, 1]) + _popcount(idx[W - 1, 0]) if W > 0 else 0
+    out = np.empty(I, dtype=np.int64)
+    k = 0
+    for w in range(W):
+        v = idx[w, 0]
+        b = 0
+        while v != np.uint64(0):
+            if v & np.uint64(1):
+                out[k] = w * 64 + b
+                k += 1
+            v >>= np.uint64(1)
+            b += 1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def dense_successors(succ, img, idx):
+    """Successor of each image state as a position in ``img``: (I,) int64. (The image is closed under
+    succession: a successor's successor is a successor too.)"""
+    I = img.shape[0]
+    out = np.empty(I, dtype=np.int64)
+    for k in prange(I):
+        out[k] = _rank(idx, np.int64(succ[img[k]]))
+    return out
+
+
+@njit(cache=True, parallel=True)
+def gather_labels(succ, idx, dense_label):
+    """Every scenario ends where its successor ends: ``succ[s] = dense_label[rank(succ[s])]``, in place."""
+    for s in prange(succ.shape[0]):
+        succ[s] = dense_label[_rank(idx, np.int64(succ[s]))]
+
+
+#: Offset that tells an "on the current walk" mark from a resolved label in :func:`resolve_terminals`.
+_WALK = np.int64(1) << np.int64(40)
+
+
+@njit(cache=True)
+def resolve_terminals(arr, members, member_start):
+    """Turn the successor array into terminal labels, in place.
+
+    On entry ``arr[s]`` ((N,) int64) is the successor of s. On exit ``arr[s] = -1 - t`` where t numbers the
+    attractor or cycle that s ends in, in order of discovery. ``members`` ((N,) int64) receives the states of each
+    terminal one after the other, and ``member_start`` ((N + 1,) int64) where each begins. Returns the number of
+    terminals T; terminal t's states are ``members[member_start[t]:member_start[t + 1]]`` (one state: an
+    attractor; more: a cycle, in the order succession runs through it).
+
+    Each state is visited by one walk: a walk follows successors, marking states, until it meets a state
+    already labelled (it inherits that label) or one marked by itself (a new cycle or attractor).
+    """
+    N = arr.shape[0]
+    stack = np.empty(1024, dtype=np.int64)
+    T = 0
+    used = 0
+    member_start[0] = 0
+    for s in range(N):
+        if arr[s] < 0:
+            continue
+        top = 0
+        x = s
+        while arr[x] >= 0:
+            if top == stack.shape[0]:
+                bigger = np.empty(2 * top, dtype=np.int64)
+                bigger[:top] = stack
+                stack = bigger
+            stack[top] = x
+            nx = arr[x]
+            arr[x] = -1 - (_WALK + top)
+            top += 1
+            x = nx
+        code = -arr[x] - 1
+        if code >= _WALK:
+            p = code - _WALK
+            t = T
+            T += 1
+            for q in range(p, top):
+                members[used] = stack[q]
+                used += 1
+            member_start[T] = used
+        else:
+            t = code
+        for q in range(top):
+            arr[stack[q]] = -1 - t
+    return T
+
+
+@njit(cache=True, parallel=True)
+def labels_from_codes(arr):
+    """``arr[s] = -1 - t`` → ``t`` in place, in parallel."""
+    for s in prange(arr.shape[0]):
+        arr[s] = -1 - arr[s]
