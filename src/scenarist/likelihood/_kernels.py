@@ -63,11 +63,61 @@ def _push(out, n_out, row):
 
 
 @njit(cache=True)
+def impact_targets(matrix, offsets, counts):
+    """``T[i, j]`` (n, n) bool: descriptor i has some non-zero impact on descriptor j."""
+    n = counts.shape[0]
+    T = np.zeros((n, n), dtype=np.bool_)
+    for i in range(n):
+        for j in range(n):
+            for r in range(offsets[i], offsets[i + 1]):
+                for c in range(offsets[j], offsets[j + 1]):
+                    if matrix[r, c] != 0:
+                        T[i, j] = True
+                        break
+                if T[i, j]:
+                    break
+    return T
+
+
+@njit(cache=True)
+def _ok_descriptor(j, bal, offsets, counts, assigned, cur, R, t):
+    """Can tested descriptor j still end consistent (see module docstring)?"""
+    o = offsets[j]
+    if assigned[j]:
+        c = cur[j]
+        for b in range(counts[j]):
+            if b != c and bal[o + c] - bal[o + b] + R[t, o + c, b] < 0:
+                return False
+        return True
+    for c in range(counts[j]):
+        ok = True
+        for b in range(counts[j]):
+            if b != c and bal[o + c] - bal[o + b] + R[t, o + c, b] < 0:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+@njit(cache=True)
 def _feasible(bal, offsets, counts, tested, assigned, cur, R, t):
-    """False when no completion of the partial scenario can be consistent (sound; see module docstring)."""
+    """False when no completion of the partial scenario can be consistent (checks every tested descriptor)."""
+    for j in range(counts.shape[0]):
+        if tested[j] and not _ok_descriptor(j, bal, offsets, counts, assigned, cur, R, t):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _feasible_after(d, T, bal, offsets, counts, tested, assigned, cur, R, t):
+    """As :func:`_feasible` after assigning descriptor d to a feasible parent: only d and the descriptors d impacts
+    can have changed (for the others neither the balances nor the bound moved)."""
     n = counts.shape[0]
     for j in range(n):
         if not tested[j]:
+            continue
+        if j != d and not T[d, j]:
             continue
         o = offsets[j]
         if assigned[j]:
@@ -113,6 +163,7 @@ def search_into(matrix, offsets, counts, tested, fixed, order, R, out, n_out, ta
         out, n_new = _push(out, n_out, cur)
         tags, _ = _push_tag(tags, n_out, tag)
         return out, n_new, tags
+    T = impact_targets(matrix, offsets, counts)
     choice = np.full(n_order, -1, dtype=np.int64)
     t = 0
     while t >= 0:
@@ -130,7 +181,7 @@ def search_into(matrix, offsets, counts, tested, fixed, order, R, out, n_out, ta
         nodes[0] += 1
         cur[d] = choice[t]
         assigned[d] = True
-        if not _feasible(bal, offsets, counts, tested, assigned, cur, R, t + 1):
+        if not _feasible_after(d, T, bal, offsets, counts, tested, assigned, cur, R, t + 1):
             continue
         if t == n_order - 1:
             out, n_new = _push(out, n_out, cur)

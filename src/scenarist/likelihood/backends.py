@@ -39,17 +39,44 @@ class DrawChunk:
     ----------
     flat : (stop - start, V + 1) float64
         Per draw, the exact outcome distribution of every variant plus the none bin (see :class:`.search.PassResult`).
-    scenarios : (m, n) int64
-        The consistent scenarios of all these draws, stacked.
-    owner : (m,) int64
-        Draw number of each row of ``scenarios``.
+    scenarios : (u, n) int64
+        The distinct scenarios consistent in at least one of these draws (lexicographic order).
+    counts : (u,) int64
+        In how many of these draws each is consistent.
     """
 
     start: int
     stop: int
     flat: np.ndarray
     scenarios: np.ndarray
-    owner: np.ndarray
+    counts: np.ndarray
+
+
+def count_scenarios(scenarios: np.ndarray, counts_in: np.ndarray | None, variant_counts: np.ndarray):
+    """Distinct rows of ``scenarios`` (m, n) and their total counts (``counts_in`` per row, default 1 each).
+
+    Rows are encoded as one integer each (mixed radix over ``variant_counts``) when the scenario space fits in
+    62 bits, which makes this a 1-D sort; otherwise rows are compared whole. Returns ``(rows (u, n), counts (u,))``
+    in lexicographic order.
+    """
+    n = len(variant_counts)
+    w = np.ones(len(scenarios), dtype=np.int64) if counts_in is None else np.asarray(counts_in, dtype=np.int64)
+    if len(scenarios) == 0:
+        return np.zeros((0, n), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    space = 1
+    for c in variant_counts:
+        space *= int(c)
+    if space < 2**62:
+        radix = np.ones(n, dtype=np.int64)
+        for d in range(n - 2, -1, -1):  # first descriptor most significant: code order = lexicographic order
+            radix[d] = radix[d + 1] * int(variant_counts[d + 1])
+        codes = scenarios @ radix
+        uniq, inv = np.unique(codes, return_inverse=True)
+        total = np.bincount(inv.reshape(-1), weights=w, minlength=len(uniq)).astype(np.int64)
+        rows = (uniq[:, None] // radix[None, :]) % np.asarray(variant_counts, dtype=np.int64)[None, :]
+        return rows.astype(np.int64), total
+    rows, inv = np.unique(scenarios, axis=0, return_inverse=True)
+    return rows, np.bincount(inv.reshape(-1), weights=w, minlength=len(rows)).astype(np.int64)
 
 
 def evaluate_draws(task: DrawTask, start: int, stop: int) -> DrawChunk:
@@ -58,7 +85,7 @@ def evaluate_draws(task: DrawTask, start: int, stop: int) -> DrawChunk:
     spec = task.spec
     V = spec.n_variants
     flat = np.empty((stop - start, V + 1), dtype=np.float64)
-    scen, owner = [], []
+    scen = []
     cache: dict[bytes, Any] = {}
     for r in range(start, stop):
         rng = draw_generator(task.entropy, r)
@@ -71,15 +98,19 @@ def evaluate_draws(task: DrawTask, start: int, stop: int) -> DrawChunk:
                 cache[key] = res
         flat[r - start] = res.flat
         scen.append(res.scenarios)
-        owner.append(np.full(len(res.scenarios), r, dtype=np.int64))
     n = len(spec.counts)
-    return DrawChunk(
-        start,
-        stop,
-        flat,
-        np.concatenate(scen) if scen else np.zeros((0, n), dtype=np.int64),
-        np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64),
-    )
+    rows, counts = count_scenarios(np.concatenate(scen) if scen else np.zeros((0, n), np.int64), None, spec.counts)
+    return DrawChunk(start, stop, flat, rows, counts)
+
+
+def merge_counts(chunks: list[DrawChunk], variant_counts: np.ndarray):
+    """Distinct scenarios over all chunks with the number of draws each is consistent in: ``(rows, counts)``."""
+    n = len(variant_counts)
+    rows = [c.scenarios for c in chunks]
+    counts = [c.counts for c in chunks]
+    if not rows:
+        return np.zeros((0, n), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return count_scenarios(np.concatenate(rows), np.concatenate(counts), variant_counts)
 
 
 def _chunks(n_draws: int, size: int) -> list[tuple[int, int]]:

@@ -26,7 +26,7 @@ import numpy as np
 from ..cib.compile import CompiledModel, compile_model
 from ..cib.search import normalise_fixed
 from ..model import Model
-from .backends import DrawTask, run_draws
+from .backends import DrawTask, merge_counts, run_draws
 from .draws import JudgmentSpread, judgment_spread, normalise_seed
 from .priors import Priors, resolve_priors
 from .search import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_spec, run_pass
@@ -473,10 +473,8 @@ def outcome_distribution(
         task = DrawTask(setup.spec, setup.compiled.matrix, setup.spread, entropy, shared_sections)
         chunks = run_draws(task, draws, scheduler=scheduler, progress=progress)
         per_draw = np.concatenate([c.flat for c in chunks])
-        allsc = np.concatenate([c.scenarios for c in chunks])
-        if len(allsc):
-            robust, counts = np.unique(allsc, axis=0, return_counts=True)
-            share = counts / draws
+        robust, counts = merge_counts(chunks, setup.spec.counts)
+        share = counts / draws
     return summarise(setup, stated, per_draw, entropy, robust, share, notes)
 
 

@@ -23,7 +23,7 @@ REPORT_TOP = 10
 def band_chart(d: OutcomeDistribution) -> str:
     """Horizontal chart: per outcome variant and the none bin, the point estimate (bar), the 5–95 % band
     (black whisker) and, where the source assessed the variant, its WEP range (orange interval). SVG markup."""
-    from ..report.plots import BAR_COLOUR, RANGE_COLOUR, _figure, figure_to_svg
+    from ..report.plots import BAR_COLOUR, RANGE_COLOUR, figure_to_svg, new_figure
 
     m = d.marginal()
     labels = list(m.variant_names) + ["(none)"]
@@ -32,7 +32,7 @@ def band_chart(d: OutcomeDistribution) -> str:
     highs = list(m.high) + [d.none.high] if m.high is not None else None
     ranges = {c.variants[0]: (c.low, c.high, c.term) for c in d.comparisons if len(c.variants) == 1 and c.low is not None}
     n = len(labels)
-    fig = _figure(7.0, 0.45 * n + 0.9)
+    fig = new_figure(7.0, 0.45 * n + 0.9)
     ax = fig.add_subplot(1, 1, 1)
     y = np.arange(n)[::-1]
     ax.barh(y, point, color=BAR_COLOUR, height=0.5, label="model: mean over draws")

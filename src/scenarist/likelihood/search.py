@@ -202,16 +202,17 @@ def group_credit(spec: PassSpec, scenarios: np.ndarray, group: np.ndarray, n_gro
     out[n_sc == 0, V] = 1.0
     if len(scenarios) == 0:
         return out
-    for d in range(len(spec.counts)):
-        k = int(spec.counts[d])
-        col = spec.offsets[d] + scenarios[:, d]
-        if spec.credit == "scenarios":
-            np.add.at(out, (group, col), 1.0 / n_sc[group])
-        else:
-            pair = np.unique(group * k + scenarios[:, d])
-            g = pair // k
-            n_var = np.bincount(g, minlength=n_groups)
-            out[g, spec.offsets[d] + pair % k] += 1.0 / n_var[g]
+    n = len(spec.counts)
+    cols = scenarios + spec.offsets[:-1][None, :]  # (m, n) matrix column of each variant taken
+    if spec.credit == "scenarios":
+        np.add.at(out, (np.repeat(group, n), cols.reshape(-1)), np.repeat(1.0 / n_sc[group], n))
+        return out
+    # distinct (group, column) pairs: the variants each group's scenarios take
+    pair = np.unique((group[:, None] * V + cols).reshape(-1))
+    g, col = pair // V, pair % V
+    desc = np.searchsorted(spec.offsets, col, side="right") - 1
+    n_var = np.bincount(g * n + desc, minlength=n_groups * n)
+    out[g, col] += 1.0 / n_var[g * n + desc]
     return out
 
 
