@@ -10,6 +10,7 @@ from .common import app
 
 # Command modules (one import line each; keep them sorted).
 from . import analyze  # noqa: F401,E402
+from . import engine  # noqa: F401,E402
 from . import evidence  # noqa: F401,E402
 from . import likelihood  # noqa: F401,E402
 

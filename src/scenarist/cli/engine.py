@@ -1,0 +1,389 @@
+"""Commands ``import``, ``export``, ``succession`` and ``basins`` (the CIB engine and its file formats).
+
+``import`` turns a ScenarioWizard project (``.scw``) or a CSV/XLSX matrix into a Scenarist YAML model; ``export``
+writes a model as ``.scw``, a ScenarioWizard solution list (``.sl``), or a CSV/XLSX matrix. ``succession`` follows
+one start scenario; ``basins`` follows all of them (or a sample). Each is a thin adapter over the library.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from ..cib import compile_model
+from ..cib.compile import CompiledModel
+from ..errors import InputFileError, OptionError
+from ..io.yaml_model import load_model
+from .common import (
+    FixOpt,
+    JsonOpt,
+    MaxInconsistencyOpt,
+    ModelArg,
+    SeedOpt,
+    command,
+    console,
+    emit_json,
+    err_console,
+    parse_assignments,
+)
+
+OperatorOpt = Annotated[
+    str,
+    typer.Option(
+        "--operator",
+        help="Succession operator: global (all descriptors switch at once; ScenarioWizard's), local (the most "
+        "inconsistent one switches) or sequential (one after another, in order).",
+    ),
+]
+TimingsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--timings",
+        help="Report the engine's own time apart from file reading and kernel compilation (stderr; 'timings' in --json).",
+    ),
+]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="File to write.", dir_okay=False)]
+
+
+# -- helpers ------------------------------------------------------------------------------------------------------
+
+
+def _warn_lines(caught) -> None:
+    for w in caught:
+        err_console.print(f"warning: {w.message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def load_compiled(model: str | None, self_impacts: str | None = None):
+    """``(Model, CompiledModel, seconds)``; warnings raised while reading go to stderr as one line each."""
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if self_impacts is not None and model is not None and Path(model).suffix.lower() == ".scw":
+            from ..io.scw import import_scw
+
+            m = import_scw(model, self_impacts=self_impacts)
+        else:
+            m = load_model(model)
+    _warn_lines(caught)
+    return m, compile_model(m), time.perf_counter() - t0
+
+
+class LazyProgress:
+    """A Rich progress bar on stderr that appears only once the work has run for more than ``delay`` seconds.
+
+    Call the instance as a progress callback ``(fraction, phase)``; use it as a context manager.
+    """
+
+    def __init__(self, description: str, delay: float = 1.0, enabled: bool = True):
+        self.description = description
+        self.delay = delay
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        return self
+
+    def __call__(self, fraction: float, phase: str = "") -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.perf_counter() - self.t0 < self.delay:
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(), console=err_console, transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=1.0)
+        self.bar.update(self.task, completed=fraction, description=f"{self.description} ({phase})" if phase else
+                        self.description)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def _tiny(compiled_like: CompiledModel | None = None) -> CompiledModel:
+    """A 2 × 2 model with the array types of a real one: running the engines on it loads or compiles the kernels."""
+    counts = np.array([2, 2], dtype=np.int64)
+    return CompiledModel(
+        descriptor_ids=("a", "b"), descriptor_names=("a", "b"), variant_ids=(("x", "y"), ("x", "y")),
+        variant_names=(("x", "y"), ("x", "y")), counts=counts, offsets=np.array([0, 2, 4], dtype=np.int64),
+        matrix=np.array([[0, 0, 1, -1], [0, 0, -1, 1], [1, -1, 0, 0], [-1, 1, 0, 0]], dtype=np.int64),
+        exogenous=np.zeros(2, dtype=bool),
+    )
+
+
+def warm_up(kind: str, operator: str = "global") -> float:
+    """Load (or, the first time, compile) the kernels a command needs; returns the seconds it took."""
+    t0 = time.perf_counter()
+    tiny = _tiny()
+    if kind == "succession":
+        from ..cib.succession import succession
+
+        succession(tiny, np.array([0, 0]), operator)
+    elif kind == "basins-exact":
+        from ..cib.basins import exact_basins
+
+        exact_basins(tiny, operator)
+    elif kind == "basins-sampled":
+        from ..cib.basins import sampled_basins
+
+        sampled_basins(tiny, 4, seed=0, operator=operator)
+    return time.perf_counter() - t0
+
+
+def print_timings(timings: dict[str, float]) -> None:
+    """Timings table on stderr, milliseconds."""
+    table = Table(title="Timings", title_justify="left", header_style="bold")
+    table.add_column("Step")
+    table.add_column("ms", justify="right")
+    for step, seconds in timings.items():
+        table.add_row(step, f"{1000 * seconds:.1f}", style="bold" if step == "engine" else None)
+    err_console.print(table)
+
+
+# -- import / export ----------------------------------------------------------------------------------------------
+
+
+@command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A ScenarioWizard project (.scw) or a CSV/XLSX cross-impact matrix.")],
+    output: OutOpt = Path("model.yaml"),
+    self_impacts: Annotated[
+        str,
+        typer.Option(
+            "--self-impacts",
+            help="Blocks of a descriptor on itself: count (as ScenarioWizard does; default) or ignore (as the "
+            "method's definition does).",
+        ),
+    ] = "count",
+) -> None:
+    """Import a ScenarioWizard project or a CSV/XLSX matrix as a Scenarist YAML model.
+
+    Names, descriptions and block notes (as rationales) carry over; ids derive from the names; the model records
+    its origin, a scale wide enough for its scores, and provenance: optional. The written model validates.
+    """
+    from ..io.matrix_table import read_matrix_table
+    from ..io.scw import import_scw, project_to_model
+    from ..io.yaml_model import save_model
+
+    if self_impacts not in ("count", "ignore"):
+        raise OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
+    if not file.exists():
+        raise InputFileError(f"{file}: no such file")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if file.suffix.lower() == ".scw":
+            model = import_scw(file, self_impacts=self_impacts)
+        elif file.suffix.lower() in (".csv", ".xlsx", ".tsv", ".txt"):
+            model = project_to_model(read_matrix_table(file), str(file), self_impacts)
+        else:
+            raise InputFileError(f"{file}: unknown file type (import reads .scw, .csv and .xlsx)")
+    _warn_lines(caught)
+    save_model(model, output)
+    V = sum(len(d.variants) for d in model.descriptors)
+    err_console.print(
+        f"Wrote {output}: {len(model.descriptors)} descriptors, {V} variants, {len(model.judgments)} judgments",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+
+
+@command("export")
+def export_command(
+    model: ModelArg = None,
+    to: Annotated[
+        Optional[str],
+        typer.Option("--to", help="Format: scw, sl, csv or xlsx (default: from the output file's suffix)."),
+    ] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write.", dir_okay=False)] = None,
+    layout: Annotated[
+        str, typer.Option("--layout", help="CSV/XLSX layout: scenariowizard (two header rows/columns) or labelled.")
+    ] = "scenariowizard",
+    max_inconsistency: MaxInconsistencyOpt = 0,
+    fix: FixOpt = None,
+    weights: Annotated[
+        bool, typer.Option("--weights", help="For sl: fill the weight column with exact global-succession basins.")
+    ] = False,
+) -> None:
+    """Export a model as a ScenarioWizard project (scw), its scenarios as a solution list (sl), or its matrix as
+    CSV/XLSX. A .sl lists the scenarios with inconsistency ≤ K in tableau order, 1-based variants, as
+    ScenarioWizard writes them."""
+    from ..io.matrix_table import write_matrix_table
+    from ..io.scw import model_to_project, write_scw
+    from ..io.sl import from_scenario_set, write_sl
+
+    if output is None:
+        raise OptionError("--output/-o is required")
+    fmt = (to or output.suffix.lstrip(".")).lower()
+    if fmt not in ("scw", "sl", "csv", "xlsx"):
+        raise OptionError(f"--to must be scw, sl, csv or xlsx, got {fmt!r}")
+    if not output.parent.exists():
+        raise OptionError(f"--output {output}: directory {str(output.parent)!r} does not exist")
+    m, compiled, _ = load_compiled(model)
+    if fmt == "scw":
+        write_scw(model_to_project(m), output)
+    elif fmt in ("csv", "xlsx"):
+        if output.suffix.lower() != f".{fmt}":
+            raise OptionError(f"--output for {fmt} must end in .{fmt}")
+        write_matrix_table(model_to_project(m), output, layout)
+    else:
+        from ..cib import find_scenarios
+
+        fixed = parse_assignments(fix) or None
+        found = find_scenarios(compiled, max_inconsistency, fixed)
+        w = None
+        if weights:
+            from ..cib.basins import exact_basins
+
+            with LazyProgress("basins") as bar:
+                w = exact_basins(compiled, fixed=fixed, keep_labels=False, progress=bar).weight_of(found.scenarios)
+        write_sl(from_scenario_set(found, w), output)
+    err_console.print(f"Wrote {output}", markup=False, highlight=False, soft_wrap=True)
+
+
+# -- succession ---------------------------------------------------------------------------------------------------
+
+
+@command("succession")
+def succession_command(
+    model: ModelArg = None,
+    start: Annotated[
+        Optional[list[str]],
+        typer.Option("--start", help="Start scenario D=V,D=V,... (every descriptor not fixed by --fix)."),
+    ] = None,
+    operator: OperatorOpt = "global",
+    fix: FixOpt = None,
+    json_out: JsonOpt = False,
+    timings: TimingsOpt = False,
+) -> None:
+    """Follow a start scenario under succession to the attractor (a consistent scenario) or cycle it ends in.
+
+    Prints the path, one row per step, and where it ends. A descriptor whose current variant ties for the highest
+    balance keeps it. Fixed descriptors (--fix) stay put.
+    """
+    from ..cib.succession import operator_code, succession
+
+    operator_code(operator)
+    t_all = time.perf_counter()
+    m, compiled, read_s = load_compiled(model)
+    start_map = parse_assignments(start, "--start")
+    compile_s = warm_up("succession", operator)
+    t0 = time.perf_counter()
+    result = succession(compiled, start_map, operator, fixed=parse_assignments(fix) or None)
+    engine_s = time.perf_counter() - t0
+    t_info = {"read": read_s, "compile": compile_s, "engine": engine_s, "total": time.perf_counter() - t_all}
+    if json_out:
+        doc: dict[str, Any] = result.to_dict()
+        if timings:
+            doc["timings"] = t_info
+        emit_json(doc)
+    else:
+        table = Table(title=f"Succession ({operator})", header_style="bold")
+        table.add_column("step", justify="right")
+        for d in compiled.descriptor_ids:
+            table.add_column(d)
+        for i, s in enumerate(result.path):
+            mark = " *" if i >= result.cycle_start and not result.is_attractor else ""
+            table.add_row(str(i) + mark, *[compiled.variant_ids[d][int(v)] for d, v in enumerate(s)])
+        console.print(table)
+        if result.is_attractor:
+            console.print(f"Reaches an attractor after {result.steps} step(s).", markup=False, highlight=False,
+                          soft_wrap=True)
+        else:
+            console.print(
+                f"Enters a cycle of {len(result.end)} states after {result.steps} step(s) (rows marked *).",
+                markup=False, highlight=False, soft_wrap=True,
+            )
+    if timings:
+        print_timings(t_info)
+
+
+# -- basins -------------------------------------------------------------------------------------------------------
+
+
+@command("basins")
+def basins_command(
+    model: ModelArg = None,
+    operator: OperatorOpt = "global",
+    fix: FixOpt = None,
+    method: Annotated[
+        str, typer.Option("--method", help="exact (follow every scenario), sampled, or auto (exact when it fits).")
+    ] = "auto",
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Start scenarios to sample (sampled method).")] = 100_000,
+    seed: SeedOpt = None,
+    confidence: Annotated[float, typer.Option("--confidence", help="Level of the sampled intervals.")] = 0.95,
+    json_out: JsonOpt = False,
+    timings: TimingsOpt = False,
+) -> None:
+    """Basins of attraction (volume weights): how many start scenarios end in each attractor under succession.
+
+    Exact over the whole space when it fits in memory (4 bytes per scenario), otherwise from random starts with a
+    Wilson interval for each share. Scenarios whose succession enters a cycle are counted apart.
+    """
+    from ..cib.basins import MAX_EXACT, basins
+    from ..cib.succession import operator_code
+
+    operator_code(operator)
+    if method not in ("auto", "exact", "sampled"):
+        raise OptionError(f"--method must be auto, exact or sampled, got {method!r}")
+    t_all = time.perf_counter()
+    m, compiled, read_s = load_compiled(model)
+    fixed = parse_assignments(fix) or None
+    from ..cib.search import normalise_fixed
+
+    fx = normalise_fixed(compiled, fixed)
+    space = int(np.prod([int(c) for c, f in zip(compiled.counts, fx) if f < 0], dtype=object))
+    exact = method == "exact" or (method == "auto" and space <= MAX_EXACT)
+    compile_s = warm_up("basins-exact" if exact else "basins-sampled", operator)
+    t0 = time.perf_counter()
+    with LazyProgress("basins", enabled=True) as bar:
+        result = basins(compiled, operator, fx, "exact" if exact else "sampled", samples, seed, confidence,
+                        progress=bar)
+    engine_s = time.perf_counter() - t0
+    t_info = {"read": read_s, "compile": compile_s, "engine": engine_s}
+    t_info.update({f"engine: {k}": v for k, v in result.seconds.items() if k != "total"})
+    t_info["total"] = time.perf_counter() - t_all
+    if json_out:
+        doc = result.to_dict()
+        doc["model"] = {"id": m.metadata.id, "descriptors": compiled.n_descriptors, "space": compiled.space_size}
+        if timings:
+            doc["timings"] = t_info
+        emit_json(doc)
+    else:
+        kind = "exact" if result.exact else f"sampled, {result.total:,} starts, {result.confidence:.0%} intervals"
+        table = Table(title=f"Basins ({operator} succession; {kind})", header_style="bold")
+        table.add_column("#", justify="right")
+        for d in compiled.descriptor_ids:
+            table.add_column(d)
+        table.add_column("size", justify="right")
+        table.add_column("share", justify="right")
+        if not result.exact:
+            table.add_column("interval", justify="right")
+        for i, (a, s, lo, hi) in enumerate(zip(result.attractors, result.sizes, result.share_low, result.share_high)):
+            row = [str(i + 1), *[compiled.variant_ids[d][int(v)] for d, v in enumerate(a)], f"{int(s):,}",
+                   f"{s / max(result.total, 1):.4%}"]
+            if not result.exact:
+                row.append(f"{lo:.4%}–{hi:.4%}")
+            table.add_row(*row)
+        console.print(table)
+        share = result.in_cycles / max(result.total, 1)
+        console.print(
+            f"{result.in_cycles:,} of {result.total:,} start scenarios ({share:.2%}) end in "
+            f"{len(result.cycles)} distinct cycle(s).",
+            markup=False, highlight=False, soft_wrap=True,
+        )
+    if timings:
+        print_timings(t_info)

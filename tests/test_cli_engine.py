@@ -1,0 +1,117 @@
+"""``scenarist import``, ``export``, ``succession`` and ``basins`` through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scenarist.cib import compile_model
+from scenarist.cli import app
+from scenarist.io.scw import read_scw
+from scenarist.io.sl import read_sl
+from scenarist.io.yaml_model import load_model
+from test_cli_analyze import assert_user_error, make_runner
+
+CIB = Path(__file__).parent / "data" / "cib"
+GLOBAL = str(CIB / "CIB_global.scw")
+runner = make_runner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_import_scw_writes_a_valid_model_with_the_same_matrix(tmp_path):
+    out = tmp_path / "g.yaml"
+    r = run("import", GLOBAL, "-o", out)
+    assert r.exit_code == 0, r.stderr
+    assert "3 descriptors, 10 variants" in r.stderr
+    model = load_model(str(out))
+    assert np.array_equal(compile_model(model).matrix, read_scw(GLOBAL).matrix)
+    assert run("validate", out).exit_code == 0
+
+
+def test_import_warns_about_self_blocks_on_one_line(tmp_path):
+    r = run("import", CIB / "CIB_natl_regional.scw", "-o", tmp_path / "n.yaml")
+    assert r.exit_code == 0
+    assert "warning:" in r.stderr and "on itself" in r.stderr and "Traceback" not in r.stderr
+    r2 = run("import", CIB / "CIB_natl_regional.scw", "-o", tmp_path / "i.yaml", "--self-impacts", "ignore")
+    assert "warning" not in r2.stderr
+    assert load_model(str(tmp_path / "i.yaml")).metadata.self_impacts == "ignore"
+
+
+def test_export_every_format_round_trips(tmp_path):
+    for fmt in ("scw", "csv", "xlsx"):
+        out = tmp_path / f"g.{fmt}"
+        r = run("export", GLOBAL, "--to", fmt, "-o", out)
+        assert r.exit_code == 0, r.stderr
+        back = tmp_path / f"back-{fmt}.yaml"
+        assert run("import", out, "-o", back).exit_code == 0
+        assert np.array_equal(compile_model(load_model(str(back))).matrix, read_scw(GLOBAL).matrix)
+    sl = tmp_path / "g.sl"
+    assert run("export", GLOBAL, "-o", sl, "--weights").exit_code == 0
+    got = read_sl(sl)
+    theirs = read_sl(CIB / "CIB_global.sl")  # weights 4/12/1/2 there equal the global-succession basins
+    assert {tuple(s): w for s, w in zip(got.scenarios.tolist(), got.weights)} == {
+        tuple(s): w for s, w in zip(theirs.scenarios.tolist(), theirs.weights)
+    }
+
+
+def test_succession_json_follows_to_the_cycle():
+    r = run("succession", GLOBAL, "--start", "wtrd=ft,wsec=rlx,weco=decl", "--json", "--timings")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    # by hand from the matrix: (FT,Rlx,Decl) → (Ntl,Mod,ModGr) → (FT,Mod,Stag) → (Ntl,Mod,ModGr)
+    assert doc["path"] == [
+        {"wtrd": "ft", "wsec": "rlx", "weco": "decl"},
+        {"wtrd": "ntl", "wsec": "mod", "weco": "modgr"},
+        {"wtrd": "ft", "wsec": "mod", "weco": "stag"},
+    ]
+    assert doc["ends_in"] == "cycle" and doc["steps"] == 1
+    assert set(doc["timings"]) >= {"read", "compile", "engine", "total"}
+
+
+def test_basins_json_matches_published_basins():
+    r = run("basins", GLOBAL, "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["method"] == "exact" and doc["total"] == 36 and doc["in_cycles"] == 17
+    sizes = sorted(a["size"] for a in doc["attractors"])
+    assert sizes == [1, 2, 4, 12]  # bench_results_julia.json
+    r = run("basins", GLOBAL, "--method", "sampled", "--samples", "2000", "--seed", "0", "--json")
+    doc = json.loads(r.stdout)
+    assert doc["method"] == "sampled" and doc["total"] == 2000
+    assert all(a["share_low"] <= a["share"] <= a["share_high"] for a in doc["attractors"])
+    text = run("basins", GLOBAL, "--timings")
+    assert "17 of 36 start scenarios" in text.stdout and "engine" in text.stderr
+
+
+def test_analyze_accepts_a_scw_file():
+    r = run("analyze", CIB / "bench_medium.scw", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert len(json.loads(r.stdout)["scenarios"]) == 2
+
+
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["import", "/nonexistent.scw", "-o", "x.yaml"], "no such file"),
+        (["export", GLOBAL, "--to", "pdf", "-o", "x.pdf"], "--to must be"),
+        (["succession", GLOBAL, "--start", "wtrd=ft", "--operator", "chaotic"], "operator"),
+        (["succession", GLOBAL, "--start", "wtrd=zz,wsec=rlx,weco=decl"], "unknown variant"),
+        (["basins", GLOBAL, "--method", "guess"], "--method"),
+    ],
+)
+def test_user_mistakes_exit_2_without_traceback(args, fragment, tmp_path):
+    assert_user_error(run(*args), fragment)
+
+
+def test_malformed_scw_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.scw"
+    bad.write_text("$ ScenarioWizard 4.0\nt\n&A\n -a\n -b\nX\n", encoding="utf-8")
+    r = run("import", bad, "-o", tmp_path / "x.yaml")
+    assert_user_error(r, "bad.scw:6")
+    assert not (tmp_path / "x.yaml").exists()
