@@ -341,3 +341,14 @@ judgments:
     result = run("validate", str(path))
     assert_user_error(result, "descriptors[0].colour")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_timings_of_optional_analyses():
+    # An optional analysis (e.g. basins) records its own step; steps keep the order they run in.
+    from scenarist.analysis import analyze
+
+    r = analyze(load_model(EXAMPLE)).with_timings(load=0.25, basins=0.5).with_timings(report=0.125)
+    steps = r.timings.steps()
+    assert list(steps) == ["load", "compile", "search", "summarise", "basins", "report"]
+    assert (steps["load"], steps["basins"], steps["report"]) == (0.25, 0.5, 0.125)
+    assert r.timings.to_dict()["total"] == pytest.approx(sum(steps.values()))

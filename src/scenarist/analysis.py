@@ -42,6 +42,8 @@ class Timings:
         Evaluating reference scenarios and counting outcome variants.
     report : float or None
         Rendering the HTML report (measured by the caller).
+    other : dict of str → float
+        Optional analyses run beside the search (e.g. ``basins``), in the order they were added.
     """
 
     compile: float
@@ -49,11 +51,12 @@ class Timings:
     summarise: float
     load: float | None = None
     report: float | None = None
+    other: dict[str, float] = field(default_factory=dict)
 
     def steps(self) -> dict[str, float]:
         """Timed steps in the order they run, seconds each (untimed steps left out)."""
         out = {"load": self.load, "compile": self.compile, "search": self.search, "summarise": self.summarise,
-               "report": self.report}
+               **self.other, "report": self.report}
         return {k: v for k, v in out.items() if v is not None}
 
     @property
@@ -281,8 +284,11 @@ class Analysis:
         return out
 
     def with_timings(self, **steps: float) -> "Analysis":
-        """A copy whose timings also hold ``steps`` (e.g. ``load=0.02`` measured by the caller)."""
-        return replace(self, timings=replace(self.timings, **steps))
+        """A copy whose timings also hold ``steps``, seconds each: ``load`` and ``report`` measured by the caller,
+        or any other name (e.g. ``basins=1.2``) for an optional analysis run beside the search."""
+        known = {k: v for k, v in steps.items() if k in ("load", "compile", "search", "summarise", "report")}
+        other = {**self.timings.other, **{k: v for k, v in steps.items() if k not in known}}
+        return replace(self, timings=replace(self.timings, **known, other=other))
 
     def to_dict(self, timings: bool = False) -> dict:
         """JSON-safe dict: what ``scenarist analyze --json`` prints.
