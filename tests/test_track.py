@@ -148,3 +148,17 @@ def test_bad_options(model, evidence):
         track(model, evidence.items, start=D(2025, 5, 1), end=D(2025, 4, 1))
     with pytest.raises(OptionError, match="draws"):
         track(model, evidence.items, draws=-1)
+
+
+def test_first_point_is_the_likelihood_layers_distribution():
+    # with no evidence, "model" at the as-of date is exactly what scenarist likelihood reports (same draws, seed)
+    from scenarist.likelihood import outcome_distribution
+
+    flagship = load_model("iran-russia-pezeshkian")
+    r = track(flagship, [], draws=20, seed=7)
+    d = outcome_distribution(flagship, draws=20, seed=7)
+    (p,) = r.points
+    assert p.model.probability == pytest.approx(list(d.probability.values()), abs=1e-12)
+    assert p.model.none == pytest.approx(d.none.probability, abs=1e-12)
+    assert p.model.low == pytest.approx([lo for lo, _ in d.bands.values()], abs=1e-12)
+    assert p.indicators.probability == pytest.approx(p.model.probability)
