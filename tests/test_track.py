@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scenarist.errors import OptionError
+from scenarist.errors import ModelError, OptionError
 from scenarist.evidence import load_evidence
 from scenarist.evidence.replay import snapshot_from_rows, track
 from scenarist.io.yaml_model import load_model
@@ -162,3 +162,15 @@ def test_first_point_is_the_likelihood_layers_distribution():
     assert p.model.none == pytest.approx(d.none.probability, abs=1e-12)
     assert p.model.low == pytest.approx([lo for lo, _ in d.bands.values()], abs=1e-12)
     assert p.indicators.probability == pytest.approx(p.model.probability)
+
+
+def test_items_that_no_longer_fit_the_model_are_reported(model, evidence):
+    # e.g. stored items checked against an older version of the model
+    changed = model.model_copy(deep=True)
+    changed.descriptors[0].variants[1].id = "slump"
+    changed.descriptors[0].prior.probabilities = {"growth": 0.6, "slump": 0.4}
+    with pytest.raises(ModelError) as exc:
+        track(changed, evidence.items, source="sqlite:///team.db")
+    text = str(exc.value)
+    assert "sqlite:///team.db: item 'ex-2025-02-imf'.bearing.likelihoods.recession: unknown variant 'recession'" in text
+    assert "item 'ex-2025-06-recession'.bearing.variant: unknown variant 'recession'" in text

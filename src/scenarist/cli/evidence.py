@@ -282,6 +282,7 @@ def track_cmd(
         from ..forecasts import list_forecasts, score
 
         with EvidenceStore(db) as store:
+            shown = store._shown_url()
             items, claims = store.items(m.metadata.id), store.claims(m.metadata.id)
             fs = list_forecasts(store, m.metadata.id)
             ledger = (score(fs), fs) if fs else None
@@ -291,7 +292,8 @@ def track_cmd(
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("replaying evidence", total=None)
         result = track(m, items, start=_date(start, "--from"), end=_date(end, "--to"), draws=draws, seed=seed,
-                       claims=claims, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                       claims=claims, progress=lambda done, total: bar.update(task, completed=done, total=total),
+                       source=str(evidence) if evidence is not None else shown)
     if report is not None:
         from ..evidence.report import write_track_report
 

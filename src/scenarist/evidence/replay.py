@@ -24,10 +24,10 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..errors import OptionError
+from ..errors import ModelError, OptionError, Problem
 from ..model import Model
 from .bayes import EvidenceState, evidence_state
-from .items import ContradictedClaim, EvidenceItem
+from .items import ContradictedClaim, EvidenceFile, EvidenceItem, check_evidence
 
 #: Percentiles bounding the uncertainty band (the likelihood layer's).
 BAND = (5.0, 95.0)
@@ -273,6 +273,7 @@ def track(
     claims: Sequence[ContradictedClaim] = (),
     distribution: Distribution | None = None,
     progress: Callable[[int, int], None] | None = None,
+    source: str = "<evidence>",
 ) -> TrackResult:
     """Replay evidence in date order and record the outcome distribution after each date.
 
@@ -293,6 +294,8 @@ def track(
     distribution : callable, optional
         Replaces :func:`likelihood_rows` (tests use a stand-in with a known answer).
     progress : callable(done, total), optional
+    source : str
+        Where the items come from (a file or a store), named in error messages.
 
     Returns
     -------
@@ -302,6 +305,8 @@ def track(
     ------
     OptionError
         No outcome descriptor, negative draws, ``start`` after ``end``.
+    ModelError
+        Items that do not fit the model (checked again here: stored items may predate a change of the model).
     """
     outcome = model.outcome
     if outcome is None:
@@ -315,6 +320,13 @@ def track(
     dist = distribution or likelihood_rows
     as_of = model.metadata.as_of
     items = sorted(items, key=lambda it: (it.date, it.id))
+    problems = check_evidence(EvidenceFile(items=tuple(items)), model)
+    if problems:
+        raise ModelError([
+            Problem(source, None, f"item {items[p[1]].id!r}" + ("." + ".".join(map(str, p[2:])) if len(p) > 2 else ""), m)
+            if p[0] == "items" else Problem(source, None, ".".join(map(str, p)), m)
+            for p, m in problems
+        ])
     variants = tuple(v.id for v in outcome.variants)
     notes: list[str] = []
     if as_of is None:
