@@ -125,3 +125,59 @@ def naive_distribution(model, priors=None, fixed=None, credit="variants", cells=
                 for s in sc:
                     dist[d.id][s[d.id]] += w / len(sc)
     return dist, none
+
+
+def naive_volume_distribution(model, cells=None, max_steps=1000):
+    """Exact distribution credited by volume weight under global succession, by brute force.
+
+    For every exogenous combination x: follow every start scenario (x fixed) by global succession — each tested
+    descriptor moves to its highest-balance variant, keeping its own when it is among the highest, else the first
+    highest — until a fixed point (an attractor) or a repeat (a cycle, left out). Each attractor gets P(x) times
+    its share of the starts that end in an attractor. Returns ``({descriptor: {variant: Fraction}}, none)``.
+    """
+    cells = naive_matrix(model) if cells is None else cells
+    ds = model.descriptors
+    pri = {}
+    for d in ds:
+        if d.exogenous:
+            p = d.prior.probabilities if d.prior else {v.id: 1.0 / len(d.variants) for v in d.variants}
+            pri[d.id] = {v: Fraction(str(x)) for v, x in p.items()}
+    exo = list(pri)
+    dist = {d.id: {v.id: Fraction(0) for v in d.variants} for d in ds}
+    none = Fraction(0)
+
+    def step(s):
+        new = dict(s)
+        for d in ds:
+            if d.exogenous:
+                continue
+            bal = {b.id: sum(cells.get(((e.id, s[e.id]), (d.id, b.id)), 0) for e in ds if e.id != d.id) for b in d.variants}
+            top = max(bal.values())
+            if bal[s[d.id]] < top:
+                new[d.id] = next(b.id for b in d.variants if bal[b.id] == top)
+        return new
+
+    for combo in itertools.product(*[list(pri[e]) for e in exo]):
+        w = Fraction(1)
+        for e, v in zip(exo, combo):
+            w *= pri[e][v]
+        free = [d for d in ds if not d.exogenous]
+        ends = {}
+        for start in itertools.product(*[[v.id for v in d.variants] for d in free]):
+            s = dict(zip(exo, combo))
+            s.update({d.id: v for d, v in zip(free, start)})
+            seen = []
+            while s not in seen and len(seen) < max_steps:
+                seen.append(s)
+                s = step(s)
+            if step(s) == s:
+                key = tuple(s[d.id] for d in ds)
+                ends[key] = ends.get(key, 0) + 1
+        total = sum(ends.values())
+        if total == 0:
+            none += w
+            continue
+        for key, n in ends.items():
+            for d, v in zip(ds, key):
+                dist[d.id][v] += w * Fraction(n, total)
+    return dist, none

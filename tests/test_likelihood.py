@@ -232,3 +232,21 @@ def test_example_model_by_hand():
     assert d.probability == pytest.approx({"integration": 0.6, "truce": 0.2, "rupture": 0.2})
     want, none = naive_distribution(__import__("scenarist.io.yaml_model", fromlist=["x"]).load_model("example"))
     assert {k: float(v) for k, v in want["relationship"].items()} == pytest.approx(d.probability)
+
+
+def test_volume_credit_matches_brute_force_succession():
+    from likelihood_naive import naive_volume_distribution
+
+    from scenarist.io.yaml_model import load_model
+
+    models = [load_model("example"), credit_model(), cycle_model()]
+    rng = np.random.default_rng(5)
+    models += [random_model(rng, int(rng.integers(0, 3)), int(rng.integers(1, 4))) for _ in range(8)]
+    for m in models:
+        got = outcome_distribution(m, credit="volume")
+        want, none = naive_volume_distribution(m)
+        assert got.none.probability == pytest.approx(float(none), abs=1e-9)
+        for marg in got.marginals:
+            assert marg.probabilities == pytest.approx({k: float(v) for k, v in want[marg.descriptor].items()}, abs=1e-9)
+    with pytest.raises(OptionError):
+        outcome_distribution(models[0], credit="volume", draws=5)

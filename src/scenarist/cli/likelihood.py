@@ -26,7 +26,7 @@ SchedulerOpt = Annotated[
 ]
 CreditOpt = Annotated[
     str,
-    typer.Option("--credit", help="Share each exogenous combination's weight among its outcome 'variants' (default) or its 'scenarios'."),
+    typer.Option("--credit", help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', or its attractors by 'volume' weight (stated matrix only)."),
 ]
 PriorOpt = Annotated[
     Optional[list[str]],

@@ -417,9 +417,11 @@ def outcome_distribution(
         Seed of the draws (and of sampled combinations); 0 is a seed. The entropy used is returned as ``.seed``.
     outcome : str, optional
         Descriptor to headline (default: the model's outcome; every descriptor is reported anyway).
-    credit : {"variants", "scenarios"}
+    credit : {"variants", "scenarios", "volume"}
         ``variants`` (default, DESIGN §3.2): each outcome variant taken by a consistent scenario of x gets an equal
         share of P(x). ``scenarios``: each consistent scenario of x gets an equal share and passes it to its variants.
+        ``volume``: each consistent scenario of x gets a share proportional to its volume weight (basin under
+        global succession, see :mod:`.volume`); stated matrix only.
     shared_sections : bool
         One shared shift per judgment ``section`` (correlated error) instead of independent judgments.
     max_combinations, samples : int
@@ -462,8 +464,21 @@ def outcome_distribution(
     draws = int(draws)
     setup = prepare(model, priors, fixed, outcome, credit, max_combinations, samples)
     entropy = normalise_seed(seed)
-    stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
     notes = list(setup.notes)
+    if credit == "volume":
+        if draws:
+            raise OptionError("credit 'volume' evaluates the stated matrix only: use draws=0")
+        if setup.spec.samples:
+            raise OptionError(f"credit 'volume' enumerates the exogenous combinations; {setup.spec.n_combinations} "
+                              f"exceed the limit of {max_combinations}")
+        from .volume import volume_pass
+
+        stated, sampled = volume_pass(setup.spec, setup.compiled, setup.compiled.matrix, seed=entropy)
+        notes.append("credited by volume weight (global succession)"
+                     + ("; some basins estimated from random starts" if sampled else ", basins exact"))
+        empty = np.zeros((0, setup.compiled.n_descriptors), dtype=np.int64)
+        return summarise(setup, stated, None, entropy, empty, np.zeros(0), notes)
+    stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
     per_draw = None
     robust = np.zeros((0, setup.compiled.n_descriptors), dtype=np.int64)
     share = np.zeros(0)

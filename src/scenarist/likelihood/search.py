@@ -16,8 +16,9 @@ from ..errors import OptionError
 from . import _kernels
 from .priors import Priors
 
-#: Ways of sharing the weight P(x) of an exogenous combination x among what its consistent scenarios show.
-CREDITS = ("variants", "scenarios")
+#: Ways of sharing the weight P(x) of an exogenous combination x among what its consistent scenarios show
+#: (``volume`` is handled by :mod:`.volume`, outside the fast pass).
+CREDITS = ("variants", "scenarios", "volume")
 
 #: Above this many exogenous combinations the exact pass samples them (DESIGN §3.2); see :func:`make_pass_spec`.
 MAX_COMBINATIONS = 1 << 16
@@ -112,7 +113,7 @@ def make_pass_spec(
     ----------
     fixed : (n_descriptors,) int64
         Interventions, -1 where free (see :func:`scenarist.cib.search.normalise_fixed`).
-    credit : {"variants", "scenarios"}
+    credit : {"variants", "scenarios", "volume"}
     max_combinations : int ≥ 1
         When the free exogenous descriptors have more combinations than this, each matrix is evaluated on
         ``samples`` combinations drawn from the priors instead, and a standard error is reported.
