@@ -131,10 +131,12 @@ def test_forecast_commands(db):
     assert listed[0]["resolution"]["evidence"] == ["ex-2025-06-recession"]
     s = run_json("forecast", "score", "--db", db)
     assert s["summary"]["model"]["brier"] == pytest.approx(1.04)
-    assert s["summary"]["article"]["brier"] == pytest.approx(1.56125) and s["summary"]["article"]["log"] is None
+    # the notes' words: (0.675, 0.2, 0.325) / 1.2 (see test_forecasts); truce happened
+    assert s["summary"]["article"]["brier"] == pytest.approx(0.5625 ** 2 + (5 / 6) ** 2 + (0.325 / 1.2) ** 2)
+    assert s["summary"]["article"]["log"] == pytest.approx(1.791759, abs=1e-6)
     assert s["unresolved"] == ["mine"]
     text = run("forecast", "score", "--db", db).stdout
-    assert "model: 1 resolved, mean Brier 1.0400" in text and "article: 1 resolved, mean Brier 1.561" in text
+    assert "model: 1 resolved, mean Brier 1.0400" in text and "article: 1 resolved, mean Brier 1.0842" in text
 
 
 def test_track_report_from_the_store_shows_the_ledger(db, tmp_path):

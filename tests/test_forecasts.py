@@ -100,9 +100,22 @@ def test_make_forecast_checks(model):
         make_forecast("x", model, {"integration": 1, "truce": 0, "rupture": 0}, D(2025, 1, 1), D(2026, 1, 1), " ")
 
 
+ARTICLE = {"integration": 0.675 / 1.2, "truce": 0.2 / 1.2, "rupture": 0.325 / 1.2}
+
+
 def test_assessment_probabilities_by_hand(model):
-    # integration "likely" (0.55–0.80 → 0.675), rupture "unlikely" (0.20–0.45 → 0.325); truce gets what is left: 0
-    assert assessment_probabilities(model) == pytest.approx({"integration": 0.675, "truce": 0.0, "rupture": 0.325})
+    # integration "likely" (0.55–0.80 → 0.675), rupture "unlikely" (0.20–0.45 → 0.325); the joint "integration or
+    # truce: very likely" (0.80–0.95 → 0.875) leaves truce 0.875 − 0.675 = 0.2; the total 1.2 is normalised away
+    assert assessment_probabilities(model) == pytest.approx(ARTICLE)
+
+
+def test_uninformative_terms_grade_nothing(model):
+    m = model.model_copy(deep=True)
+    m.assessments.variants[1].term = "no likelihood stated"
+    m.assessments.wep.terms.append(m.assessments.wep.terms[0].model_copy(update={"term": "no likelihood stated", "low": 0.0, "high": 1.0}))
+    m.assessments.joint = []
+    # integration 0.675 only; truce and rupture share the remaining 0.325
+    assert assessment_probabilities(m) == pytest.approx({"integration": 0.675, "truce": 0.1625, "rupture": 0.1625})
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -152,6 +165,7 @@ def test_ledger_in_the_store(store, model):
     s = score_ledger(store)
     assert s.summary["model"]["brier"] == pytest.approx(0.6 ** 2 + 0.8 ** 2 + 0.2 ** 2)  # 1.04
     assert s.summary["model"]["log"] == pytest.approx(-math.log(0.2))
-    assert s.summary["article"]["brier"] == pytest.approx(1.56125)
+    assert s.summary["article"]["brier"] == pytest.approx(ARTICLE["integration"] ** 2 + (1 - ARTICLE["truce"]) ** 2 + ARTICLE["rupture"] ** 2)
+    assert s.summary["article"]["log"] == pytest.approx(math.log(6))
     resolve_forecast(store, "model", "rupture", D(2025, 7, 2), replace=True)
     assert score_ledger(store, forecaster="model").rows[0].outcome == "rupture"

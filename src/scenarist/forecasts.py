@@ -160,9 +160,17 @@ def make_forecast(
 def assessment_probabilities(model: Model) -> dict[str, float]:
     """The source's own verdict as a probability vector over the outcome, by the model's WEP table.
 
-    Rule: a variant the source grades with a term gets the midpoint of the term's range; the variants it leaves
-    ungraded share what remains of 1 equally (nothing when the midpoints already reach 1); the vector is then
-    normalised to sum 1. Joint assessments are not used (they constrain sums, not single variants).
+    Rule, in order:
+
+    1. a variant the source grades with an informative term gets the midpoint of the term's range (a term whose
+       range is the whole of [0, 1], such as "no likelihood stated", grades nothing);
+    2. a joint assessment of several variants with an informative term gives its ungraded variants, in equal
+       shares, what its midpoint leaves after the graded ones (nothing when they already reach it);
+    3. the variants still without a share split what remains of 1 equally (nothing when the shares already
+       reach 1);
+    4. the vector is normalised to sum 1.
+
+    A variant the source never contemplated can so receive 0 (its log score is then infinite if it happens).
 
     Raises
     ------
@@ -171,14 +179,37 @@ def assessment_probabilities(model: Model) -> dict[str, float]:
     """
     a = model.assessments
     outcome = model.outcome
-    if a is None or outcome is None or a.outcome != outcome.id or not a.variants:
+    if a is None or outcome is None or a.outcome != outcome.id or not (a.variants or a.joint):
         raise OptionError(f"model {model.metadata.id!r} has no verbal assessment of its outcome's variants")
     terms = {t.term: (t.low, t.high) for t in a.wep.terms}
-    graded = {va.variant: sum(terms[va.term]) / 2 for va in a.variants}
+
+    def midpoint(term: str | None) -> float | None:
+        if term is None or term not in terms:
+            return None
+        lo, hi = terms[term]
+        return None if lo <= 0.0 and hi >= 1.0 else (lo + hi) / 2
+
     ids = [v.id for v in outcome.variants]
-    rest = [v for v in ids if v not in graded]
-    remainder = max(0.0, 1.0 - sum(graded.values()))
-    p = np.array([graded.get(v, remainder / len(rest) if rest else 0.0) for v in ids])
+    share: dict[str, float] = {}
+    for va in a.variants:
+        m = midpoint(va.term)
+        if m is not None:
+            share[va.variant] = m
+    for ja in a.joint:
+        m = midpoint(ja.term)
+        open_ = [v for v in ja.variants if v not in share]
+        if m is None or not open_:
+            continue
+        left = max(0.0, m - sum(share.get(v, 0.0) for v in ja.variants))
+        for v in open_:
+            share[v] = left / len(open_)
+    if not share:
+        raise OptionError(f"model {model.metadata.id!r}: the source's terms grade no variant of {outcome.id!r}")
+    rest = [v for v in ids if v not in share]
+    left = max(0.0, 1.0 - sum(share.values()))
+    for v in rest:
+        share[v] = left / len(rest)
+    p = np.array([share[v] for v in ids])
     p = p / p.sum()
     return {v: float(x) for v, x in zip(ids, p)}
 
