@@ -50,7 +50,7 @@ def timeline_chart(result: TrackResult, annotate: int = 3) -> str:
             hi = [p.indicators.high[i] for p in result.points]
             ax.fill_between(xs, lo + lo[-1:], hi + hi[-1:], step="post", color=colour, alpha=0.15, linewidth=0)
     none = [p.model.none for p in result.points]
-    if max(none) > 0:
+    if max(none) > 1e-9:  # float noise is not a none bin
         ax.step(xs, none + none[-1:], where="post", color="#777777", linewidth=1, linestyle=":", label="none (no consistent scenario)")
     for k, p in enumerate(result.moved_most(annotate), start=1):
         ax.axvline(p.date, color="#444444", linewidth=0.6, alpha=0.6)
