@@ -115,3 +115,15 @@ def test_malformed_scw_names_file_and_line(tmp_path):
     r = run("import", bad, "-o", tmp_path / "x.yaml")
     assert_user_error(r, "bad.scw:6")
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_analyze_basins_adds_volume_weights_in_tableau_order():
+    r = run("analyze", GLOBAL, "--basins", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    weights = {json.dumps(s["variants"], sort_keys=True): w["weight"]
+               for s, w in zip(doc["scenarios"], doc["volume_weights"]["by_scenario"])}
+    # CIB_global.sl's weight column (= global-succession basins): 2 3 2 → 4, 3 1 3 → 12, 2 2 2 → 1, 1 2 3 → 2
+    want = {("ntl", "alrt", "stag"): 4, ("mix", "rlx", "modgr"): 12, ("ntl", "mod", "stag"): 1, ("ft", "mod", "modgr"): 2}
+    assert weights == {json.dumps(dict(zip(("wtrd", "wsec", "weco"), k)), sort_keys=True): v for k, v in want.items()}
+    assert doc["volume_weights"]["in_cycles"] == 17

@@ -387,3 +387,49 @@ def basins_command(
         )
     if timings:
         print_timings(t_info)
+
+
+# -- analyze --basins ---------------------------------------------------------------------------------------------
+
+
+def basins_for_analysis(result) -> tuple[dict, Any, Any]:
+    """What ``analyze --basins`` adds: ``(json keys, Rich panel, report section)``.
+
+    Each scenario of the tableau gets its volume weight: the number of start scenarios (with the same
+    interventions) whose global succession ends in it. Exact when the space fits, else sampled (seed 0, with a
+    95 % interval). A scenario found with tolerance k > 0 that is not an attractor has weight 0.
+    """
+    from ..cib.basins import basins
+    from ..report import Section, escape
+
+    found = result.scenarios
+    with LazyProgress("basins") as bar:
+        b = basins(result.compiled, "global", found.fixed, seed=0, progress=bar)
+    weights = b.weight_of(found.scenarios) if len(found) else np.zeros(0, dtype=np.int64)
+    doc = {
+        "volume_weights": {
+            "method": "exact" if b.exact else "sampled",
+            "operator": "global",
+            "total": int(b.total),
+            "in_cycles": b.in_cycles,
+            "by_scenario": [{"number": i + 1, "weight": int(w), "share": float(w / max(b.total, 1))}
+                            for i, w in enumerate(weights)],
+            "seconds": b.seconds.get("total"),
+        }
+    }
+    kind = "exact" if b.exact else f"sampled from {b.total:,} starts"
+    table = Table(title=f"Volume weights (global succession, {kind})", header_style="bold")
+    table.add_column("scenario", justify="right")
+    table.add_column("weight", justify="right")
+    table.add_column("share", justify="right")
+    rows = []
+    for i, w in enumerate(weights):
+        table.add_row(str(i + 1), f"{int(w):,}", f"{w / max(b.total, 1):.4%}")
+        rows.append(f"<tr><td>{i + 1}</td><td>{int(w):,}</td><td>{w / max(b.total, 1):.4%}</td></tr>")
+    table.caption = f"{b.in_cycles:,} of {b.total:,} start scenarios end in cycles."
+    html = (
+        f"<p>{escape(kind.capitalize())}: how many start scenarios end in each scenario of the tableau under global "
+        f"succession; {b.in_cycles:,} of {b.total:,} end in cycles.</p><table><thead><tr><th>Scenario</th>"
+        f"<th>Volume weight</th><th>Share</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    return doc, table, Section("Volume weights", html)
