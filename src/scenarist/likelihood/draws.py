@@ -78,6 +78,13 @@ def offset_distribution(spread: int | None = None, confidence: int | None = None
     ------
     OptionError
         Both given, or a value out of range.
+
+    Examples
+    --------
+    >>> offset_distribution(spread=1)
+    {-1: 0.25, 0: 0.5, 1: 0.25}
+    >>> offset_distribution(confidence=4)
+    {-1: 0.1, 0: 0.8, 1: 0.1}
     """
     if spread is not None and confidence is not None:
         raise OptionError("give spread or confidence, not both")

@@ -212,6 +212,13 @@ def sensitivity(
     ------
     OptionError, UnknownNameError
         As in ``outcome_distribution``.
+
+    Examples
+    --------
+    >>> s = sensitivity("example")
+    >>> e = s.top(1)[0]
+    >>> (e.source, e.target, round(e.influence, 3))
+    ('policy.open', 'politics.liberal', 0.3)
     """
     setup = prepare(model, priors, fixed, outcome, credit, max_combinations, samples)
     c, spec, m = setup.compiled, setup.spec, setup.model
