@@ -43,3 +43,21 @@ def test_unreachable_scheduler_is_a_clean_error(model, monkeypatch):
     monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(OptionError):
         outcome_distribution(model, draws=2, seed=1, scheduler="tcp://127.0.0.1:9")
+
+
+def test_cli_scheduler_option(model, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from scenarist.cli import app
+    from scenarist.io.yaml_model import save_model
+
+    path = tmp_path / "m.yaml"
+    save_model(model, path)
+    here = json.loads(CliRunner().invoke(app, ["likelihood", str(path), "--draws", "30", "--seed", "5", "--json"]).stdout)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        r = CliRunner().invoke(app, ["likelihood", str(path), "--draws", "30", "--seed", "5", "--json",
+                                     "--scheduler", cluster.scheduler_address])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout) == here
