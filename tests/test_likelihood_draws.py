@@ -54,12 +54,16 @@ def test_draw_statistics_against_hand_computation():
     assert d.bands["o1"] == (0.25, 0.5)
     assert d.marginal().stated == pytest.approx([0.5, 0.5])
     # robustness: (a1, o2) is consistent exactly in the draws where s = 0
-    rob = {tuple(r["variants"].values()): r["robustness"] for r in d.robustness_rows()}
+    rob = {tuple(r["variants"].values()): r["robustness"] for r in d.robustness_rows(None)}
     assert rob[("a1", "o1")] == 1.0 and rob[("a2", "o2")] == 1.0
     assert rob[("a1", "o2")] == pytest.approx(np.mean(np.isclose(rows, 0.25)))
     assert rob[("a1", "o2")] == pytest.approx(0.25, abs=4 * np.sqrt(0.25 * 0.75 / R))
-    flags = {tuple(r["variants"].values()): r["consistent_as_stated"] for r in d.robustness_rows()}
+    flags = {tuple(r["variants"].values()): r["consistent_as_stated"] for r in d.robustness_rows(None)}
     assert flags[("a1", "o2")] is False and flags[("a1", "o1")] is True
+    # the JSON lists scenarios consistent as stated, and others only when consistent in ≥ 50 % of draws
+    listed = {tuple(r["variants"].values()) for r in d.to_dict()["robustness"]["scenarios"]}
+    assert listed == {("a1", "o1"), ("a2", "o2")}
+    assert d.to_dict()["robustness"]["consistent_in_some_draw"] == 3
     # conditional = unconditional here (no none bin); bands of the source-free model: no comparisons
     assert d.none.probability == 0.0 and d.comparisons == ()
 

@@ -33,6 +33,8 @@ from .search import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_s
 
 #: Percentiles of the per-draw probabilities that bound the uncertainty band.
 BAND = (5.0, 95.0)
+#: Scenarios not consistent as stated are listed in ``to_dict()`` when consistent in at least this share of draws.
+ROBUST_LISTED = 0.5
 
 
 @dataclass(frozen=True)
@@ -233,17 +235,25 @@ class OutcomeDistribution:
             return None
         return {v: float(s) for v, s in zip(m.variant_ids, m.standard_error)}
 
-    def robustness_rows(self) -> list[dict]:
-        """Scenarios consistent in some draw, most robust first: variants, share of draws, consistent as stated."""
+    def robustness_rows(self, min_share: float | None = ROBUST_LISTED) -> list[dict]:
+        """Scenarios consistent in some draw, most robust first: variants, share of draws, consistent as stated.
+
+        With ``min_share`` (default :data:`ROBUST_LISTED`), only scenarios consistent as stated or consistent in at
+        least that share of draws are listed (draws with many uncertain judgments make tens of thousands of
+        scenarios consistent once); ``None`` lists all.
+        """
         stated = {tuple(s) for s in self.scenarios.tolist()}
-        order = np.argsort(-self.robustness, kind="stable")
+        flags = np.array([tuple(s) in stated for s in self.robust_scenarios.tolist()], dtype=bool)
+        keep = np.ones(len(flags), dtype=bool) if min_share is None else flags | (self.robustness >= min_share)
+        idx = np.flatnonzero(keep)
+        idx = idx[np.argsort(-self.robustness[idx], kind="stable")]
         return [
             {
                 "variants": self.compiled.scenario_to_mapping(self.robust_scenarios[i]),
                 "robustness": _f(self.robustness[i]),
-                "consistent_as_stated": tuple(self.robust_scenarios[i].tolist()) in stated,
+                "consistent_as_stated": bool(flags[i]),
             }
-            for i in order
+            for i in idx
         ]
 
     def to_dict(self) -> dict:
@@ -262,7 +272,12 @@ class OutcomeDistribution:
             "none": self.none.to_dict(),
             "descriptors": {m.descriptor: m.rows() for m in self.marginals},
             "consistent_scenarios": [self.compiled.scenario_to_mapping(s) for s in self.scenarios],
-            "robustness": self.robustness_rows(),
+            "robustness": {
+                "consistent_in_some_draw": int(len(self.robustness)),
+                "listed": (f"consistent as stated, or in at least {ROBUST_LISTED:.0%} of draws" if self.draws
+                           else "no draws"),
+                "scenarios": self.robustness_rows(),
+            },
             "source_assessments": [c.to_dict() for c in self.comparisons],
             "notes": list(self.notes),
         }
