@@ -397,11 +397,63 @@ def sweep_search(matrix, offsets, counts, fixed, tested, k, out):
 # ----------------------------------------------------------------------------------------------------------------
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def evaluate_many(matrix, offsets, counts, scenarios, tested):
     """Inconsistency, consistency value and total impact score of each scenario ((N, n) int64): three (N,) int64.
 
-    With no tested descriptor, inconsistency and consistency value are 0 (as :mod:`scenarist.cib.core`)."""
+    With no tested descriptor, inconsistency and consistency value are 0 (as :mod:`scenarist.cib.core`). Serial:
+    small sets do not pay for starting threads; :func:`evaluate_many_parallel` is the same over threads."""
+    N = scenarios.shape[0]
+    n = counts.shape[0]
+    V = offsets[n]
+    ic = np.zeros(N, dtype=np.int64)
+    cv = np.zeros(N, dtype=np.int64)
+    tis = np.zeros(N, dtype=np.int64)
+    any_tested = False
+    for d in range(n):
+        if tested[d]:
+            any_tested = True
+    for s in range(N):
+        bal = np.zeros(V, dtype=np.int64)
+        for d in range(n):
+            r = offsets[d] + scenarios[s, d]
+            for c in range(V):
+                bal[c] += matrix[r, c]
+        worst = 0
+        margin = np.iinfo(np.int64).max
+        total = 0
+        for j in range(n):
+            oj = offsets[j]
+            c = scenarios[s, j]
+            bc = bal[oj + c]
+            total += bc
+            if not tested[j]:
+                continue
+            best = bc
+            rival = np.iinfo(np.int64).min
+            for b in range(counts[j]):
+                if b != c:
+                    if bal[oj + b] > rival:
+                        rival = bal[oj + b]
+                    if bal[oj + b] > best:
+                        best = bal[oj + b]
+            if best - bc > worst:
+                worst = best - bc
+            if bc - rival < margin:
+                margin = bc - rival
+        ic[s] = worst
+        cv[s] = margin if any_tested else 0
+        tis[s] = total
+    return ic, cv, tis
+
+
+
+
+@njit(cache=True, parallel=True)
+def evaluate_many_parallel(matrix, offsets, counts, scenarios, tested):
+    """Inconsistency, consistency value and total impact score of each scenario ((N, n) int64): three (N,) int64.
+
+    Same as :func:`evaluate_many`, over threads (for large sets)."""
     N = scenarios.shape[0]
     n = counts.shape[0]
     V = offsets[n]
@@ -950,3 +1002,24 @@ def labels_from_codes(arr):
     """``arr[s] = -1 - t`` → ``t`` in place, in parallel."""
     for s in prange(arr.shape[0]):
         arr[s] = -1 - arr[s]
+
+
+@njit(cache=True, parallel=True)
+def label_histogram(labels, n_cycles, n_attractors, n_parts):
+    """Counts of each label in ``labels`` ((N,) int32; attractor a ≥ 0, cycle c as ``-1 - c``): two int64 arrays
+    (n_attractors,) and (n_cycles,). Each of ``n_parts`` threads counts its share; the parts are then summed."""
+    N = labels.shape[0]
+    K = n_cycles + n_attractors
+    parts = np.zeros((n_parts, K), dtype=np.int64)
+    chunk = (N + n_parts - 1) // n_parts
+    for p in prange(n_parts):
+        for s in range(p * chunk, min(N, (p + 1) * chunk)):
+            parts[p, labels[s] + n_cycles] += 1
+    att = np.zeros(n_attractors, dtype=np.int64)
+    cyc = np.zeros(n_cycles, dtype=np.int64)
+    for p in range(n_parts):
+        for a in range(n_attractors):
+            att[a] += parts[p, n_cycles + a]
+        for c in range(n_cycles):
+            cyc[c] += parts[p, n_cycles - 1 - c]
+    return att, cyc

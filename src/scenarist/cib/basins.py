@@ -282,11 +282,7 @@ def exact_basins(
     seconds["labels"] = time.perf_counter() - t2
     if progress is not None:
         progress(1.0, "labels")
-    counts_att = np.zeros(len(att_t), dtype=np.int64)
-    counts_cyc = np.zeros(len(cyc_t), dtype=np.int64)
-    hist = np.bincount(succ.astype(np.int64) + len(cyc_t), minlength=len(cyc_t) + len(att_t))
-    counts_att[:] = hist[len(cyc_t) :]
-    counts_cyc[:] = hist[: len(cyc_t)][::-1]  # label -1 - c sits at position len(cyc_t) - 1 - c
+    counts_att, counts_cyc = K.label_histogram(succ, np.int64(len(cyc_t)), np.int64(len(att_t)), np.int64(threads))
     seconds["total"] = time.perf_counter() - t0
     shares = counts_att / max(N, 1)
     cyc_share = counts_cyc.sum() / max(N, 1)

@@ -259,7 +259,8 @@ def make_set(compiled: CompiledModel, scenarios: np.ndarray, fixed: np.ndarray, 
     from . import _kernels as K
 
     sc = np.ascontiguousarray(scenarios, dtype=np.int64).reshape(-1, compiled.n_descriptors)
-    ic, cv, tis = K.evaluate_many(
+    evaluate = K.evaluate_many_parallel if len(sc) > 100_000 else K.evaluate_many
+    ic, cv, tis = evaluate(
         np.ascontiguousarray(compiled.matrix, dtype=np.int64),
         np.ascontiguousarray(compiled.offsets, dtype=np.int64),
         np.ascontiguousarray(compiled.counts, dtype=np.int64),
