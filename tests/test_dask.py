@@ -61,3 +61,21 @@ def test_cli_scheduler_option(model, tmp_path):
                                      "--scheduler", cluster.scheduler_address])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == here
+
+
+def test_sampled_combinations_with_draws_are_worker_independent():
+    from likelihood_naive import build_model
+
+    m = build_model(
+        [("a", ["a1", "a2", "a3"], True, {"a1": 0.2, "a2": 0.3, "a3": 0.5}),
+         ("b", ["b1", "b2"], True, {"b1": 0.6, "b2": 0.4}),
+         ("o", ["o1", "o2"], False, None)],
+        [("a.a1", "o.o1", 1, {"spread": 1}), ("a.a2", "o.o2", 1, {"spread": 1}), ("b.b1", "o.o1", 1, {"spread": 2})],
+        outcome="o",
+    )
+    here = outcome_distribution(m, draws=24, seed=9, max_combinations=2, samples=50)
+    assert here.samples == 50
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        there = outcome_distribution(m, draws=24, seed=9, max_combinations=2, samples=50, scheduler=client)
+    assert np.array_equal(here.per_draw, there.per_draw)

@@ -4,7 +4,8 @@ with uncertainty bands, ensembles and sensitivity.
 Stable public API (the evidence and tracking layers call it):
 
 - :func:`outcome_distribution` → :class:`OutcomeDistribution` (``.probability``, ``.none``, ``.conditional``,
-  ``.bands``, ``.standard_errors``, ``.marginal(d)``, ``.to_dict()``, ``.to_frame()``).
+  ``.bands``, ``.standard_errors``, ``.marginal(d)`` (with ``.stated``, ``.low``, ``.high``), ``.per_draw``
+  (``(R, V + 1)`` per-draw rows, compiled variant order plus none), ``.seed``, ``.to_dict()``, ``.to_frame()``).
 - :func:`ensemble_distribution` → :class:`EnsembleResult`; :func:`sensitivity` → :class:`SensitivityResult`.
 """
 
