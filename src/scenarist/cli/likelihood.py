@@ -166,6 +166,12 @@ def print_distribution(d, source: str | None = None) -> None:
                       "–" if c.band is None else f"{_num(c.band[0])}–{_num(c.band[1])}",
                       f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}" if c.term else "(no term)")
         console.print(j)
+    if d.priors:
+        parts = []
+        for desc, info in d.priors.items():
+            probs = ", ".join(f"{v} {_num(p, 0)}" for v, p in info["probabilities"].items())
+            parts.append(f"{desc}: {probs} ({info['origin']})")
+        console.print("Priors (%): " + "; ".join(parts), markup=False, highlight=False)
     line = f"{len(d.scenarios)} consistent scenario(s) in the stated matrix"
     if d.draws:
         line += (f"; {len(d.robustness)} consistent in some draw, {int((d.robustness >= 1.0).sum())} in every draw"

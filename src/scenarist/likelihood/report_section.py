@@ -135,12 +135,18 @@ def likelihood_section(analysis) -> Section | None:
     d = outcome_distribution(model, fixed=fixed, draws=REPORT_DRAWS, seed=REPORT_SEED)
     s = sensitivity(model, fixed=fixed)
     notes = "".join(f"<li>{escape(n)}</li>" for n in d.notes)
+    priors = "; ".join(
+        f"{escape(desc)}: " + ", ".join(f"{escape(v)} {_pct(p)}" for v, p in info["probabilities"].items())
+        + f" ({escape(info['origin'])})"
+        for desc, info in d.priors.items()
+    )
     html = (
         f"<p>Outcome distribution of <strong>{escape(d.marginal().name)}</strong> over {d.draws} judgment draws "
         f"(seed {d.seed}), weighting each combination of exogenous variants by its prior (method: "
         f"<code>docs/method.md</code>). The band is how much the answer depends on contestable judgments; the "
         f"Monte Carlo standard error only says how many draws were made. The none bin holds the weight of "
         f"exogenous combinations that admit no consistent scenario.</p>"
+        + (f"<p>Priors of the exogenous descriptors: {priors}.</p>" if priors else "")
         + band_chart(d) + distribution_table(d)
         + (f"<ul class='note'>{notes}</ul>" if notes else "")
         + "<h3>Sensitivity</h3>" + sensitivity_table(s)
