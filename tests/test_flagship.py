@@ -64,6 +64,9 @@ CONSTRAINTS = {
 # The context the article discusses (issue 3, item 3), each a context descriptor.
 CONTEXT = {"ukraine_war", "russia_israel_gulf", "iran_arms", "russian_arms", "nuclear_talks", "sanctions", "caucasus",
            "treaty", "economic_links", "israel_campaign"}
+# Extensions made after the article, when the evidence replay met a development no variant covered (each carries a
+# note dating it; see docs/flagship.md, "Since the article"): exogenous context descriptors.
+EXTENSIONS = {"syria_order"}
 # Endnotes printed as "Ibid." and the endnote whose work they repeat.
 IBID = {2: 1, 6: 5, 12: 11, 13: 11, 25: 24, 31: 21}
 # Endnotes printed without an address (Makram's paper and its two repeats).
@@ -188,7 +191,7 @@ def test_orientation_context_and_outcome(model):
     orientation = [d for d in model.descriptors if d.role == "orientation"]
     assert len(orientation) == 1
     assert [v.id for v in orientation[0].variants] == ["look_east", "balance", "west"]
-    assert {d.id for d in model.descriptors if d.role == "context"} == CONTEXT
+    assert {d.id for d in model.descriptors if d.role == "context"} == CONTEXT | EXTENSIONS
     outcome = model.outcome
     assert outcome.id == "relationship" and outcome.role == "outcome"
     assert [v.id for v in outcome.variants] == ["strategic", "tactical", "pragmatic", "estrangement"]
@@ -199,7 +202,7 @@ def test_orientation_context_and_outcome(model):
 
 def test_exogenous_descriptors_carry_priors(model):
     exo = [d for d in model.descriptors if d.exogenous]
-    assert {d.id for d in exo} == {"us_approach", "ukraine_war", "israel_campaign", "caucasus"}
+    assert {d.id for d in exo} == {"us_approach", "ukraine_war", "israel_campaign", "caucasus"} | EXTENSIONS
     for d in exo:
         p = d.prior
         assert p is not None and p.rationale.strip() and p.citations, d.id
