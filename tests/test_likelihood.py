@@ -250,3 +250,48 @@ def test_volume_credit_matches_brute_force_succession():
             assert marg.probabilities == pytest.approx({k: float(v) for k, v in want[marg.descriptor].items()}, abs=1e-9)
     with pytest.raises(OptionError):
         outcome_distribution(models[0], credit="volume", draws=5)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), factor=st.sampled_from([2, 3, 5]), credit=st.sampled_from(["variants", "scenarios"]))
+def test_property_scaling_invariance(seed, factor, credit):
+    rng = np.random.default_rng(seed)
+    m = random_model(rng, int(rng.integers(0, 3)), int(rng.integers(1, 4)))
+    d1 = outcome_distribution(m, credit=credit)
+    d2 = outcome_distribution(scaled(m, factor), credit=credit)
+    assert {tuple(s) for s in d1.scenarios.tolist()} == {tuple(s) for s in d2.scenarios.tolist()}
+    for m1, m2 in zip(d1.marginals, d2.marginals):
+        assert np.allclose(m1.probability, m2.probability, atol=1e-12)
+    assert d1.none.probability == pytest.approx(d2.none.probability, abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), shift=st.integers(-2, 2))
+def test_property_shifting_a_row_block_leaves_the_kernel(seed, shift):
+    # Adding one constant to every cell from one source variant into one target descriptor moves all of that
+    # descriptor's balances equally, so no consistency test changes (only differences of balances count).
+    rng = np.random.default_rng(seed)
+    m = random_model(rng, int(rng.integers(0, 2)), int(rng.integers(2, 4)))
+    src = m.descriptors[int(rng.integers(0, len(m.descriptors)))]
+    targets = [d for d in m.descriptors if d.id != src.id and not d.exogenous]
+    dst = targets[int(rng.integers(0, len(targets)))]
+    a = src.variants[int(rng.integers(0, len(src.variants)))].id
+    m2 = m.model_copy(deep=True)
+    m2.metadata.scale.min, m2.metadata.scale.max = -6, 6
+    cells = {(j.from_, j.to): j for j in m2.judgments}
+    from scenarist.model import Judgment
+
+    for b in dst.variants:
+        key = (f"{src.id}.{a}", f"{dst.id}.{b.id}")
+        if key in cells:
+            cells[key].score += shift
+        else:
+            m2.judgments.append(Judgment.model_validate({"from": key[0], "to": key[1], "score": shift}))
+    d1, d2 = outcome_distribution(m), outcome_distribution(m2)
+    assert {tuple(s) for s in d1.scenarios.tolist()} == {tuple(s) for s in d2.scenarios.tolist()}
+    for m1, m2_ in zip(d1.marginals, d2.marginals):
+        assert np.allclose(m1.probability, m2_.probability, atol=1e-12)
