@@ -7,6 +7,7 @@ run draws from them without the model or pydantic.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,8 @@ CREDITS = ("variants", "scenarios", "volume")
 MAX_COMBINATIONS = 1 << 16
 #: Combinations drawn per matrix when sampling.
 SAMPLES = 4096
+#: A none bin below this is rounding in the products of priors, and is reported as 0.
+NONE_ROUNDING = 1e-12
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,8 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
             w = np.ones(len(combos))
         credit = group_credit(spec, scen, group, len(combos))
         flat = w @ credit
-        flat[-1] = max(0.0, 1.0 - float(w.sum()))
+        none = 1.0 - math.fsum(w.tolist())
+        flat[-1] = none if none > NONE_ROUNDING else 0.0  # products of priors leave ~1e-16 of rounding
         return PassResult(flat, None, scen, combos, credit, w)
     if rng is None:
         raise ValueError("run_pass needs an rng when combinations are sampled")
