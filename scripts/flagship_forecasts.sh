@@ -6,11 +6,11 @@
 #   DB=/tmp/x.db DRAWS=1000 SEED=2024 scripts/flagship_forecasts.sh
 #   REPORT=track.html scripts/flagship_forecasts.sh    # also write the tracking report with the forecast scores
 #
-# Steps: import the graded evidence; record the article's forecast (its words mapped by the model's WEP table,
-# derivation below and in docs/flagship.md) and the model's (the likelihood layer's outcome distribution at the
-# as-of date, conditional on consistency, DRAWS judgment draws with SEED: the numbers `scenarist likelihood
-# --draws 1000 --seed 2024 --json` prints as "conditional"); resolve both against the facts file's observable
-# criteria; print the scores. Environment: SCENARIST (the command; default .venv/bin/scenarist if present, else
+# Steps: import the graded evidence; record the article's forecast (its words mapped by the model's WEP table with
+# `--from-assessments`; derivation below and in docs/flagship.md) and the model's (the likelihood layer's outcome
+# distribution at the as-of date, conditional on consistency, DRAWS judgment draws with SEED: the numbers
+# `scenarist likelihood --draws 1000 --seed 2024 --json` prints as "conditional"); resolve both against the facts
+# file's observable criteria; print the scores. Environment: SCENARIST (the command; default .venv/bin/scenarist if present, else
 # scenarist on PATH), DB, DRAWS (default 1000), SEED (default 2024), REPORT (optional HTML path), JSON=1 (print
 # the scores as JSON instead of a table).
 set -euo pipefail
@@ -48,22 +48,22 @@ Iran on a core dispute, or Iran joining a Western arms bar. The model's and the 
 of Pezeshkian's term (to 2028-07-31); this forecast scores their term-long distribution against the state at \
 mid-term."
 
-# The article's own words through the model's WEP table (ICD 203 ranges): strategic "unlikely" [0.20, 0.45];
-# tactical "likely" [0.55, 0.80]; pragmatic "no likelihood stated" [0, 1]; jointly tactical + pragmatic
-# "very likely" [0.80, 0.95]; the downturn unrated. Taken together the ranges leave one value for the strategic
-# share and the joint one: tactical + pragmatic >= 0.80 forces strategic <= 0.20, so strategic = 0.20,
-# tactical + pragmatic = 0.80 and the downturn 0. Within that, tactical takes its own term's midpoint, 0.675,
-# leaving pragmatic 0.125. (The ledger's --from-assessments rule, midpoints renormalised without the joint
-# statement, gives 0.217 / 0.450 / 0.333 / 0; docs/flagship.md shows its scores too.)
-ARTICLE_P="strategic=0.2,tactical=0.675,pragmatic=0.125,estrangement=0"
+# The article's own words through the model's WEP table (ICD 203 ranges), by the ledger's documented rule
+# (`forecast record --from-assessments`, docs/evidence.md §6): strategic "unlikely" [0.20, 0.45] → midpoint 0.325;
+# tactical "likely" [0.55, 0.80] → 0.675; pragmatic "no likelihood stated" [0, 1] grades nothing; the joint
+# statement, tactical + pragmatic "very likely" [0.80, 0.95] → 0.875, gives pragmatic what its midpoint leaves after
+# tactical, 0.200; the downturn, unrated, gets what remains of 1 (nothing: the shares already reach 1.2); the
+# vector is then normalised: 0.325, 0.675, 0.200, 0 over 1.2 = 0.2708, 0.5625, 0.1667, 0. We use the project's
+# rule rather than a reading of our own so that the mapping was not chosen knowing the outcome; docs/flagship.md
+# scores a reading that keeps every term inside its range (0.20, 0.675, 0.125, 0) beside it.
 
 echo "== importing the evidence into $DB" >&2
 "$SCENARIST" evidence import "$EVIDENCE" --model "$MODEL" --db "$DB" >&2
 
 echo "== recording the article's forecast and the model's ($DRAWS draws, seed $SEED)" >&2
 "$SCENARIST" forecast record --id article-2024-11-10 --model "$MODEL" --date "$AS_OF" --horizon "$HORIZON" \
-    --forecaster article --p "$ARTICLE_P" --criteria "$CRITERIA" --db "$DB" \
-    --note "The article's verdict mapped by the model's WEP table: every term's range respected (strategic unlikely, tactical likely, tactical + pragmatic very likely), tactical at its term's midpoint; see scripts/flagship_forecasts.sh and docs/flagship.md." >&2
+    --forecaster article --from-assessments --criteria "$CRITERIA" --db "$DB" \
+    --note "The article's verdict mapped by the model's WEP table with the ledger's rule: term midpoints (strategic unlikely, tactical likely), the joint tactical + pragmatic very likely giving pragmatic the rest of its midpoint, normalised; see scripts/flagship_forecasts.sh and docs/flagship.md." >&2
 "$SCENARIST" forecast record --id model-2024-11-10 --model "$MODEL" --date "$AS_OF" --horizon "$HORIZON" \
     --forecaster model --from-model --draws "$DRAWS" --seed "$SEED" --criteria "$CRITERIA" --db "$DB" \
     --note "The likelihood layer at the as-of date: outcome distribution conditional on consistency, mean over $DRAWS judgment draws (seed $SEED), the model's priors." >&2

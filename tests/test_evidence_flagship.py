@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 from scenarist.evidence import EvidenceStore, counted_items, load_evidence
 from scenarist.evidence.replay import track
-from scenarist.forecasts import list_forecasts
+from scenarist.forecasts import assessment_probabilities, list_forecasts
 from scenarist.io.yaml_model import load_model
 from scenarist.likelihood import outcome_distribution
 from scenarist.model import Model
@@ -243,28 +243,27 @@ def test_the_fall_decouples_iran_from_russia_in_syria(model):
 
 
 # ------------------------------------------------------------------------------------------------ the forecasts
-def script_article_vector() -> dict[str, float]:
-    m = re.search(r'^ARTICLE_P="([^"]+)"', SCRIPT.read_text(encoding="utf-8"), re.M)
-    return {k: float(v) for k, v in (pair.split("=") for pair in m.group(1).split(","))}
+def article_vector_by_hand(model) -> dict[str, float]:
+    """The ledger's rule (docs/evidence.md §6) worked by hand on the model's WEP table: term midpoints for the
+    graded variants, the joint term's midpoint minus tactical for pragmatic (graded "no likelihood stated", which
+    grades nothing), nothing left for the unrated downturn, then normalised."""
+    terms = {t.term: (t.low + t.high) / 2 for t in model.assessments.wep.terms}
+    rated = {v.variant: v.term for v in model.assessments.variants}
+    (joint,) = model.assessments.joint
+    s, t = terms[rated["strategic"]], terms[rated["tactical"]]
+    p = terms[joint.term] - t
+    raw = {"strategic": s, "tactical": t, "pragmatic": p, "estrangement": max(0.0, 1.0 - (s + t + p))}
+    total = sum(raw.values())
+    return {k: v / total for k, v in raw.items()}
 
 
 def test_article_forecast_follows_the_wep_table(model):
-    """Every term's range respected: tactical + pragmatic >= low("very likely") forces strategic to at most
-    1 - that bound, which "unlikely" allows only at its lower edge; tactical takes its own term's midpoint."""
-    a = model.assessments
-    terms = {t.term: (t.low, t.high) for t in a.wep.terms}
-    rated = {v.variant: terms[v.term] for v in a.variants}
-    (joint,) = a.joint
-    j_low, _ = terms[joint.term]
-    strategic = 1.0 - j_low
-    assert rated["strategic"][0] <= strategic + 1e-12 <= rated["strategic"][1] + 1e-12
-    assert strategic == pytest.approx(rated["strategic"][0])  # the ranges meet at one point
-    tactical = sum(rated["tactical"]) / 2
-    expected = {"strategic": strategic, "tactical": tactical, "pragmatic": j_low - tactical, "estrangement": 0.0}
-    got = script_article_vector()
-    assert got.keys() == expected.keys()
-    for k in expected:
-        assert got[k] == pytest.approx(expected[k], abs=1e-12)
+    by_hand = article_vector_by_hand(model)
+    # 0.325, 0.675 and 0.875 - 0.675 = 0.2, over 1.2
+    assert by_hand == pytest.approx({"strategic": 0.325 / 1.2, "tactical": 0.5625, "pragmatic": 0.2 / 1.2,
+                                     "estrangement": 0.0}, abs=1e-12)
+    assert assessment_probabilities(model) == pytest.approx(by_hand, abs=1e-12)
+    assert "--from-assessments" in SCRIPT.read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -281,7 +280,7 @@ def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
         assert len(store.items(NAME)) == 43
     assert set(fs) == {"article", "model"}
     # the vectors: the article's from its words, the model's from the likelihood layer at the as-of date
-    assert dict(zip(fs["article"].variants, fs["article"].probabilities)) == pytest.approx(script_article_vector())
+    assert dict(zip(fs["article"].variants, fs["article"].probabilities)) == pytest.approx(article_vector_by_hand(model), abs=1e-12)
     cond = outcome_distribution(model, draws=20, seed=2024).conditional
     assert dict(zip(fs["model"].variants, fs["model"].probabilities)) == pytest.approx(cond, abs=1e-12)
     ids = {it.id for it in evidence.items}
@@ -295,6 +294,7 @@ def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
         assert rows[who]["brier"] == pytest.approx(brier, abs=1e-12)
         assert rows[who]["log"] == pytest.approx(log, abs=1e-12)
         assert scores["summary"][who] == {"n": 1, "brier": pytest.approx(brier, abs=1e-12), "log": pytest.approx(log, abs=1e-12)}
-    # the article's by hand: 0.2² + (1 − 0.675)² + 0.125² + 0², and −ln 0.675
-    assert rows["article"]["brier"] == pytest.approx(0.16125, abs=1e-12)
-    assert rows["article"]["log"] == pytest.approx(0.39304258810960718, abs=1e-12)
+    # the article's by hand: (0.325/1.2)² + (1 − 0.5625)² + (0.2/1.2)² + 0², and −ln 0.5625
+    assert rows["article"]["brier"] == pytest.approx((0.325 / 1.2) ** 2 + 0.4375 ** 2 + (0.2 / 1.2) ** 2, abs=1e-12)
+    assert rows["article"]["brier"] == pytest.approx(0.292535, abs=1e-6)
+    assert rows["article"]["log"] == pytest.approx(0.575364, abs=1e-6)
