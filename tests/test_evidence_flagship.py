@@ -298,3 +298,14 @@ def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
     assert rows["article"]["brier"] == pytest.approx((0.325 / 1.2) ** 2 + 0.4375 ** 2 + (0.2 / 1.2) ** 2, abs=1e-12)
     assert rows["article"]["brier"] == pytest.approx(0.292535, abs=1e-6)
     assert rows["article"]["log"] == pytest.approx(0.575364, abs=1e-6)
+
+
+def test_packaged_evidence_resolves_by_name():
+    """The shipped evidence file is found by its name, as `track -e iran-russia-2024-2026` uses it."""
+    from scenarist.evidence.files import load_evidence, resolve_evidence_path
+    from scenarist.io.yaml_model import load_model
+
+    path = resolve_evidence_path("iran-russia-2024-2026")
+    assert path.name == "iran-russia-2024-2026.yaml" and path.exists()
+    ev = load_evidence("iran-russia-2024-2026", load_model("iran-russia-pezeshkian"))
+    assert len(ev.items) == 43

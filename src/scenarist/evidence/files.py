@@ -70,6 +70,23 @@ def _message(err: dict) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def packaged_evidence() -> dict[str, Path]:
+    """Evidence files shipped inside the package, by name (file stem) → path."""
+    from importlib import resources
+
+    root = resources.files("scenarist") / "data"
+    return {e.name.rsplit(".", 1)[0]: Path(str(e)) for e in root.iterdir() if e.name.endswith((".yaml", ".yml", ".csv"))}
+
+
+def resolve_evidence_path(path: str | os.PathLike) -> Path:
+    """An existing file path as it is, else the packaged evidence file of that name
+    (e.g. ``iran-russia-2024-2026``); a missing name is left for the reader to report."""
+    p = Path(path)
+    if p.exists():
+        return p
+    return packaged_evidence().get(str(path), p)
+
+
 def load_evidence(
     path: str | os.PathLike,
     model: Model | None = None,
@@ -99,6 +116,8 @@ def load_evidence(
     ModelError
         Every schema or cross-field problem, each with file, line and field.
     """
+    if text is None:
+        path = resolve_evidence_path(path)
     name = str(path)
     kind = _fmt(path, fmt)
     if kind == "csv":
