@@ -837,39 +837,154 @@ def block_counts(counts, fixed):
     return NL, NH
 
 
-@njit(cache=True, parallel=True)
-def sample_ends(matrix, offsets, counts, moving, op, starts, max_states):
-    """Where each start scenario ends under succession, in parallel.
+@njit(cache=True)
+def _full_signature(scen, counts):
+    sig = 0
+    mult = 1
+    for d in range(counts.shape[0]):
+        sig += scen[d] * mult
+        mult *= counts[d]
+    return sig
 
-    ``starts`` (S, n) int64. Returns ``ends`` (S, n) int64 and ``kind`` (S,) int64: 0 an attractor (``ends`` is
-    it), 1 a cycle (``ends`` is its state with the smallest full signature, first descriptor fastest), -1 no
-    repeat within ``max_states`` states.
+
+@njit(cache=True)
+def _same(a, b):
+    for d in range(a.shape[0]):
+        if a[d] != b[d]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def end_of(matrix, offsets, counts, moving, op, start, max_steps, end):
+    """Where succession from ``start`` ends, in constant memory (Brent's cycle detection).
+
+    Writes into ``end`` ((n,) int64) the attractor, or the state of the cycle with the smallest full signature
+    (first descriptor fastest). Returns 0 for an attractor, 1 for a cycle, -1 when no repeat was seen within
+    ``max_steps`` steps.
+
+    Reference: Brent, R. P. (1980). An improved Monte Carlo factorization algorithm. BIT 20, 176–184.
+    https://doi.org/10.1007/BF01933190
+    """
+    n = counts.shape[0]
+    tortoise = start.copy()
+    hare = np.empty(n, dtype=np.int64)
+    tmp = np.empty(n, dtype=np.int64)
+    succession_step(matrix, offsets, counts, moving, op, tortoise, hare)
+    power = 1
+    lam = 1
+    steps = 1
+    while not _same(tortoise, hare):
+        if steps >= max_steps:
+            return -1
+        if power == lam:
+            for d in range(n):
+                tortoise[d] = hare[d]
+            power *= 2
+            lam = 0
+        succession_step(matrix, offsets, counts, moving, op, hare, tmp)
+        for d in range(n):
+            hare[d] = tmp[d]
+        lam += 1
+        steps += 1
+    # hare is on the cycle (length lam); pick its smallest-signature state
+    best = _full_signature(hare, counts)
+    for d in range(n):
+        end[d] = hare[d]
+    for _ in range(lam - 1):
+        succession_step(matrix, offsets, counts, moving, op, hare, tmp)
+        for d in range(n):
+            hare[d] = tmp[d]
+        sig = _full_signature(hare, counts)
+        if sig < best:
+            best = sig
+            for d in range(n):
+                end[d] = hare[d]
+    return 0 if lam == 1 else 1
+
+
+@njit(cache=True)
+def _find_sorted(arr, x):
+    """Index of x in the sorted array ``arr``, or -1."""
+    lo = 0
+    hi = arr.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if arr[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < arr.shape[0] and arr[lo] == x:
+        return lo
+    return -1
+
+
+@njit(cache=True)
+def end_of_known(matrix, offsets, counts, moving, op, start, max_steps, known_sigs, known_ids, end):
+    """:func:`end_of`, stopping early at a state of a known attractor or cycle.
+
+    Returns the known terminal's number (≥ 0), or -2 - kind when the walk ends somewhere unknown (``kind`` as in
+    :func:`end_of`; ``end`` then holds the end state).
+    """
+    n = counts.shape[0]
+    q = _find_sorted(known_sigs, _full_signature(start, counts))
+    if q >= 0:
+        return known_ids[q]
+    tortoise = start.copy()
+    hare = np.empty(n, dtype=np.int64)
+    tmp = np.empty(n, dtype=np.int64)
+    succession_step(matrix, offsets, counts, moving, op, tortoise, hare)
+    power = 1
+    lam = 1
+    steps = 1
+    while not _same(tortoise, hare):
+        q = _find_sorted(known_sigs, _full_signature(hare, counts))
+        if q >= 0:
+            return known_ids[q]
+        if steps >= max_steps:
+            return -1
+        if power == lam:
+            for d in range(n):
+                tortoise[d] = hare[d]
+            power *= 2
+            lam = 0
+        succession_step(matrix, offsets, counts, moving, op, hare, tmp)
+        for d in range(n):
+            hare[d] = tmp[d]
+        lam += 1
+        steps += 1
+    kind = end_of(matrix, offsets, counts, moving, op, hare, max_steps, end)
+    q = _find_sorted(known_sigs, _full_signature(end, counts))
+    if q >= 0:
+        return known_ids[q]
+    return -2 - kind
+
+
+@njit(cache=True, parallel=True)
+def sample_known_ends(matrix, offsets, counts, moving, op, starts, max_steps, known_sigs, known_ids, ends):
+    """:func:`end_of_known` for every start ((S, n) int64), in parallel: (S,) int64 results; ``ends`` (S, n)
+    receives the end states of walks that ended somewhere unknown."""
+    S = starts.shape[0]
+    out = np.zeros(S, dtype=np.int64)
+    for i in prange(S):
+        out[i] = end_of_known(matrix, offsets, counts, moving, op, starts[i], max_steps, known_sigs, known_ids,
+                              ends[i])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def sample_ends(matrix, offsets, counts, moving, op, starts, max_steps):
+    """Where each start scenario ends under succession, in parallel (see :func:`end_of`).
+
+    ``starts`` (S, n) int64. Returns ``ends`` (S, n) int64 and ``kind`` (S,) int64: 0 an attractor, 1 a cycle
+    (``ends`` holds its smallest-signature state), -1 no repeat within ``max_steps`` steps.
     """
     S = starts.shape[0]
     n = counts.shape[0]
     ends = np.zeros((S, n), dtype=np.int64)
     kind = np.zeros(S, dtype=np.int64)
     for i in prange(S):
-        path = np.empty((max_states, n), dtype=np.int64)
-        length, cs = follow(matrix, offsets, counts, moving, op, starts[i], path)
-        if cs < 0:
-            kind[i] = -1
-            continue
-        best = cs
-        if length - cs > 1:
-            kind[i] = 1
-            best_sig = -1
-            for t in range(cs, length):
-                sig = 0
-                mult = 1
-                for d in range(n):
-                    sig += path[t, d] * mult
-                    mult *= counts[d]
-                if best_sig < 0 or sig < best_sig:
-                    best_sig = sig
-                    best = t
-        for d in range(n):
-            ends[i, d] = path[best, d]
+        kind[i] = end_of(matrix, offsets, counts, moving, op, starts[i], max_steps, ends[i])
     return ends, kind
 
 

@@ -326,12 +326,14 @@ def sampled_basins(
     operator: str = "global",
     fixed: Mapping[str, str] | np.ndarray | None = None,
     confidence: float = 0.95,
-    max_states: int = 10_000,
+    max_steps: int = 1_000_000,
     progress: Progress | None = None,
 ) -> Basins:
     """Estimate basins from ``samples`` start scenarios drawn uniformly from the (free) space.
 
     Each attractor's share carries a Wilson score interval at ``confidence``; so does the share ending in cycles.
+    Each start is followed in constant memory (Brent's cycle detection); one that shows no repeat within
+    ``max_steps`` steps is counted as ``unresolved``.
     Seeds: ``int``, ``numpy.random.Generator`` or ``None`` (fresh entropy); 0 is a seed like any other.
 
     Raises
@@ -351,35 +353,59 @@ def sampled_basins(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     m, off, cnt = _arrays(compiled)
     t0 = time.perf_counter()
-    batch = 1 << 16
-    ends_all, kinds_all = [], []
+    n = compiled.n_descriptors
+    mult = np.concatenate([[1], np.cumprod(cnt)[:-1]]).astype(np.int64)
+    ends: list[np.ndarray] = []  # terminal t: attractor (1, n) or cycle (k, n) from its smallest-signature state
+    end_index: dict[int, int] = {}  # full signature of every state on a known terminal → t
+
+    def add_terminal(state: np.ndarray, kind: int) -> int:
+        states = [state.copy()]
+        if kind == 1:
+            nxt = np.empty_like(state)
+            while True:
+                K.succession_step(m, off, cnt, moving, np.int64(op), states[-1], nxt)
+                if np.array_equal(nxt, state):
+                    break
+                states.append(nxt.copy())
+        t = len(ends)
+        ends.append(np.array(states))
+        for x in states:
+            end_index[int((x * mult).sum())] = t
+        return t
+
+    tally: dict[int, int] = {}
+    unresolved = 0
+    batch = 64  # small first batches discover the attractors and cycles; later walks stop when they meet one
     done = 0
     while done < samples:
         size = min(batch, samples - done)
-        starts = np.empty((size, compiled.n_descriptors), dtype=np.int64)
-        for d in range(compiled.n_descriptors):
+        batch = min(batch * 4, 1 << 14)
+        starts = np.empty((size, n), dtype=np.int64)
+        for d in range(n):
             starts[:, d] = fx[d] if fx[d] >= 0 else rng.integers(0, cnt[d], size=size)
-        ends, kind = K.sample_ends(m, off, cnt, moving, np.int64(op), starts, np.int64(max_states))
-        ends_all.append(ends)
-        kinds_all.append(kind)
+        sigs = np.array(sorted(end_index), dtype=np.int64)
+        ids = np.array([end_index[x] for x in sigs.tolist()], dtype=np.int64)
+        found = np.zeros((size, n), dtype=np.int64)
+        res = K.sample_known_ends(m, off, cnt, moving, np.int64(op), starts, np.int64(max_steps), sigs, ids, found)
+        for i in np.flatnonzero(res < 0):  # ends not known before this batch
+            kind = -2 - int(res[i])
+            if kind < 0:
+                unresolved += 1
+                continue
+            key = int((found[i] * mult).sum())
+            res[i] = end_index[key] if key in end_index else add_terminal(found[i], kind)
+        for t, k in zip(*np.unique(res[res >= 0], return_counts=True)):
+            tally[int(t)] = tally.get(int(t), 0) + int(k)
         done += size
         if progress is not None:
             progress(done / samples, "samples")
-    ends = np.concatenate(ends_all)
-    kind = np.concatenate(kinds_all)
-    att = ends[kind == 0]
-    uniq, att_counts = np.unique(att, axis=0, return_counts=True) if len(att) else (np.zeros((0, compiled.n_descriptors), np.int64), np.zeros(0, np.int64))
+    att_t = [t for t in range(len(ends)) if len(ends[t]) == 1]
+    cyc_t = sorted((t for t in range(len(ends)) if len(ends[t]) > 1), key=lambda t: int((ends[t][0] * mult).sum()))
+    uniq = np.array([ends[t][0] for t in att_t], dtype=np.int64).reshape(-1, n)
+    att_counts = np.array([tally.get(t, 0) for t in att_t], dtype=np.int64)
     order = order_scenarios(uniq, _tis(compiled, uniq, moving)) if len(uniq) else np.zeros(0, np.int64)
-    cyc_reps, cyc_counts = (
-        np.unique(ends[kind == 1], axis=0, return_counts=True)
-        if (kind == 1).any()
-        else (np.zeros((0, compiled.n_descriptors), np.int64), np.zeros(0, np.int64))
-    )
-    cycles = []
-    for rep in cyc_reps:
-        path = np.zeros((max_states, compiled.n_descriptors), dtype=np.int64)
-        length, cs = K.follow(m, off, cnt, moving, np.int64(op), rep, path)
-        cycles.append(path[cs:length].copy())
+    cycles = [ends[t] for t in cyc_t]
+    cyc_counts = np.array([tally.get(t, 0) for t in cyc_t], dtype=np.int64)
     lo, hi = wilson_interval(att_counts[order], samples, confidence)
     clo, chi = wilson_interval(np.array([cyc_counts.sum()]), samples, confidence)
     return Basins(
@@ -397,7 +423,7 @@ def sampled_basins(
         share_high=hi,
         cycle_share_low=float(clo[0]),
         cycle_share_high=float(chi[0]),
-        unresolved=int((kind < 0).sum()),
+        unresolved=int(unresolved),
         seconds={"total": time.perf_counter() - t0},
     )
 
