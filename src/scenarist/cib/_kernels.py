@@ -145,13 +145,14 @@ def _feasible(bal, offsets, counts, tested, scen, order, depth, suf, base, k):
 
 
 @njit(cache=True)
-def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally):
+def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, max_nodes=-1):
     """Depth-first branch-and-bound over the free descriptors in ``order``.
 
     The first ``len(prefix)`` descriptors of ``order`` are held at the variants in ``prefix`` (they are still
     tested; this is how the work is split between threads). Every scenario with inconsistency ≤ k on the tested
     descriptors is emitted: written to ``out`` while rows remain (``out`` may have 0 rows) and added to ``tally``
-    (per-variant counts, (V,) int64, may be empty). Returns the number found (which may exceed ``out``'s rows).
+    (per-variant counts, (V,) int64, may be empty). Returns the number found (which may exceed ``out``'s rows),
+    or -1 when ``max_nodes`` ≥ 0 and the search visited more nodes than that (it then stops early).
 
     Soundness of the pruning: the final balance difference of rival b over chosen c of descriptor j is the
     partial difference over decided descriptors plus, for each undecided descriptor i, ``C[i,s_i][j,b] −
@@ -190,7 +191,11 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally):
         return 1
     cur = np.full(m, -1, dtype=np.int64)
     depth = L
+    nodes = 0
     while depth >= L:
+        nodes += 1
+        if max_nodes >= 0 and nodes > max_nodes:
+            return -1
         i = order[depth]
         oi = offsets[i]
         if cur[depth] >= 0:
@@ -274,15 +279,16 @@ def task_count(matrix, offsets, counts, fixed, tested, n_threads):
 
 
 @njit(cache=True)
-def bnb_search(matrix, offsets, counts, fixed, tested, k, out):
+def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1):
     """Exact search by branch-and-bound; scenarios go to ``out`` ((cap, n) int64) in search order.
 
     Returns the number found; when it exceeds ``cap`` only the first ``cap`` are written (call again with a larger
-    ``out``). Kernel-level entry point for tight loops: no validation, no Python objects.
+    ``out``). Returns -1 when ``max_nodes`` ≥ 0 and the search needed more nodes (used to decide when splitting
+    the search over threads pays). Kernel-level entry point for tight loops: no validation, no Python objects.
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
     return _dfs(matrix, offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64), out,
-                np.zeros(0, dtype=np.int64))
+                np.zeros(0, dtype=np.int64), max_nodes)
 
 
 @njit(cache=True)

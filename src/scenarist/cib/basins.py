@@ -34,6 +34,8 @@ from .succession import operator_code
 
 #: Largest space :func:`basins` handles exactly by default (4 bytes per scenario: 2 GiB here).
 MAX_EXACT = 1 << 29
+#: Spaces below this size are followed on one thread.
+SMALL_SPACE = 1 << 18
 #: Hard limit of the exact method (state numbers are int32).
 EXACT_LIMIT = (1 << 31) - 1
 
@@ -235,6 +237,21 @@ def exact_basins(
         raise OptionError("impact scores too large for exact basins (balances must fit in 32 bits)")
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
+    before = numba.get_num_threads()
+    if N < SMALL_SPACE:
+        numba.set_num_threads(1)  # small spaces: thread start-up (and a busy sibling core) would dominate
+    try:
+        return _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, progress, seconds, t0)
+    finally:
+        numba.set_num_threads(before)
+
+
+def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, progress, seconds, t0) -> Basins:
+    """The body of :func:`exact_basins` (arguments validated and prepared by it)."""
+    import numba
+
+    from . import _kernels as K
+
     threads = max(1, numba.get_num_threads())
     succ = np.empty(N, dtype=np.int32)
     parts = np.zeros((threads, (N + 63) // 64), dtype=np.uint64)

@@ -141,8 +141,8 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16)
 
 #: Free-space size up to which ``auto`` uses the incremental sweep (it beats branch-and-bound's set-up there).
 SWEEP_MAX = 2048
-#: Free-space size from which ``auto`` splits branch-and-bound over threads.
-PARALLEL_MIN = 1 << 20
+#: Search nodes branch-and-bound may visit on one thread before the search is split over threads instead.
+SERIAL_NODES = 50_000
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 
@@ -181,12 +181,15 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> n
     import numba
 
     threads = numba.get_num_threads()
-    if threads < 2 or free_space_size(counts, fixed) < PARALLEL_MIN:
-        out = np.zeros((64, n), dtype=np.int64)
-        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out)
-        if found > len(out):
-            out = np.zeros((found, n), dtype=np.int64)
-            K.bnb_search(matrix, offsets, counts, fixed, tested, k, out)
+    # One thread first, on a node budget: most real matrices finish well within it, and threads would only add
+    # their start-up (and suffer more from a busy machine). Beyond the budget the search is split over threads.
+    budget = -1 if threads < 2 else SERIAL_NODES
+    out = np.zeros((64, n), dtype=np.int64)
+    found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget))
+    if found > len(out):
+        out = np.zeros((found, n), dtype=np.int64)
+        K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1))
+    if found >= 0:
         return out[:found]
     T = K.task_count(matrix, offsets, counts, fixed, tested, threads)
     cap = 32
