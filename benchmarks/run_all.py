@@ -132,7 +132,7 @@ def bench_random(quick: bool, seeds: int, budget: float = 60.0) -> list[dict]:
     rows = []
     sizes = range(10, 31, 2) if not quick else range(10, 21, 5)
     for n in sizes:
-        times, found, b_times, b_kind, spaces = [], [], [], None, []
+        times, found, b_times, b_kinds, spaces = [], [], [], [], []
         for seed in range(seeds):
             c = random_compiled(n, 1000 * n + seed)
             spaces.append(c.space_size)
@@ -144,10 +144,10 @@ def bench_random(quick: bool, seeds: int, budget: float = 60.0) -> list[dict]:
             found.append(len(s))
             if c.space_size <= 1 << 28:
                 t_b, _ = best_of(lambda: exact_basins(c, keep_labels=False), 1)
-                b_kind = "exact"
+                b_kinds.append("exact")
             else:
                 t_b, _ = best_of(lambda: sampled_basins(c, 20_000, seed=0), 1)
-                b_kind = "sampled, 20 000 starts"
+                b_kinds.append("sampled")
             b_times.append(t_b)
         rows.append({
             "descriptors": n,
@@ -155,11 +155,11 @@ def bench_random(quick: bool, seeds: int, budget: float = 60.0) -> list[dict]:
             "search_ms_median": 1000 * float(np.median(times)),
             "search_ms_max": 1000 * float(np.max(times)),
             "consistent_median": float(np.median(found)),
-            "basins": b_kind,
+            "basins": ", ".join(f"{b_kinds.count(k)} {k}" for k in ("exact", "sampled") if k in b_kinds),
             "basins_s_median": float(np.median(b_times)),
         })
         print(f"  n={n}: search {rows[-1]['search_ms_median']:.2f} ms (max {rows[-1]['search_ms_max']:.2f}), "
-              f"basins {rows[-1]['basins_s_median']:.3f} s ({b_kind})", file=sys.stderr)
+              f"basins {rows[-1]['basins_s_median']:.3f} s ({rows[-1]['basins']})", file=sys.stderr)
         if max(times) > budget:
             print(f"  stopping: a search at {n} descriptors took more than {budget:.0f} s", file=sys.stderr)
             break
@@ -207,9 +207,13 @@ def bench_analyze() -> list[dict]:
                 walls.append(time.perf_counter() - t0)
                 doc = json.loads(out.stdout)
                 engines.append(doc["timings"]["search"])
+        c = random_compiled(len(counts), 7, counts)
+        find_scenarios(c)
+        t_engine, _ = best_of(lambda: find_scenarios(c), 5)
         rows.append({"space": label, "scenarios": int(np.prod(counts)), "consistent": len(doc["scenarios"]),
-                     "wall_s": min(walls), "search_s": min(engines)})
-        print(f"  analyze {label}: {min(walls):.2f} s wall, search {1000 * min(engines):.1f} ms", file=sys.stderr)
+                     "wall_s": min(walls), "search_s": min(engines), "engine_in_process_s": t_engine})
+        print(f"  analyze {label}: {min(walls):.2f} s wall, search {1000 * min(engines):.1f} ms "
+              f"(in-process, kernels loaded: {1000 * t_engine:.1f} ms)", file=sys.stderr)
     return rows
 
 
@@ -274,6 +278,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="Skip the largest cases.")
     ap.add_argument("--seeds", type=int, default=3, help="Random matrices per size (default 3).")
+    ap.add_argument("--only", nargs="*", default=None,
+                    choices=["first_call", "files", "random", "batch", "analyze"], help="Run only these parts.")
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json", help="Where to write results.")
     args = ap.parse_args()
     import numba
@@ -283,15 +289,20 @@ def main() -> None:
                     "numba": numba.__version__, "numpy": np.__version__, "processor": platform.processor() or platform.machine()},
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    print("first-call cost", file=sys.stderr)
-    results["first_call"] = bench_first_call()
-    print("reference files", file=sys.stderr)
-    results["files"] = bench_files(args.quick)
-    print("random matrices", file=sys.stderr)
-    results["random"] = bench_random(args.quick, args.seeds)
-    print("batch search", file=sys.stderr)
-    results["batch"] = bench_batch()
-    if not args.quick:
+    parts = set(args.only or ["first_call", "files", "random", "batch"] + ([] if args.quick else ["analyze"]))
+    if "first_call" in parts:
+        print("first-call cost", file=sys.stderr)
+        results["first_call"] = bench_first_call()
+    if "files" in parts:
+        print("reference files", file=sys.stderr)
+        results["files"] = bench_files(args.quick)
+    if "random" in parts:
+        print("random matrices", file=sys.stderr)
+        results["random"] = bench_random(args.quick, args.seeds)
+    if "batch" in parts:
+        print("batch search", file=sys.stderr)
+        results["batch"] = bench_batch()
+    if "analyze" in parts:
         print("analyze end to end", file=sys.stderr)
         results["analyze"] = bench_analyze()
     args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
@@ -299,19 +310,19 @@ def main() -> None:
     print("\n| file | descriptors | scenarios | consistent | search (ms) | JuCIB search, 10 threads (ms) | basins (s) | "
           "JuCIB basins, 10 threads (s) | agrees |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
-    for r in results["files"]:
+    for r in results.get("files", []):
         print(f"| {r['file']} | {r['descriptors']} | {r['space']:,} | {r['consistent']} | {r['search_ms']:.3f} | "
               f"{r.get('julia_search_ms', float('nan')):.3f} | {r.get('basins_s', float('nan')):.3f} | "
               f"{r.get('julia_basins_s', float('nan')):.3f} | {r.get('agrees_with_julia', '')} |")
     print("\n| descriptors | median space | search median (ms) | search max (ms) | consistent (median) | basins | "
           "basins (s) |")
     print("|---:|---:|---:|---:|---:|---|---:|")
-    for r in results["random"]:
+    for r in results.get("random", []):
         print(f"| {r['descriptors']} | {r['space_median']:.3g} | {r['search_ms_median']:.2f} | {r['search_ms_max']:.2f} | "
               f"{r['consistent_median']:.0f} | {r['basins']} | {r['basins_s_median']:.3f} |")
     for r in results.get("analyze", []):
         print(f"\nanalyze {r['space']}: {r['wall_s']:.2f} s wall, search {1000 * r['search_s']:.1f} ms, "
-              f"{r['consistent']} consistent")
+              f"engine in-process {1000 * r['engine_in_process_s']:.1f} ms, {r['consistent']} consistent")
     print(f"\nwritten {args.json}")
 
 

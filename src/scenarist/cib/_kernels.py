@@ -249,7 +249,8 @@ def split_prefixes(counts, order, min_tasks):
 @njit(cache=True, parallel=True)
 def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, n_threads):
     """:func:`bnb_search` split over threads: the tree is cut into subtrees by the variants of the first few
-    descriptors of the search order, dealt round-robin to ``n_threads`` workers.
+    descriptors of the search order (about 8 per thread), one loop iteration each; call it with numba's parallel
+    chunk size set to 1 so idle threads take the next subtree (subtrees differ widely in cost).
 
     Pass 1 (``starts`` empty): each subtree's scenarios are written to ``out[t]`` ((T, cap, n) int64); returns the
     per-subtree counts (T,). Pass 2 (``starts`` = exclusive cumulative counts, (T,)): ``out`` is (total, 1, n) and
@@ -261,13 +262,12 @@ def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, 
     T = pre.shape[0]
     found = np.zeros(T, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
-    for w in prange(n_threads):
-        for t in range(w, T, n_threads):
-            if starts.shape[0] == 0:
-                found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], out[t], empty)
-            else:
-                sub = out[starts[t] :, 0, :]
-                found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], sub, empty)
+    for t in prange(T):
+        if starts.shape[0] == 0:
+            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], out[t], empty)
+        else:
+            sub = out[starts[t] :, 0, :]
+            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], sub, empty)
     return found
 
 

@@ -194,13 +194,17 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> n
     T = K.task_count(matrix, offsets, counts, fixed, tested, threads)
     cap = 32
     out = np.zeros((T, cap, n), dtype=np.int64)
-    found = K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads)
-    if (found <= cap).all():
-        return np.concatenate([out[t, : found[t]] for t in range(T)]) if T else np.zeros((0, n), np.int64)
-    starts = np.concatenate([[0], np.cumsum(found)[:-1]]).astype(np.int64)
-    flat = np.zeros((int(found.sum()), 1, n), dtype=np.int64)
-    K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads)
-    return flat[:, 0, :]
+    previous = numba.set_parallel_chunksize(1)  # subtrees go to whichever thread is free
+    try:
+        found = K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads)
+        if (found <= cap).all():
+            return np.concatenate([out[t, : found[t]] for t in range(T)]) if T else np.zeros((0, n), np.int64)
+        starts = np.concatenate([[0], np.cumsum(found)[:-1]]).astype(np.int64)
+        flat = np.zeros((int(found.sum()), 1, n), dtype=np.int64)
+        K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads)
+        return flat[:, 0, :]
+    finally:
+        numba.set_parallel_chunksize(previous)
 
 
 def find_scenarios(
