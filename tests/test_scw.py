@@ -158,3 +158,20 @@ def test_malformed_sl_names_file_and_line():
         parse_sl('$ ScenarioWizard 3.0\nSolution set\n 2 \n\n" 1 2",0,0,0,1,""\n', "x.sl")
     with pytest.raises(InputFileError, match="no such file"):
         read_scw("/nonexistent/x.scw")
+
+
+def test_ids_from_names_are_valid_unique_and_short():
+    from scenarist.io.scw import MAX_ID, unique_ids
+
+    ids = unique_ids(["Trade.Policy", "Trade Policy", "", "  ", "Ölpreis & Märkte", "x" * 60], "d")
+    assert ids[:4] == ["trade-policy", "trade-policy-2", "d3", "d4"]
+    assert len(set(ids)) == len(ids)
+    assert all("." not in i and 0 < len(i) <= MAX_ID for i in ids)
+    # a project whose descriptors share a name still imports to a valid model
+    text = "$ ScenarioWizard 4.0\nt\n&A\n -x\n -x\n&A\n -y\n -z\n#\n&\n \n \n&\n \n \n#\n#\n" + "F\n" * 4 + "#\n#\n"
+    text += " 0 , 0 , 1 ,-1 \n 0 , 0 , 1 ,-1 \n 1 ,-1 , 0 , 0 \n 1 ,-1 , 0 , 0 \n#\n# 0-0\n\"\"\n#\n#\n"
+    from scenarist.io.scw import project_to_model
+
+    model = project_to_model(parse_scw(text, "dup.scw"), "dup.scw")
+    assert [d.id for d in model.descriptors] == ["a", "a-2"]
+    assert [v.id for v in model.descriptors[0].variants] == ["x", "x-2"]

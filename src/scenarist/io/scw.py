@@ -334,10 +334,18 @@ def write_scw(project: ScwProject, path: str | os.PathLike) -> None:
 # ------------------------------------------------------------------------------------------------------------------
 
 
+#: Longest id derived from a name (longer names are cut at a word boundary).
+MAX_ID = 40
+
+
 def slug(name: str, fallback: str) -> str:
-    """A valid id from a name: letters, digits, ``_`` and ``-`` only (no dots), lower case; ``fallback`` if empty."""
+    """A valid id from a name: letters, digits, ``_`` and ``-`` only (no dots), lower case, at most
+    :data:`MAX_ID` characters (cut at a word boundary where possible); ``fallback`` if nothing is left."""
     s = re.sub(r"[^0-9A-Za-z_]+", "-", name.strip()).strip("-").lower()
-    return s or fallback
+    if len(s) > MAX_ID:
+        cut = s[:MAX_ID]
+        s = cut.rsplit("-", 1)[0] if "-" in cut[10:] else cut
+    return s.strip("-") or fallback
 
 
 def unique_ids(names, prefix: str) -> list[str]:
