@@ -3,7 +3,8 @@
 Two layouts:
 
 ``scenariowizard`` (the default for writing)
-    The grid as ScenarioWizard's matrix editor and CSV import lay it out: two header rows and two label columns.
+    The grid as ScenarioWizard shows a cross-impact matrix: two header rows and two label columns. (Modelled on
+    the program's matrix grid and the CSV import its manual describes; not checked against the program itself.)
     Row 1 holds each descriptor's name above its first variant column, row 2 the variant names; column 1 holds
     each descriptor's name beside its first variant row, column 2 the variant names; the scores fill the rest
     (row = impacting variant, column = impacted variant). Written with ``;`` as separator; read with ``;``, ``,``
