@@ -150,3 +150,15 @@ def test_track_report_from_the_store_shows_the_ledger(db, tmp_path):
     assert "Forecast scores" in html and "1.040" in html and "single data point" in html
     listed = run_json("evidence", "list", "--db", db)
     assert listed["as_of"] == "2025-01-01" and listed["items"][0]["background"] is True
+
+
+def test_a_file_that_is_not_a_store_exits_2_untouched(tmp_path):
+    """Defect #4: ``--db x.txt`` on a text file is one clean message, exit 2, and the file is left alone."""
+    x = tmp_path / "x.txt"
+    x.write_text("hi\n")
+    for args in (("forecast", "list"), ("evidence", "list"), ("forecast", "score")):
+        r = run(*args, "--db", x, ok=False)
+        assert r.exit_code == 2, (args, r.stderr)
+        assert r.stderr.strip() == f"{x}: not a Scenarist store (not a SQLite database)"
+        assert "Traceback" not in r.stderr and r.stdout == ""
+    assert x.read_text() == "hi\n"

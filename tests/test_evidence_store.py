@@ -165,8 +165,39 @@ def test_url_resolution(monkeypatch, tmp_path):
 
 
 def test_unopenable_store_is_a_clean_error(tmp_path):
-    with pytest.raises(StoreError, match="cannot open"):
+    with pytest.raises(StoreError, match="missing-dir does not exist"):
         EvidenceStore(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
     with pytest.raises(StoreError, match="cannot use this database URL"):
         EvidenceStore("nosuchdialect://x")
     assert store_module.DEFAULT_FILE == "scenarist.db"
+
+
+def test_what_is_not_a_store_is_refused_untouched(tmp_path):
+    """A text file, a directory, a device, a corrupt SQLite file and another program's SQLite database are each
+    refused with 'not a Scenarist store', and left exactly as they were."""
+    import sqlite3
+
+    text_file = tmp_path / "x.txt"
+    text_file.write_text("hi\n")
+    corrupt = tmp_path / "y.db"
+    corrupt.write_bytes(store_module.SQLITE_MAGIC + b"garbage" * 20)
+    foreign = tmp_path / "z.db"
+    with sqlite3.connect(foreign) as con:
+        con.execute("create table foo (a)")
+    before = {p: p.read_bytes() for p in (text_file, corrupt, foreign)}
+    for path, why in ((text_file, "not a SQLite database"), (corrupt, "not a Scenarist store"),
+                      (foreign, "other tables: foo"), (tmp_path, "is a directory"), (Path("/dev/null"), "not a regular file")):
+        with pytest.raises(StoreError, match=why) as info:
+            EvidenceStore(path)
+        assert str(info.value).startswith(f"{path}: ")
+        assert "not a Scenarist store" in str(info.value)
+    assert {p: p.read_bytes() for p in before} == before
+    with sqlite3.connect(foreign) as con:
+        assert [r[0] for r in con.execute("select name from sqlite_master where type='table'")] == ["foo"]
+
+
+def test_an_empty_file_becomes_a_store(tmp_path):
+    empty = tmp_path / "new.db"
+    empty.touch()
+    with EvidenceStore(empty) as store:
+        assert store.schema_revision() == "0001"

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ScenaristError
@@ -38,7 +38,55 @@ DEFAULT_FILE = "scenarist.db"
 
 
 class StoreError(ScenaristError):
-    """The store cannot be opened or refuses a write (bad URL, server down, conflicting content)."""
+    """The store cannot be opened or refuses a write (bad URL, server down, not a Scenarist store, conflicting
+    content)."""
+
+
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and for in-memory SQLite)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return None
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" or u.database.startswith("file:"):
+        return None
+    return Path(u.database)
+
+
+def check_sqlite_file(path: Path, shown: str) -> None:
+    """Refuse a path that cannot hold a SQLite store before SQLAlchemy touches it.
+
+    A missing file is fine (it is created) when its directory exists; an existing path must be a regular file
+    that is empty or starts with the SQLite header.
+
+    Raises
+    ------
+    StoreError
+        ``shown: not a Scenarist store`` (a directory, a device, a file of another format), or the directory
+        does not exist.
+    """
+    if not path.exists():
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise StoreError(f"{shown}: cannot create the store: directory {parent} does not exist")
+        return
+    if path.is_dir():
+        raise StoreError(f"{shown}: is a directory, not a Scenarist store")
+    if not path.is_file():
+        raise StoreError(f"{shown}: not a regular file, not a Scenarist store")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{shown}: cannot read the store: {exc.strerror or exc}") from None
+    if head and head != SQLITE_MAGIC:
+        raise StoreError(f"{shown}: not a Scenarist store (not a SQLite database)")
 
 
 def resolve_db_url(db: str | os.PathLike | None = None) -> str:
@@ -143,6 +191,9 @@ class EvidenceStore:
 
     def __init__(self, db: str | os.PathLike | None = None, migrate: bool = True):
         self.url = resolve_db_url(db)
+        self.file = sqlite_file(self.url)
+        if self.file is not None:
+            check_sqlite_file(self.file, self._shown_url())
         try:
             if self.url.startswith("sqlite") and (self.url in ("sqlite://", "sqlite:///:memory:") or ":memory:" in self.url):
                 self.engine: Engine = create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
@@ -156,7 +207,10 @@ class EvidenceStore:
             self.migrate()
 
     def _shown_url(self) -> str:
-        # Never echo a password.
+        # A SQLite file is shown as its path (what the user typed); a URL never with its password.
+        file = getattr(self, "file", None)
+        if file is not None:
+            return str(file)
         try:
             from sqlalchemy.engine import make_url
 
@@ -171,11 +225,27 @@ class EvidenceStore:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(resources.files("scenarist.evidence") / "migrations"))
+        from alembic.util import CommandError
+        from sqlalchemy import inspect
+
         try:
             with self.engine.begin() as conn:
+                if self.file is not None:
+                    tables = set(inspect(conn).get_table_names())
+                    if tables and "alembic_version" not in tables:
+                        # A SQLite database of some other program: never add our tables to it.
+                        raise StoreError(f"{self._shown_url()}: not a Scenarist store (a SQLite database with "
+                                         f"other tables: {', '.join(sorted(tables)[:5])})")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+        except CommandError as exc:
+            raise StoreError(f"{self._shown_url()}: not a Scenarist store, or one written by a newer Scenarist "
+                             f"({exc})") from None
         except OperationalError as exc:
+            raise StoreError(f"{self._shown_url()}: cannot open the store: {exc.orig}") from None
+        except DatabaseError as exc:
+            if self.file is not None:
+                raise StoreError(f"{self._shown_url()}: not a Scenarist store ({exc.orig})") from None
             raise StoreError(f"{self._shown_url()}: cannot open the store: {exc.orig}") from None
 
     def schema_revision(self) -> str | None:
