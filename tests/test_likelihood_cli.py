@@ -108,3 +108,29 @@ def test_analyze_report_has_the_likelihood_section(tmp_path):
     assert 'id="sec-likelihoods"' in html
     assert "5–95 % band" in html and "Sensitivity" in html and "<svg" in html
     assert "policy.open → politics.liberal" in html
+
+
+@pytest.mark.parametrize(
+    "address, why",
+    [
+        ("bogus", "no port number"),
+        ("tcp://h:abc", "port 'abc' is not a number"),
+        ("http://x:1", "unknown scheme 'http'"),
+        ("", "empty address"),
+        ("tcp://:8786", "no host"),
+        ("tcp://h:70000", "port '70000' is not a number in 1..65535"),
+    ],
+)
+def test_malformed_scheduler_address_is_one_message(address, why):
+    """Defect #5: a malformed --scheduler is refused before anything connects (exit 2, no traceback)."""
+    r = run("likelihood", "example", "--draws", "10", "--scheduler", address)
+    assert r.exit_code == 2, r.output
+    assert why in r.stderr and "expected [tcp://]HOST:PORT" in r.stderr
+    assert "Traceback" not in r.output and r.stdout == ""
+
+
+def test_scheduler_addresses_that_are_well_formed():
+    from scenarist.likelihood.backends import check_scheduler_address
+
+    for ok in ("tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://[::1]:8786", "inproc://10.0.0.1/123/1", " h:1 "):
+        assert check_scheduler_address(ok) == ok.strip()

@@ -18,6 +18,59 @@ from .search import PassSpec, run_pass
 
 #: How long to wait for a Dask scheduler given by address before giving up.
 CONNECT_TIMEOUT = "10s"
+#: Address schemes Dask's comm layer knows; ``inproc`` addresses (in-process clusters) carry no port.
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+
+def check_scheduler_address(address: str) -> str:
+    """Check a Dask scheduler address (``[SCHEME://]HOST:PORT``) before anything connects to it.
+
+    Parameters
+    ----------
+    address : str
+        E.g. ``tcp://10.0.0.5:8786``, ``10.0.0.5:8786`` (tcp is Dask's default), ``tls://[::1]:8786``.
+
+    Returns
+    -------
+    str
+        The address, stripped of surrounding blanks.
+
+    Raises
+    ------
+    OptionError
+        Empty address, unknown scheme, missing host, missing or non-numeric port, or a port outside 1..65535.
+    """
+    text = str(address).strip()
+    expected = "expected [tcp://]HOST:PORT, e.g. tcp://127.0.0.1:8786"
+
+    def bad(why: str) -> OptionError:
+        return OptionError(f"--scheduler {address!r}: {why}; {expected}")
+
+    if not text:
+        raise bad("empty address")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    if scheme not in SCHEMES:
+        raise bad(f"unknown scheme {scheme!r} (Dask knows {', '.join(SCHEMES)})")
+    if scheme == "inproc":
+        if not rest:
+            raise bad("no in-process address")
+        return text
+    if rest.startswith("["):  # IPv6 literal: [::1]:8786
+        host, _, port = rest[1:].partition("]")
+        port = port[1:] if port.startswith(":") else ("" if not port else None)
+    else:
+        host, colon, port = rest.rpartition(":")
+        if not colon:
+            host, port = rest, ""
+    if port is None or not host:
+        raise bad("no host")
+    if not port:
+        raise bad("no port number")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise bad(f"port {port!r} is not a number in 1..65535")
+    return text
 
 
 @dataclass(frozen=True)
@@ -159,9 +212,10 @@ def _run_on_dask(task, n_draws, scheduler, progress, chunk_size):
 
     own = not isinstance(scheduler, Client)
     if own:
+        address = check_scheduler_address(scheduler)
         try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError, ValueError) as exc:
             raise OptionError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
     else:
         client = scheduler

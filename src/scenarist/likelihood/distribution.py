@@ -477,6 +477,10 @@ def outcome_distribution(
     if int(draws) != draws or draws < 0:
         raise OptionError(f"draws must be an integer ≥ 0, got {draws}")
     draws = int(draws)
+    if isinstance(scheduler, str):
+        from .backends import check_scheduler_address
+
+        scheduler = check_scheduler_address(scheduler)
     setup = prepare(model, priors, fixed, outcome, credit, max_combinations, samples)
     entropy = normalise_seed(seed)
     notes = list(setup.notes)
