@@ -77,3 +77,36 @@ def test_shifts_match_brute_force_on_the_example():
     inf = [e.influence for e in s.judgments]
     assert inf == sorted(inf, reverse=True)
     assert s.to_frame().index[0] == 1
+
+
+def test_kernel_column_means_the_same_in_terminal_report_and_json(tmp_path):
+    """Defect #8: each move's kernel change (gained/lost) is shown apart, with the same numbers everywhere.
+
+    By hand (see the test above): a2 → o2 down gains 2 and loses 0, up changes nothing; a1 → b1 at the top of the
+    scale has no up move."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from scenarist.cli import app
+    from scenarist.io.yaml_model import save_model
+    from scenarist.likelihood.report_section import sensitivity_table
+
+    path = tmp_path / "small.yaml"
+    save_model(small(), path)
+    doc = json.loads(CliRunner().invoke(app, ["sensitivity", str(path), "--json"]).stdout)
+    kernels = {(j["from"], j["to"]): j["kernel"] for j in doc["judgments"]}
+    assert kernels[("a.a2", "o.o2")] == {"gained_down": 2, "lost_down": 0, "gained_up": 0, "lost_up": 0}
+    assert kernels[("a.a1", "b.b1")] == {"gained_down": 0, "lost_down": 0, "gained_up": 0, "lost_up": 0}
+    r = CliRunner().invoke(app, ["sensitivity", str(path)], env={"COLUMNS": "120"})
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in r.stdout.splitlines() if line.startswith("│ ") and line.split("│")[1].strip()}
+    # columns: judgment (first line), score, TV %, kernel −1, kernel +1, outcome shift; ranks as in the test above
+    assert rows["1"][0] == "a.a2 →" and rows["1"][3:5] == ["+2/−0", "+0/−0"]
+    assert rows["2"][0] == "a.a1 →" and rows["2"][3:5] == ["+1/−0", "+0/−0"]
+    assert rows["3"][0] == "a.a1 →" and rows["3"][3:5] == ["+0/−0", "–"]
+    assert "kernel −1 / +1: consistent scenarios gained/lost" in " ".join(r.stdout.split())
+    html = sensitivity_table(sensitivity(small()))
+    assert "<th class='num'>Kernel −1</th><th class='num'>Kernel +1</th>" in html
+    assert "<td class='num'>+2/−0</td><td class='num'>+0/−0</td>" in html
+    assert "<td class='num'>+0/−0</td><td class='num'>–</td>" in html

@@ -197,34 +197,36 @@ def sensitivity_command(
         emit_json(s.to_dict())
         return
     labels = list(s.variant_ids) + ["none"]
-    t = Table(title=f"Judgments ranked by influence on {s.outcome}: the larger of the two moves (±1)",
+    t = Table(title=f"Judgments ranked by influence on {s.outcome} (outcome shift: the larger of the two moves)",
               title_justify="left")
-    t.add_column("#", justify="right")
-    t.add_column("judgment", ratio=2, min_width=16, overflow="fold")
+    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("judgment", min_width=16, overflow="fold")
     t.add_column("score", justify="right", no_wrap=True)
     t.add_column("TV %", justify="right", no_wrap=True)
-    t.add_column("kernel", justify="right", no_wrap=True)
-    t.add_column("outcome shift (points)", ratio=3, min_width=20)
+    t.add_column("kernel\n−1", justify="right", no_wrap=True)
+    t.add_column("kernel\n+1", justify="right", no_wrap=True)
+    t.add_column("outcome shift (points)", min_width=14)
     for i, e in enumerate(s.top(top) if top else s.judgments):
         moves = [(d, a) for d, a in ((-1, e.shift_down), (1, e.shift_up)) if a is not None]
         if not moves:
             continue
         delta, arr = max(moves, key=lambda m: float(np.abs(m[1]).sum()))
-        gained, lost = (e.gained_down, e.lost_down) if delta < 0 else (e.gained_up, e.lost_up)
         shifts = ", ".join(f"{lab} {100 * x:+.1f}" for lab, x in zip(labels, arr) if abs(x) >= 5e-4) or "none"
-        t.add_row(str(i + 1), f"{e.source} → {e.target}", f"{e.score:+d}→{e.score + delta:+d}",
-                  f"{100 * e.influence:.1f}", f"+{gained}/-{lost}", shifts)
+        # source and target on their own lines, so ids wrap at the arrow, not mid-word
+        t.add_row(str(i + 1), f"{e.source} →\n{e.target}", f"{e.score:+d}→{e.score + delta:+d}",
+                  f"{100 * e.influence:.1f}", e.kernel_text(-1), e.kernel_text(+1), shifts)
     console.print(t)
-    console.print("TV: total-variation shift of the outcome distribution; kernel: consistent scenarios gained/lost.",
+    console.print("TV: total-variation shift of the outcome distribution (the larger move); kernel −1 / +1: "
+                  "consistent scenarios gained/lost when the score moves down / up by one (– off the scale).",
                   markup=False, highlight=False, style="dim")
     if s.priors:
         p = Table(title="Outcome (%) if each exogenous variant were certain (response to the priors)",
                   title_justify="left")
         p.add_column("exogenous variant", overflow="fold")
         for col in ("prior", *labels):
-            p.add_column(col, justify="right", overflow="fold")
+            p.add_column(col, justify="right", overflow="fold", min_width=min(len(col), 10))
         for e in s.priors:
-            p.add_row(f"{e.descriptor} = {e.variant}", _num(e.prior), *[_num(x) for x in e.conditional])
+            p.add_row(f"{e.descriptor}\n= {e.variant}", _num(e.prior), *[_num(x) for x in e.conditional])
         console.print(p)
 
 

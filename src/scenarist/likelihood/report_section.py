@@ -97,7 +97,7 @@ def sensitivity_table(s: SensitivityResult, top: int = REPORT_TOP) -> str:
     """HTML table of the ``top`` most influential judgments with the outcome shift of each ±1 move."""
     labels = list(s.variant_ids) + ["none"]
     head = "<tr><th>#</th><th>Judgment</th><th class='num'>Score</th><th class='num'>Influence</th>" \
-           "<th class='num'>Kernel ±</th>" + "".join(f"<th class='num'>{escape(x)}: −1 / +1</th>" for x in labels) + "</tr>"
+           "<th class='num'>Kernel −1</th><th class='num'>Kernel +1</th>" + "".join(f"<th class='num'>{escape(x)}: −1 / +1</th>" for x in labels) + "</tr>"
     rows = []
     for i, e in enumerate(s.top(top)):
         cells = []
@@ -106,8 +106,8 @@ def sensitivity_table(s: SensitivityResult, top: int = REPORT_TOP) -> str:
             up = "–" if e.shift_up is None else f"{100 * e.shift_up[k]:+.1f}"
             cells.append(f"<td class='num'>{dn} / {up}</td>")
         rows.append(f"<tr><td>{i + 1}</td><td>{escape(e.source)} → {escape(e.target)}</td><td class='num'>{e.score:+d}</td>"
-                    f"<td class='num'>{100 * e.influence:.1f}</td><td class='num'>+{e.gained_down + e.gained_up} / "
-                    f"−{e.lost_down + e.lost_up}</td>{''.join(cells)}</tr>")
+                    f"<td class='num'>{100 * e.influence:.1f}</td><td class='num'>{e.kernel_text(-1)}</td>"
+                    f"<td class='num'>{e.kernel_text(+1)}</td>{''.join(cells)}</tr>")
     prior_rows = []
     for p in s.priors:
         cells = "".join(f"<td class='num'>{_pct(x)}</td>" for x in p.conditional)
@@ -119,7 +119,8 @@ def sensitivity_table(s: SensitivityResult, top: int = REPORT_TOP) -> str:
                   f"difference between that row and the stated distribution.</p><table><thead>{prior_head}</thead>"
                   f"<tbody>{''.join(prior_rows)}</tbody></table>") if prior_rows else ""
     return (f"<p>Each judgment moved by −1 and +1 (shifts in percentage points of the outcome; influence = the larger "
-            f"total-variation shift; kernel ± = consistent scenarios gained / lost).</p>"
+            f"total-variation shift; kernel −1 and kernel +1 = consistent scenarios gained / lost by each move, – where "
+            f"the move leaves the scale).</p>"
             f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>{prior_html}")
 
 

@@ -68,6 +68,25 @@ class JudgmentEffect:
         """Scenarios gained plus lost, over both moves."""
         return self.gained_down + self.lost_down + self.gained_up + self.lost_up
 
+    def kernel_text(self, move: int, minus: str = "−") -> str:
+        """The kernel change of one move as ``+gained/−lost`` (``–`` when the move leaves the scale).
+
+        Parameters
+        ----------
+        move : {-1, +1}
+            The score moved down or up.
+        minus : str
+            The minus sign to print (``-`` where a plain-ASCII terminal table is wanted).
+
+        The terminal, the HTML report and the JSON (``kernel.gained_down`` …) all show both moves apart, so a
+        number means the same everywhere.
+        """
+        if move < 0:
+            shift, gained, lost = self.shift_down, self.gained_down, self.lost_down
+        else:
+            shift, gained, lost = self.shift_up, self.gained_up, self.lost_up
+        return "–" if shift is None else f"+{gained}/{minus}{lost}"
+
 
 @dataclass(frozen=True)
 class PriorEffect:
