@@ -134,3 +134,42 @@ def test_scheduler_addresses_that_are_well_formed():
 
     for ok in ("tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://[::1]:8786", "inproc://10.0.0.1/123/1", " h:1 "):
         assert check_scheduler_address(ok) == ok.strip()
+
+
+def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_path):
+    """Defect #9: with no --draws/--seed, `likelihood`, `track`'s as-of row and the report's Likelihoods section show
+    the same numbers (one default: 500 draws, seed 0), and a second run repeats them."""
+    from types import SimpleNamespace
+
+    from scenarist.io.yaml_model import load_model, save_model
+    from scenarist.likelihood.report_section import likelihood_section
+
+    m = load_model("example")
+    for j in m.judgments[::2]:
+        j.spread = 1  # so that draws differ and the seed matters
+    path = tmp_path / "m.yaml"
+    save_model(m, path)
+    evidence = tmp_path / "ev.yaml"
+    evidence.write_text("format: scenarist-evidence/1\nmodel: example-trade\nitems:\n  - id: later\n    date: 2025-03-01\n"
+                        "    title: t\n    summary: s\n    source: {outlet: o, accessed: 2025-03-02}\n    grade: {reliability: B, credibility: 2}\n"
+                        "    status: confirmed\n    bearing: {kind: intervention, descriptor: world, variant: growth, "
+                        "rationale: r}\n")
+    first = json.loads(run("likelihood", str(path), "--json").stdout)
+    again = json.loads(run("likelihood", str(path), "--json").stdout)
+    assert (first["draws"], first["seed"]) == (500, 0)
+    assert first["distribution"] == again["distribution"]
+    bands = {row["variant"]: row["band"] for row in first["distribution"]}
+    assert any(lo < hi for lo, hi in bands.values())  # the draws really vary
+    r = run("track", str(path), "--evidence", str(evidence), "--json")
+    assert r.exit_code == 0, r.output
+    tr = json.loads(r.stdout)
+    assert (tr["draws"], tr["seed"]) == (500, 0)
+    as_of = tr["series"][0]["model"]
+    for row in first["distribution"]:
+        assert as_of["probability"][row["variant"]] == pytest.approx(row["probability"], abs=1e-12)
+        assert as_of["band"][row["variant"]] == pytest.approx(row["band"], abs=1e-12)
+    html = likelihood_section(SimpleNamespace(model=load_model(path), fixed={})).html
+    assert "over 500 judgment draws (seed 0)" in html
+    for row in first["distribution"]:
+        lo, hi = row["band"]
+        assert f"{100 * lo:.1f} % – {100 * hi:.1f} %" in html

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from ..errors import OptionError, ScenaristError
 from ..io.yaml_model import load_model, packaged_models
+from ..likelihood.distribution import DEFAULT_DRAWS, DEFAULT_SEED
 from ..model import Model
 from .common import JsonOpt, ModelArg, SeedOpt, app, command, console, emit_json, err_console, fail
 
@@ -258,14 +259,15 @@ def track_cmd(
     db: DbOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, help="Judgment draws per date for the bands (0: stated matrix only).")] = 100,
-    seed: SeedOpt = None,
+    draws: Annotated[int, typer.Option("--draws", min=0, help="Judgment draws per date for the bands (0: stated matrix only).")] = DEFAULT_DRAWS,
+    seed: SeedOpt = DEFAULT_SEED,
     json_out: JsonOpt = False,
     report: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML report with the timeline chart.")] = None,
 ) -> None:
     """Replay the evidence after the model's as-of date in date order and print the outcome distribution after each
     date: "model" (updated priors and interventions through CIB) and "model + indicators", with 5-95 % bands and
-    the none bin. Evidence comes from --evidence FILE or the store (--db)."""
+    the none bin. Evidence comes from --evidence FILE or the store (--db). The as-of row is what `scenarist
+    likelihood` prints with the same --draws and --seed (the defaults agree)."""
     from rich.progress import Progress
 
     from ..evidence import EvidenceStore, load_evidence
@@ -372,8 +374,8 @@ def forecast_record(
     made_on: Annotated[Optional[str], typer.Option("--date", help="Date the forecast is made (default: the model's as-of date).")] = None,
     forecaster: Annotated[Optional[str], typer.Option("--forecaster", help="Who forecasts (default: model, article or analyst).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", help="Free note.")] = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, help="With --from-model: judgment draws.")] = 0,
-    seed: SeedOpt = None,
+    draws: Annotated[int, typer.Option("--draws", min=0, help="With --from-model: judgment draws (0: the stated matrix only).")] = DEFAULT_DRAWS,
+    seed: SeedOpt = DEFAULT_SEED,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from ..errors import OptionError
 from ..io.yaml_model import load_model, resolve_model_path
-from ..likelihood import ensemble_distribution, members_from_files, outcome_distribution, sensitivity
+from ..likelihood import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, members_from_files, outcome_distribution, sensitivity
 from ..likelihood import report_section  # noqa: F401  (registers the report section)
 from .common import FixOpt, JsonOpt, ModelArg, SeedOpt, command, console, emit_json, err_console, parse_assignments
 
@@ -92,8 +92,8 @@ class _Bar:
 @command("likelihood")
 def likelihood_command(
     model: ModelArg = None,
-    draws: DrawsOpt = 1000,
-    seed: SeedOpt = None,
+    draws: DrawsOpt = DEFAULT_DRAWS,
+    seed: SeedOpt = DEFAULT_SEED,
     fix: FixOpt = None,
     prior: PriorOpt = None,
     scheduler: SchedulerOpt = None,
@@ -107,7 +107,8 @@ def likelihood_command(
     Every combination of exogenous variants is weighted by the product of the priors; the consistent scenarios
     under it share that weight among the outcome variants they take, or it goes to the none bin when there is no
     consistent scenario. With --draws N the judgments are redrawn from their spreads N times (seeded): the point
-    estimate is the mean, the band the 5-95 % range across draws, the MC standard error is shown apart.
+    estimate is the mean, the band the 5-95 % range across draws, the MC standard error is shown apart. The
+    defaults (500 draws, seed 0) are those of track and of the report, so all three show the same numbers.
     --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
     """
     m = load_model(model)

@@ -9,7 +9,15 @@ Stable public API (the evidence and tracking layers call it):
 - :func:`ensemble_distribution` → :class:`EnsembleResult`; :func:`sensitivity` → :class:`SensitivityResult`.
 """
 
-from .distribution import Bin, Marginal, OutcomeDistribution, SourceComparison, outcome_distribution
+from .distribution import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    Bin,
+    Marginal,
+    OutcomeDistribution,
+    SourceComparison,
+    outcome_distribution,
+)
 from .draws import CONFIDENCE_TABLE, offset_distribution
 from .ensemble import EnsembleResult, Member, ensemble_distribution, members_from_files, members_from_model
 from .priors import Priors, resolve_priors
@@ -17,6 +25,8 @@ from .sensitivity import JudgmentEffect, PriorEffect, SensitivityResult, sensiti
 
 __all__ = [
     "CONFIDENCE_TABLE",
+    "DEFAULT_DRAWS",
+    "DEFAULT_SEED",
     "Bin",
     "EnsembleResult",
     "JudgmentEffect",

@@ -35,6 +35,11 @@ from .search import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_s
 BAND = (5.0, 95.0)
 #: Scenarios not consistent as stated are listed in ``to_dict()`` when consistent in at least this share of draws.
 ROBUST_LISTED = 0.5
+#: Judgment draws and seed wherever the user does not choose: ``scenarist likelihood``, ``track`` (every date,
+#: so its as-of row repeats ``likelihood``), ``forecast record --from-model`` and the report's Likelihoods
+#: section. A fixed seed makes the same command print the same numbers on every run and machine.
+DEFAULT_DRAWS = 500
+DEFAULT_SEED = 0
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..report import Section, escape, register_section
-from .distribution import OutcomeDistribution, outcome_distribution
+from .distribution import DEFAULT_DRAWS, DEFAULT_SEED, OutcomeDistribution, outcome_distribution
 from .sensitivity import SensitivityResult, sensitivity
 
-#: Judgment draws behind the report's bands, and their seed (fixed, so the report is reproducible).
-REPORT_DRAWS = 500
-REPORT_SEED = 0
+#: Judgment draws behind the report's bands, and their seed: the defaults of ``scenarist likelihood`` and
+#: ``track``, so the report shows the numbers those commands print.
+REPORT_DRAWS = DEFAULT_DRAWS
+REPORT_SEED = DEFAULT_SEED
 #: Judgments listed in the report's sensitivity table.
 REPORT_TOP = 10
 
