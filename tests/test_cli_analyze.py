@@ -184,7 +184,7 @@ def test_terminal_output():
         assert name in out
     assert "ref: Status quo" in out.replace("\n", " ") or "ref: Status" in out
     assert "matches no scenario found" in out
-    assert "likely (55–80 %)" in out  # the source's assessment beside the count
+    assert "likely (55–80%)" in out  # the source's assessment beside the count ("%" attached: it never wraps)
 
 
 def test_terminal_tableau_hides_extra_columns():
@@ -200,7 +200,7 @@ def test_report_written(tmp_path):
     result = run("analyze", EXAMPLE, "--report", str(target), "--json")
     assert result.exit_code == 0, result.stderr
     json.loads(result.stdout)  # the note about the report went to stderr
-    assert "Report written" in result.stderr
+    assert result.stderr.strip() == f"Wrote {target}: HTML report"
     html = target.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "<svg" in html
     assert [p.name for p in tmp_path.iterdir()] == ["out.html"]  # no temporary file left

@@ -185,7 +185,7 @@ def test_many_scenarios_are_capped(model_with_addresses):
     html = build_report(result, max_columns=2)
     header = dict((c, r) for c, r in parse(html).tables)["tableau"][0]
     assert header[1:3] == ["1", "2"] and header[3] == "Status quo 2024"
-    assert f"{len(result.scenarios) - 2} more scenario(s) not shown" in html
+    assert f"Shown: the first 2 of {len(result.scenarios)} scenarios ({len(result.scenarios) - 2} not shown)" in html
     with pytest.raises(OptionError):
         build_report(result, max_columns=0)
 

@@ -88,6 +88,11 @@ class ReferenceResult:
         ``IC_j(s)`` of every descriptor (0 for untested ones, whose balance does not count).
     matches : int or None
         Number (1-based, tableau order) of the computed scenario equal to this one, or ``None``.
+    contradicts : dict of str → str
+        Interventions this reference scenario contradicts: descriptor id → the variant id the intervention fixes
+        (the reference has another). Empty when it agrees with every intervention. A reference that contradicts
+        one is no scenario of this analysis: its inconsistency (counted over the tested descriptors only, the
+        fixed one left out) says nothing about it and is not shown.
     """
 
     id: str
@@ -99,9 +104,11 @@ class ReferenceResult:
     total_impact_score: int
     descriptor_inconsistency: dict[str, int]
     matches: int | None
+    contradicts: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """JSON-safe dict of every attribute."""
+        """JSON-safe dict of every attribute (``contradicts`` as ``contradicts_interventions``: a list of
+        ``{"descriptor", "variant", "fixed"}``, the reference's variant beside the one the intervention fixes)."""
         return {
             "id": self.id,
             "name": self.name,
@@ -112,6 +119,9 @@ class ReferenceResult:
             "total_impact_score": self.total_impact_score,
             "descriptor_inconsistency": dict(self.descriptor_inconsistency),
             "matches": self.matches,
+            "contradicts_interventions": [
+                {"descriptor": d, "variant": self.variants[d], "fixed": v} for d, v in self.contradicts.items()
+            ],
         }
 
 
@@ -335,8 +345,14 @@ def _evaluate_references(model: Model, compiled: CompiledModel, found: ScenarioS
     per_desc = np.where(tested, descriptor_inconsistency(compiled.matrix, compiled.offsets, refs), 0)
     # Row lookup of computed scenarios, so a reference equal to one of them can say which.
     numbers = {tuple(row): i + 1 for i, row in enumerate(found.scenarios.tolist())}
+    fixed = np.asarray(found.fixed)
     out = []
     for k, r in enumerate(model.reference_scenarios):
+        contradicts = {
+            compiled.descriptor_ids[d]: compiled.variant_ids[d][int(fixed[d])]
+            for d in range(compiled.n_descriptors)
+            if fixed[d] >= 0 and int(fixed[d]) != int(refs[k, d])
+        }
         out.append(
             ReferenceResult(
                 id=r.id,
@@ -348,6 +364,7 @@ def _evaluate_references(model: Model, compiled: CompiledModel, found: ScenarioS
                 total_impact_score=int(tis[k]),
                 descriptor_inconsistency={d: int(x) for d, x in zip(compiled.descriptor_ids, per_desc[k])},
                 matches=numbers.get(tuple(refs[k].tolist())),
+                contradicts=contradicts,
             )
         )
     return tuple(out)

@@ -16,10 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 Role = Literal["catalyst", "constraint", "orientation", "context", "outcome", "baseline"]
 ROLES: tuple[str, ...] = ("catalyst", "constraint", "orientation", "context", "outcome", "baseline")
+
+
+# Numbers and flags are strict (StrictInt, StrictFloat, StrictBool): YAML's ``true`` is not the score 1, ``"3"`` and
+# ``3.0`` are not the integer 3, ``1`` is not ``true``. A probability or weight may be written as an integer.
 
 
 class _Strict(BaseModel):
@@ -29,8 +33,8 @@ class _Strict(BaseModel):
 class Scale(_Strict):
     """Allowed integer range of judgment scores, inclusive (default −3..+3)."""
 
-    min: int = -3
-    max: int = 3
+    min: StrictInt = -3
+    max: StrictInt = 3
 
 
 class Metadata(_Strict):
@@ -66,8 +70,8 @@ class Source(_Strict):
     date: str | None = None
     address: str | None = None
     accessed: str | None = None
-    endnote: int | None = None
-    endnotes: list[int] = Field(default_factory=list)
+    endnote: StrictInt | None = None
+    endnotes: list[StrictInt] = Field(default_factory=list)
     note: str | None = None
 
     @field_validator("date", "accessed", mode="before")
@@ -82,7 +86,7 @@ class Citation(_Strict):
 
     source: str
     section: str | None = None
-    endnotes: list[int] = Field(default_factory=list)
+    endnotes: list[StrictInt] = Field(default_factory=list)
     page: str | None = None
     note: str | None = None
 
@@ -128,10 +132,10 @@ class Prior(_Strict):
     ``uniform`` states that the source gives no ground to prefer a variant (then the probabilities are equal).
     """
 
-    probabilities: dict[str, float]
+    probabilities: dict[str, StrictFloat]
     rationale: str
     citations: list[Citation] = Field(default_factory=list)
-    uniform: bool = False
+    uniform: StrictBool = False
 
 
 class Descriptor(_Strict):
@@ -146,7 +150,7 @@ class Descriptor(_Strict):
     name: str
     description: str | None = None
     role: Role = "context"
-    exogenous: bool = False
+    exogenous: StrictBool = False
     variants: list[Variant]
     prior: Prior | None = None
     note: str | None = None
@@ -163,9 +167,9 @@ class Judgment(_Strict):
 
     from_: str = Field(alias="from")
     to: str
-    score: int
-    spread: int | None = None
-    confidence: int | None = None
+    score: StrictInt
+    spread: StrictInt | None = None
+    confidence: StrictInt | None = None
     section: str | None = None
     rationale: str | None = None
     citations: list[Citation] = Field(default_factory=list)
@@ -185,8 +189,8 @@ class WepTerm(_Strict):
     """One verbal probability term and the probability range [low, high] it stands for."""
 
     term: str
-    low: float
-    high: float
+    low: StrictFloat
+    high: StrictFloat
 
 
 class WepTable(_Strict):
@@ -249,7 +253,7 @@ class EnsembleMember(_Strict):
 
     id: str
     name: str | None = None
-    weight: float = 1.0
+    weight: StrictFloat = 1.0
     file: str | None = None
     judgments: list[Judgment] = Field(default_factory=list)
     description: str | None = None
@@ -307,7 +311,7 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     scores outside ``metadata.scale``; a judgment within one descriptor (unless ``self_impacts`` allows it);
     an impact on an exogenous descriptor; missing rationale or citation under ``provenance: required``;
     priors that name unknown variants, miss some, or do not sum to 1; WEP terms that are unknown or malformed;
-    ensemble members (unique ids, weight > 0, file or judgments, judgments on valid cells within the scale).
+    ensemble members (unique ids, finite weight > 0, file or judgments, judgments on valid cells within the scale).
     """
     problems: list[tuple[Path, str]] = []
     add = problems.append
@@ -428,8 +432,8 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     dupes(model.ensemble, "id", "ensemble")
     for i, member in enumerate(model.ensemble):
         base = ("ensemble", i)
-        if not member.weight > 0:
-            add((base + ("weight",), f"weight {member.weight} must be > 0"))
+        if not 0 < member.weight < float("inf"):
+            add((base + ("weight",), f"weight {member.weight} must be a finite number > 0"))
         if member.file is not None and member.judgments:
             add((base + ("judgments",), "give file or judgments, not both"))
         for k, j in enumerate(member.judgments):

@@ -11,9 +11,10 @@ printed after the core output).
 
 from __future__ import annotations
 
+import re
 import time
-from pathlib import Path
-from typing import Annotated, Any, Optional
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional, Sequence
 
 import numpy as np
 import typer
@@ -21,8 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis import Analysis, analyze
-from ..errors import OptionError, UnknownNameError
-from ..io.yaml_model import load_model, resolve_model_path
+from ..errors import ModelError, OptionError, ScenaristError, UnknownNameError
+from ..io.yaml_model import check_output_path, load_model, resolve_model_path
 from .common import (
     FixOpt,
     JsonOpt,
@@ -32,6 +33,7 @@ from .common import (
     console,
     emit_json,
     err_console,
+    note_written,
     parse_assignments,
 )
 
@@ -43,11 +45,12 @@ REFERENCE_WIDTH = 18
 SCENARIO_WIDTH = 16
 
 ReportOpt = Annotated[
-    Optional[Path],
+    Optional[str],
     typer.Option(
         "--report",
-        help="Also write a self-contained HTML report to this file (written only when everything has computed).",
-        dir_okay=False,
+        help="Also write a self-contained HTML report to this file (written only when everything has computed; "
+        "never over the model file).",
+        metavar="FILE",
         show_default=False,
     ),
 ]
@@ -59,30 +62,47 @@ ColumnsOpt = Annotated[
     typer.Option(
         "--columns",
         min=0,
-        help="Scenario columns to show in the terminal tableau (0: all; default: as many as fit the terminal).",
+        metavar="N",
+        help="Scenario columns to show in the terminal tableau, in blocks as wide as the terminal (0: all; "
+        "default: one block of as many as fit).",
         show_default=False,
     ),
 ]
 
 
 @command("validate")
-def validate(model: ModelArg = None) -> None:
-    """Check a model file: print OK and exit 0, or list every problem (file:line: field: message) and exit 2."""
-    load_model(model)
-    console.print(f"OK {resolve_model_path(model)}", markup=False, highlight=False)
+def validate(model: ModelArg = None, json_out: JsonOpt = False) -> None:
+    """Check a model file: print OK and exit 0, or list every problem (file:line: field: message) and exit 2.
 
-
-def check_report_path(path: Path | None) -> None:
-    """Fail early (before a long search) when the report could not be written there.
-
-    Raises :class:`OptionError` when ``path`` is a directory or its directory does not exist.
+    --json prints one JSON document instead, {"file", "valid", "problems": [{"file", "line", "field",
+    "message"}]}, with the same exit status.
     """
-    if path is None:
+    if not json_out:
+        load_model(model)
+        console.print(f"OK {resolve_model_path(model)}", highlight=False, soft_wrap=True)
         return
-    if path.is_dir():
-        raise OptionError(f"--report {path}: is a directory")
-    if not path.parent.is_dir():
-        raise OptionError(f"--report {path}: directory {str(path.parent)!r} does not exist")
+    problems: list[dict] = []
+    name = str(model) if model is not None else None
+    try:
+        name = str(resolve_model_path(model))
+        load_model(model)
+    except ModelError as exc:
+        problems = [{"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
+    except ScenaristError as exc:
+        problems = [{"file": name, "line": None, "field": "", "message": str(exc)}]
+    emit_json({"file": name, "valid": not problems, "problems": problems})
+    if problems:
+        raise typer.Exit(2)
+
+
+def check_report_path(path: str | None, inputs: Sequence[Any] = ()) -> None:
+    """Fail early (before a long search) when the report could not, or must not, be written there.
+
+    Raises :class:`OptionError` (see :func:`scenarist.io.yaml_model.check_output_path`): an empty name, a
+    directory, a device or other non-regular file, a missing directory, or one of ``inputs`` (the model file).
+    """
+    if path is not None:
+        check_output_path(path, inputs=inputs, option="--report")
 
 
 def load_timed(model: str | None):
@@ -111,7 +131,8 @@ def analyze_command(
     (an intervention: left out of the test, its impacts still count). --json prints one JSON document instead;
     --report writes an HTML report.
     """
-    check_report_path(report)
+    source = resolve_model_path(model)
+    check_report_path(report, inputs=[source])
     m, load_s = load_timed(model)
     result = analyze(m, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix) or None)
     result = result.with_timings(load=load_s)
@@ -135,15 +156,15 @@ def analyze_command(
         t0 = time.perf_counter()
         html = build_report(result, extra_sections=sections)
         result = result.with_timings(report=time.perf_counter() - t0)
-        write_report(report, html)
+        write_report(report, html, inputs=[source])
     if json_out:
         emit_json({**result.to_dict(timings=timings), **extra_json})
     else:
-        print_analysis(result, columns=columns, source=str(resolve_model_path(model)))
+        print_analysis(result, columns=columns, source=str(source))
         for panel in panels:
             console.print(panel)
     if report is not None:
-        err_console.print(f"Report written to {report}", markup=False, highlight=False)
+        note_written(report, "HTML report")
     if timings:
         print_timings(result)
 
@@ -154,7 +175,8 @@ def analyze_command(
 def print_analysis(result: Analysis, columns: int | None = None, source: str | None = None) -> None:
     """Print an analysis on the console: size, tableau with reference scenarios, outcome table.
 
-    ``columns``: scenario columns to show (0: all; ``None``: as many as fit the console's width).
+    ``columns``: scenario columns to show (``None``: one block of as many as fit the console's width; 0: all;
+    N > 0: the first N), in blocks no wider than the console (see :func:`plan_blocks`).
     """
     m = result.model
     size = result.size()
@@ -165,7 +187,6 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
     console.print(
         f"{size['descriptors']} descriptors{exo}, {size['variants']} variants, {size['judgments']} judgments; "
         f"scenario space {size['scenario_space']:,}",
-        markup=False,
         highlight=False,
     )
     n = len(result.scenarios)
@@ -174,27 +195,81 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
     if result.max_inconsistency:
         line.append(f" with inconsistency ≤ {result.max_inconsistency}")
     if result.fixed:
-        line.append("  under " + ", ".join(f"{d}={v}" for d, v in result.fixed.items()), style="yellow")
+        line.append(" under " + ", ".join(f"{d}={v}" for d, v in result.fixed.items()), style="yellow")
     console.print(line)
-    shown, use_ids = plan_tableau(result, console.width, columns)
-    console.print(tableau_table(result, shown, use_ids, fit=columns is None))
+    blocks, use_ids = plan_blocks(result, console.width, columns)
+    for block in blocks:
+        title = "Scenario tableau"
+        if len(blocks) > 1:
+            span = (
+                "reference scenarios"
+                if not len(block.scenarios)
+                else f"scenario {block.stop} of {n:,}"
+                if len(block.scenarios) == 1
+                else f"scenarios {block.start + 1}–{block.stop} of {n:,}"
+            )
+            title += f" ({span})"
+        console.print(
+            tableau_table(
+                result, block.stop, use_ids, fit=True, start=block.start, references=block.references, title=title
+            )
+        )
+    shown = blocks[-1].stop if blocks else 0
     if use_ids:
-        console.print("Variant ids shown to fit the terminal; --report shows the names.", style="dim")
+        console.print(
+            "Variant ids shown to fit the terminal; a wider terminal, --report or --json give the names.",
+            style="dim",
+        )
     if shown < n:
         console.print(
-            f"{n - shown:,} more scenario(s) not shown; use --columns 0 to show all, or --json / --report.",
+            f"{n - shown:,} more scenario(s) not shown; --columns 0 shows all (in blocks), --json lists them.",
             style="dim",
-            markup=False,
         )
     for r in result.references:
+        if r.contradicts:
+            against = ", ".join(f"{d} (it has {r.variants[d]}, the intervention fixes {v})" for d, v in r.contradicts.items())
+            noun = "intervention" if len(r.contradicts) == 1 else "interventions"
+            console.print(
+                f"Reference '{r.name}': contradicts the {noun} on {against}; it is no scenario of this analysis.",
+                highlight=False,
+            )
+            continue
         where = f"equals scenario {r.matches}" if r.matches else "matches no scenario found"
         bad = [f"{d} ({ic})" for d, ic in r.descriptor_inconsistency.items() if ic]
         extra = f"; inconsistent descriptors: {', '.join(bad)}" if bad else ""
-        console.print(
-            f"Reference '{r.name}': inconsistency {r.inconsistency}, {where}{extra}", markup=False, highlight=False
-        )
+        console.print(f"Reference '{r.name}': inconsistency {r.inconsistency}, {where}{extra}", highlight=False)
     if result.outcome is not None:
         console.print(outcome_table(result))
+
+
+_PIECE = re.compile(r"\S+?(?:[_-]+|$)|\S+")
+
+
+def _pieces(text: str) -> list[str]:
+    """Where a cell may break: at spaces, and after ``_`` or ``-`` inside ids (``russia_`` | ``accommodates``)."""
+    return [p for word in text.split() for p in _PIECE.findall(word)]
+
+
+def _break_ids(text: str, width: int) -> str:
+    """``text`` with every word longer than ``width`` broken after ``_`` or ``-`` (hard only if a piece is still
+    longer), so Rich never cuts an id mid-word; shorter words are left for Rich to wrap at spaces."""
+    out = []
+    for word in text.split(" "):
+        if len(word) <= width:
+            out.append(word)
+            continue
+        lines = [""]
+        for piece in _PIECE.findall(word):
+            while len(piece) > width:
+                if lines[-1]:
+                    lines.append("")
+                lines[-1], piece = piece[:width], piece[width:]
+                lines.append("")
+            if lines[-1] and len(lines[-1]) + len(piece) > width:
+                lines.append("")
+            lines[-1] += piece
+        out.append("\n".join(x for x in lines if x))
+    return " ".join(out)
 
 
 def _cells(result: Analysis, use_ids: bool) -> tuple[list[list[str]], list[list[str]]]:
@@ -208,14 +283,19 @@ def _cells(result: Analysis, use_ids: bool) -> tuple[list[list[str]], list[list[
         for d, did in enumerate(c.descriptor_ids):
             text = labels[d][c.variant_ids[d].index(r.variants[did])]
             ic = r.descriptor_inconsistency[did]
-            col.append(f"{text} [{ic}]" if ic else text)
+            if did in r.contradicts:
+                text += " ≠ fixed"
+            elif ic and not r.contradicts:
+                text += f" [{ic}]"
+            col.append(text)
         refs.append(col)
     return scen, refs
 
 
 def _comfort(text: str, lines: int) -> int:
-    """Width at which ``text`` wraps into at most ``lines`` lines without breaking a word (roughly)."""
-    return max([len(w) for w in text.split()] + [-(-len(text) // lines)])
+    """Width at which ``text`` wraps into at most ``lines`` lines without breaking a word (roughly); ids break
+    after ``_`` or ``-``."""
+    return max([len(w) for w in _pieces(text)] + [-(-len(text) // lines)])
 
 
 def _widths(result: Analysis, use_ids: bool) -> tuple[int, list[int], list[int]]:
@@ -235,65 +315,130 @@ def _widths(result: Analysis, use_ids: bool) -> tuple[int, list[int], list[int]]
     return desc_w, ref_ws, scen_ws
 
 
-def plan_tableau(result: Analysis, width: int, columns: int | None = None) -> tuple[int, bool]:
-    """How many scenario columns to show and whether to show variant ids instead of names.
+@dataclass(frozen=True)
+class Block:
+    """One printed piece of the tableau: scenario columns ``start``..``stop - 1`` (0-based), and the reference
+    scenarios after them when ``references`` is true."""
 
-    ``columns`` = 0 shows all, N > 0 at most N (names); ``None`` fits as many columns into ``width`` characters
-    as can be read with descriptor names wrapped on up to three lines and variant names on up to two, falling back
-    to the (usually shorter) variant ids when names leave room for fewer than three columns.
-    """
-    n = len(result.scenarios)
-    if columns is not None:
-        return (n if columns == 0 else min(n, columns)), False
-    for use_ids in (False, True):
-        desc_w, ref_ws, scen_ws = _widths(result, use_ids)
-        used = 1 + desc_w + 3 + sum(w + 3 for w in ref_ws)  # each column: content + 2 padding + 1 rule
-        shown = 0
+    start: int
+    stop: int
+    references: bool
+
+    @property
+    def scenarios(self) -> range:
+        """Positions of the scenario columns in the block."""
+        return range(self.start, self.stop)
+
+
+def _pack(desc_w: int, ref_ws: list[int], scen_ws: list[int], width: int, first_only: bool) -> list[Block]:
+    """Greedy blocks of scenario columns no wider than ``width``; the references end the last block (or get one
+    of their own). ``first_only``: one block with the references and as many scenarios as fit beside them."""
+    base = 1 + desc_w + 3  # each column: content + 2 padding + 1 rule
+    refs = sum(w + 3 for w in ref_ws)
+    if first_only:
+        used, shown = base + refs, 0
         for w in scen_ws:
             if used + w + 3 > width:
                 break
-            used += w + 3
-            shown += 1
-        if shown >= min(n, 3) or use_ids:
-            return max(shown, min(n, 1)), use_ids
+            used, shown = used + w + 3, shown + 1
+        return [Block(0, max(shown, min(len(scen_ws), 1)), True)]
+    blocks: list[Block] = []
+    start, used = 0, base
+    for i, w in enumerate(scen_ws):
+        if i > start and used + w + 3 > width:
+            blocks.append(Block(start, i, False))
+            start, used = i, base
+        used += w + 3
+    if start < len(scen_ws) or not blocks:
+        blocks.append(Block(start, len(scen_ws), False))
+    last = blocks[-1]
+    if ref_ws and used + refs > width and last.stop > last.start:
+        blocks.append(Block(last.stop, last.stop, True))
+    else:
+        blocks[-1] = Block(last.start, last.stop, True)
+    return blocks
+
+
+def plan_blocks(result: Analysis, width: int, columns: int | None = None) -> tuple[list[Block], bool]:
+    """How to print the tableau in ``width`` characters: its blocks and whether to show variant ids for names.
+
+    ``columns`` = ``None`` gives one block, the references beside as many scenarios as fit; 0 gives every
+    scenario and N > 0 the first N, in as many blocks as needed, each no wider than ``width`` (descriptor names
+    wrap on up to three lines, variant names on up to two, ids only after ``_`` or ``-``). Names are used when at
+    least three scenario columns (or all of them) fit a block, else the (usually shorter) variant ids.
+    """
+    n = len(result.scenarios)
+    want = n if columns is None or columns == 0 else min(n, columns)
+    for use_ids in (False, True):
+        desc_w, ref_ws, scen_ws = _widths(result, use_ids)
+        blocks = _pack(desc_w, ref_ws, scen_ws[:want], width, first_only=columns is None)
+        if use_ids or len(blocks[0].scenarios) >= min(want, 3):
+            return blocks, use_ids
     raise AssertionError("unreachable")
 
 
-def tableau_table(result: Analysis, shown: int | None = None, use_ids: bool = False, fit: bool = False) -> Table:
-    """The scenario tableau as a Rich table: a column per scenario (the first ``shown``; ``None``: all), then the
-    reference scenarios; a row per descriptor plus inconsistency, consistency value and total impact score.
+def plan_tableau(result: Analysis, width: int, columns: int | None = None) -> tuple[int, bool]:
+    """``(shown, use_ids)`` of the first block of :func:`plan_blocks`: scenario columns that fit ``width``."""
+    blocks, use_ids = plan_blocks(result, width, columns)
+    return (blocks[-1].stop if columns is not None else blocks[0].stop), use_ids
 
-    ``fit=True`` gives every column the width :func:`plan_tableau` planned, so the table fits the width it was
-    planned for; otherwise Rich sizes the columns.
+
+def tableau_table(
+    result: Analysis,
+    shown: int | None = None,
+    use_ids: bool = False,
+    fit: bool = False,
+    *,
+    start: int = 0,
+    references: bool = True,
+    title: str = "Scenario tableau",
+) -> Table:
+    """The scenario tableau as a Rich table: a column per scenario (positions ``start``..``shown - 1``; ``shown``
+    ``None``: to the end), then the reference scenarios (unless ``references`` is false); a row per descriptor plus
+    inconsistency, consistency value and total impact score.
+
+    ``fit=True`` gives every column the width :func:`plan_blocks` planned (ids broken only after ``_`` or ``-``),
+    so the table fits the width it was planned for; otherwise Rich sizes the columns.
     """
     c = result.compiled
     sc = result.scenarios
     shown = len(sc) if shown is None else min(shown, len(sc))
     scen, refs = _cells(result, use_ids)
-    desc_w, ref_ws, scen_ws = _widths(result, use_ids) if fit else (None, [None] * len(refs), [None] * len(scen))
-    table = Table(title="Scenario tableau", title_justify="left", header_style="bold")
+    refs_shown = list(zip(result.references, refs)) if references else []
+    if fit:
+        desc_w, ref_ws, scen_ws = _widths(result, use_ids)
+    else:
+        desc_w, ref_ws, scen_ws = None, [None] * len(refs), [None] * len(scen)
+
+    def cell(text: str, w: int | None) -> str:
+        return _break_ids(text, w) if w else text
+
+    table = Table(title=title, title_justify="left", header_style="bold")
     table.add_column("Descriptor", style="bold", width=desc_w, max_width=DESCRIPTOR_WIDTH)
-    for i in range(shown):
-        table.add_column(str(i + 1), width=scen_ws[i], max_width=SCENARIO_WIDTH, overflow="fold")
-    for r, w in zip(result.references, ref_ws):
-        table.add_column(f"ref: {r.name}", style="italic", width=w, max_width=REFERENCE_WIDTH)
+    for i in range(start, shown):
+        table.add_column(str(i + 1), width=scen_ws[i], min_width=scen_ws[i], max_width=SCENARIO_WIDTH, overflow="fold")
+    for (r, _), w in zip(refs_shown, ref_ws):
+        table.add_column(cell(f"ref: {r.name}", w), style="italic", width=w, max_width=REFERENCE_WIDTH, overflow="fold")
     for d in range(c.n_descriptors):
         label = Text(c.descriptor_names[d])
         if c.exogenous[d]:
             label.append(" (exo)", style="dim")
         if c.descriptor_ids[d] in result.fixed:
             label.append(" (fixed)", style="yellow")
-        cells: list[Any] = [label] + [scen[i][d] for i in range(shown)]
-        for r, col in zip(result.references, refs):
-            bad = r.descriptor_inconsistency[c.descriptor_ids[d]]
-            cells.append(Text(col[d], style="red") if bad else col[d])
+        cells: list[Any] = [label] + [cell(scen[i][d], scen_ws[i]) for i in range(start, shown)]
+        for (r, col), w in zip(refs_shown, ref_ws):
+            did = c.descriptor_ids[d]
+            bad = r.descriptor_inconsistency[did] and not r.contradicts or did in r.contradicts
+            cells.append(Text(cell(col[d], w), style="red") if bad else cell(col[d], w))
         table.add_row(*cells, end_section=d == c.n_descriptors - 1)
     for label, values, attr in (
         ("Inconsistency", sc.inconsistency, "inconsistency"),
         ("Consistency value", sc.consistency_value, "consistency_value"),
         ("Total impact score", sc.total_impact_score, "total_impact_score"),
     ):
-        table.add_row(label, *(str(int(x)) for x in values[:shown]), *(str(getattr(r, attr)) for r in result.references))
+        # A reference that contradicts an intervention has no inconsistency under it (see ReferenceResult).
+        ref_vals = ["—" if r.contradicts and attr != "total_impact_score" else str(getattr(r, attr)) for r, _ in refs_shown]
+        table.add_row(label, *(str(int(x)) for x in values[start:shown]), *ref_vals)
     return table
 
 
@@ -309,13 +454,13 @@ def outcome_table(result: Analysis) -> Table:
     table.add_column("Share", justify="right")
     table.add_column("Source's assessment")
     for v in o.variants:
-        table.add_row(v.name, str(v.count), f"{100 * v.share:.0f} %", _assessment_text(v.assessment))
+        table.add_row(v.name, str(v.count), f"{100 * v.share:.0f}%", _assessment_text(v.assessment))
     for j in o.joint:
         names = dict((v.id, v.name) for v in o.variants)
         table.add_row(
             Text("jointly: " + " or ".join(names.get(x, x) for x in j.variants), style="italic"),
             str(j.count),
-            f"{100 * j.share:.0f} %",
+            f"{100 * j.share:.0f}%",
             _assessment_text(j.assessment),
         )
     return table
@@ -326,7 +471,8 @@ def _assessment_text(a) -> str:
         return "—"
     if a.term is None:
         return a.statement
-    rng = f" ({100 * a.low:.0f}–{100 * a.high:.0f} %)" if a.low is not None else ""
+    # "%" attached: a range never wraps between its number and its unit.
+    rng = f" ({100 * a.low:.0f}–{100 * a.high:.0f}%)" if a.low is not None else ""
     return f"{a.term}{rng}"
 
 

@@ -16,6 +16,9 @@ from rich.console import Console
 
 from ..errors import OptionError, ScenaristError
 
+#: Widest the help text gets on a wide terminal (it follows COLUMNS below that).
+HELP_WIDTH = 120
+
 app = typer.Typer(
     name="scenarist",
     help="Structured scenario analysis: Cross-Impact Balance, likelihoods, evidence and scored forecasts.",
@@ -23,18 +26,40 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"max_content_width": HELP_WIDTH},
 )
 
 #: Human-readable output goes to stdout; notes, warnings and progress to stderr.
-console = Console()
-err_console = Console(stderr=True)
+#: Both print text literally: no Rich markup (``[bold]``) and no emoji codes, because the text holds user data —
+#: ``file.yaml:100:`` must not turn into an emoji, nor ``[x]`` in a name vanish as a tag. Style with ``Text`` objects
+#: or ``style=``, never with markup in strings.
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print ``message`` on stderr (each line as given) and return the ``typer.Exit`` to raise."""
+    """Print ``message`` on stderr (each line as given, literally) and return the ``typer.Exit`` to raise."""
     for line in str(message).splitlines() or [""]:
-        err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+        err_console.print(line, markup=False, emoji=False, highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def note(message: str) -> None:
+    """Print a note on stderr as given (literally, unwrapped): notes never mix with stdout or ``--json``."""
+    err_console.print(message, markup=False, emoji=False, highlight=False, soft_wrap=True)
+
+
+def note_written(path: Any, detail: str | None = None) -> None:
+    """Tell the user a file was written, in the one phrasing every command uses: ``Wrote PATH`` (``: detail``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The path as the user gave it.
+    detail : str, optional
+        What the file holds, e.g. ``"HTML report"`` or ``"12 evidence items"``.
+    """
+    note(f"Wrote {path}" + (f": {detail}" if detail else ""))
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable:
@@ -58,22 +83,30 @@ def command(name: str | None = None, **kwargs: Any) -> Callable:
 
 
 # -- shared arguments and options (define once, reuse everywhere) --
+# Every argument and option names its metavar: otherwise the help shows internal types such as <list[str]>.
 ModelArg = Annotated[
     Optional[str],
     typer.Argument(
         help="Model file (.yaml or ScenarioWizard .scw) or the name of a packaged model; default: the flagship.",
         show_default=False,
+        metavar="MODEL",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 FixOpt = Annotated[
     Optional[list[str]],
-    typer.Option("--fix", help="Intervention DESCRIPTOR=VARIANT (repeatable): fix a descriptor to a variant."),
+    typer.Option(
+        "--fix",
+        help="Intervention DESCRIPTOR=VARIANT (repeatable): fix a descriptor to a variant.",
+        metavar="DESCRIPTOR=VARIANT",
+    ),
 ]
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed (an integer; 0 is a seed).")]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed (an integer; 0 is a seed).", metavar="INT")]
 MaxInconsistencyOpt = Annotated[
     int,
-    typer.Option("--max-inconsistency", "-k", min=0, help="Tolerance k: admit scenarios with inconsistency ≤ k."),
+    typer.Option(
+        "--max-inconsistency", "-k", min=0, metavar="K", help="Tolerance k: admit scenarios with inconsistency ≤ k."
+    ),
 ]
 
 
@@ -120,6 +153,30 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def version() -> str:
+    """The installed Scenarist version (``"unknown"`` when run from a tree that was never installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _version
+
+    try:
+        return _version("scenarist")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"scenarist {version()}", highlight=False)
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+        ),
+    ] = False,
+) -> None:
     """Structured scenario analysis: Cross-Impact Balance, likelihoods, evidence and scored forecasts."""

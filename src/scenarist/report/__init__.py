@@ -4,6 +4,7 @@ See :mod:`scenarist.report.builder` for how other analyses add their sections.
 """
 
 from .builder import (
+    MAX_CSV_SCENARIOS,
     MAX_TABLEAU_COLUMNS,
     Section,
     build_report,
@@ -11,10 +12,12 @@ from .builder import (
     format_citations,
     register_section,
     registered_sections,
+    scenarios_csv,
     write_report,
 )
 
 __all__ = [
+    "MAX_CSV_SCENARIOS",
     "MAX_TABLEAU_COLUMNS",
     "Section",
     "build_report",
@@ -22,5 +25,6 @@ __all__ = [
     "format_citations",
     "register_section",
     "registered_sections",
+    "scenarios_csv",
     "write_report",
 ]

@@ -31,8 +31,11 @@ from markupsafe import Markup, escape
 from ..analysis import Analysis
 from ..errors import OptionError
 
-#: Scenario columns shown in the report's tableau at most; the rest are counted (the JSON holds them all).
+#: Scenario columns shown in the report's tableau at most; the rest are counted, and offered as a CSV file inside
+#: the page (up to :data:`MAX_CSV_SCENARIOS`) and by ``scenarist analyze --json``.
 MAX_TABLEAU_COLUMNS = 200
+#: Most scenarios written into the report's embedded CSV file (a row of variant ids each); beyond, only the JSON.
+MAX_CSV_SCENARIOS = 20_000
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,11 @@ def _tableau(analysis: Analysis, max_columns: int) -> dict:
         ]
         refs = []
         for r in analysis.references:
-            v = c.variant_ids[d].index(r.variants[c.descriptor_ids[d]])
-            refs.append({"name": c.variant_names[d][v], "pos": v, "ic": r.descriptor_inconsistency[c.descriptor_ids[d]]})
+            did = c.descriptor_ids[d]
+            v = c.variant_ids[d].index(r.variants[did])
+            # Against an intervention, the inconsistency counts nothing (see ReferenceResult.contradicts).
+            ic = 0 if r.contradicts else r.descriptor_inconsistency[did]
+            refs.append({"name": c.variant_names[d][v], "pos": v, "ic": ic, "contradicts": did in r.contradicts})
         rows.append(
             {
                 "id": c.descriptor_ids[d],
@@ -152,7 +158,32 @@ def _tableau(analysis: Analysis, max_columns: int) -> dict:
         "cv": sc.consistency_value[:shown].tolist(),
         "tis": sc.total_impact_score[:shown].tolist(),
         "hidden": len(sc) - shown,
+        "csv": _scenarios_csv_link(analysis) if shown < len(sc) <= MAX_CSV_SCENARIOS else None,
     }
+
+
+def scenarios_csv(analysis: Analysis) -> str:
+    """Every scenario found as CSV text: ``number``, one column per descriptor id (variant ids), ``inconsistency``,
+    ``consistency_value``, ``total_impact_score``; one row per scenario in tableau order."""
+    import csv
+    import io
+
+    c = analysis.compiled
+    sc = analysis.scenarios
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["number", *c.descriptor_ids, "inconsistency", "consistency_value", "total_impact_score"])
+    for i, row in enumerate(sc.scenarios.tolist()):
+        w.writerow([i + 1, *(c.variant_ids[d][v] for d, v in enumerate(row)),
+                    int(sc.inconsistency[i]), int(sc.consistency_value[i]), int(sc.total_impact_score[i])])
+    return buf.getvalue()
+
+
+def _scenarios_csv_link(analysis: Analysis) -> str:
+    """A ``data:`` address holding :func:`scenarios_csv`, so the page stays one self-contained file."""
+    from urllib.parse import quote
+
+    return "data:text/csv;charset=utf-8," + quote(scenarios_csv(analysis), safe="")
 
 
 def build_report(
@@ -173,7 +204,8 @@ def build_report(
     title : str, optional
         Page title; default: the model's title.
     max_columns : int, ≥ 1
-        Scenario columns shown in the tableau; the number left out is stated.
+        Scenario columns shown in the tableau; the number left out is stated, and all scenarios are offered as a
+        CSV file embedded in the page (up to :data:`MAX_CSV_SCENARIOS`) and by ``scenarist analyze --json``.
     generated : datetime, optional
         Time stamp printed in the footer; default: now (UTC).
 
@@ -214,6 +246,7 @@ def build_report(
         size=analysis.size(),
         fixed=analysis.fixed,
         tableau=_tableau(analysis, max_columns),
+        csv_name=f"{model.metadata.id}-scenarios.csv",
         outcome=analysis.outcome,
         outcome_svg=outcome_svg,
         matrix_svg=Markup(matrix_heatmap(analysis.compiled, scale)),
@@ -226,30 +259,36 @@ def build_report(
     )
 
 
-def write_report(path, html: str) -> None:
+def write_report(path, html: str, inputs=(), option: str = "--report") -> None:
     """Write the report atomically (all or nothing) to ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file; a symbolic link is written through (its target is replaced).
+    html : str
+    inputs : iterable of path-like
+        Files the command read; writing over one of them is refused.
+    option : str
+        The option that named ``path``, for messages.
 
     Raises
     ------
     OptionError
-        The directory does not exist or the file cannot be written; nothing is left behind.
+        The path is empty, names something other than a regular file (a directory, a device), lies in a directory
+        that does not exist, is one of ``inputs``, or cannot be written; nothing is left behind.
     """
-    from pathlib import Path
+    from ..io.yaml_model import check_output_path, write_atomic
 
-    from ..io.yaml_model import write_atomic
-
-    target = Path(path)
-    if target.is_dir():
-        raise OptionError(f"--report {path}: is a directory")
-    if not target.parent.is_dir():
-        raise OptionError(f"--report {path}: directory {str(target.parent)!r} does not exist")
+    check_output_path(path, inputs=inputs, option=option)
     try:
-        write_atomic(target, html)
+        write_atomic(path, html)
     except OSError as exc:
-        raise OptionError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
+        raise OptionError(f"{option} {path}: cannot write: {exc}") from None
 
 
 __all__ = [
+    "MAX_CSV_SCENARIOS",
     "MAX_TABLEAU_COLUMNS",
     "Section",
     "build_report",
@@ -258,5 +297,6 @@ __all__ = [
     "link",
     "register_section",
     "registered_sections",
+    "scenarios_csv",
     "write_report",
 ]
