@@ -81,3 +81,45 @@ def test_bad_ensemble_entries_are_located(write_model):
         load_model(path)
     text = str(exc.value)
     assert "ensemble[0].weight" in text and "ensemble[1].id" in text and "ensemble[1].judgments[0].score" in text
+
+
+@pytest.mark.parametrize("bad", ["inf", "nan", "-1", "0"])
+def test_weights_that_are_not_finite_and_positive_are_refused(tmp_path, bad):
+    """Defect #13: --weight inf/nan/negative/zero is one message naming the member, exit 2, no warning, no JSON."""
+    from typer.testing import CliRunner
+
+    from scenarist.cli import app
+    from scenarist.io.yaml_model import load_model, save_model
+
+    other = tmp_path / "m2.yaml"
+    save_model(load_model("example"), other)
+    r = CliRunner().invoke(app, ["ensemble", "example", "--member", str(other), "--weight", bad, "--weight", "1", "--json"])
+    assert r.exit_code == 2, r.output
+    assert r.stdout == "" and "Warning" not in r.stderr
+    assert "for member example.yaml: a weight must be a finite number > 0" in r.stderr
+
+
+def test_members_are_labelled_apart_and_the_json_is_strict(tmp_path):
+    """Copies of one model (same metadata.id and title) are told apart by file name; the JSON has no NaN."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from scenarist.cli import app
+    from scenarist.io.yaml_model import load_model, save_model
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for folder in (a, b):
+        save_model(load_model("example"), folder / "expert.yaml")
+    r = CliRunner().invoke(app, ["ensemble", "example", "--member", str(a / "expert.yaml"), "--member",
+                                 str(b / "expert.yaml"), "--weight", "2", "--weight", "1", "--weight", "1", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+    assert [m["id"] for m in doc["members"]] == ["example.yaml", "expert.yaml", "expert.yaml#2"]
+    assert [m["weight"] for m in doc["members"]] == pytest.approx([0.5, 0.25, 0.25])
+    json.dumps(doc, allow_nan=False)
+    r = CliRunner().invoke(app, ["ensemble", "example", "--member", str(a / "expert.yaml"), "--member",
+                                 str(b / "expert.yaml")], env={"COLUMNS": "100"})
+    assert "expert.yaml#2" in r.stdout and r.stdout.count("Worked example") == 0

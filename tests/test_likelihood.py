@@ -104,6 +104,25 @@ def test_everything_in_the_none_bin_gives_nan_conditional_as_null():
     assert any("fixed by an intervention" in n for n in d.notes)
 
 
+def test_every_to_dict_is_strict_json_when_the_none_bin_holds_everything():
+    """No NaN or infinity ever reaches JSON (defect #13): distribution with draws, sensitivity, track."""
+    import json
+
+    from scenarist.evidence.replay import track
+    from scenarist.likelihood.sensitivity import sensitivity
+
+    m = cycle_model(0.25)
+    for j in m.judgments:
+        j.spread = 1
+    docs = [
+        outcome_distribution(m, fixed={"a": "a2"}, draws=5, seed=0).to_dict(),
+        sensitivity(m, fixed={"a": "a2"}).to_dict(),
+        track(m, [], draws=3, seed=0).to_dict(),
+    ]
+    for doc in docs:
+        json.dumps(doc, allow_nan=False)
+
+
 def credit_model(p=0.4):
     """A exogenous; B free (nothing impacts it, all its variants tie); O depends on B and A.
 

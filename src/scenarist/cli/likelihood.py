@@ -245,9 +245,9 @@ def ensemble_command(
     support, the consensus scenarios and the weighted mixture. Members come from --member files or, without
     them, from the model's ensemble: list."""
     m = load_model(model)
-    members = members_from_files(m, member, weight) if member else None
     if weight and not member:
         raise OptionError("--weight needs --member files (an ensemble: list carries its own weights)")
+    members = members_from_files(m, member, weight, base_label=resolve_model_path(model).name) if member else None
     r = ensemble_distribution(m, members, fixed=parse_assignments(fix) or None, outcome=outcome, credit=credit,
                               base_dir=resolve_model_path(model).parent)
     if json_out:
@@ -256,9 +256,9 @@ def ensemble_command(
     labels = list(r.mixture.marginal().variant_ids)
     t = Table(title=f"Ensemble of {len(r.members)} members: outcome {r.mixture.outcome}", title_justify="left")
     for col in ("member", "weight", "kernel", *labels, "none"):
-        t.add_column(col, justify="left" if col == "member" else "right")
+        t.add_column(col, justify="left" if col == "member" else "right", overflow="fold")
     for mem, w, d in zip(r.members, r.weights, r.distributions):
-        t.add_row(mem.name, f"{w:.2f}", str(len(d.scenarios)), *[_pct(x) for x in d.probability.values()],
+        t.add_row(mem.id, f"{w:.2f}", str(len(d.scenarios)), *[_pct(x) for x in d.probability.values()],
                   _pct(d.none.probability))
     mix = r.mixture
     t.add_row("weighted mixture", "1.00", str(len(r.scenarios)), *[_pct(x) for x in mix.probability.values()],

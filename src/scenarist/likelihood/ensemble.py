@@ -16,6 +16,7 @@ to represent several experts; the weighting and mixture here are Scenarist's.)
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,28 +83,78 @@ def members_from_model(model: Model, base_dir: str | os.PathLike | None = None) 
     return out
 
 
-def members_from_files(
-    model: Model, paths: Sequence[str | os.PathLike], weights: Sequence[float] | None = None
-) -> list[Member]:
-    """The base model as first member (weight 1 unless ``weights`` says), then one member per file.
+def check_weights(weights: Sequence[float], labels: Sequence[str], option: str = "--weight") -> list[float]:
+    """Member weights as floats, each finite and > 0 (the mixture normalises them).
 
     Raises
     ------
     OptionError
-        ``weights`` of the wrong length or not all > 0.
+        A weight that is not a number, infinite, NaN, zero or negative (naming the member), or a sum that
+        overflows.
+    """
+    out = []
+    for w, label in zip(weights, labels):
+        try:
+            x = float(w)
+        except (TypeError, ValueError):
+            raise OptionError(f"{option} {w!r} for member {label}: not a number") from None
+        if not math.isfinite(x) or x <= 0:
+            raise OptionError(f"{option} {w} for member {label}: a weight must be a finite number > 0")
+        out.append(x)
+    if not math.isfinite(math.fsum(out)):
+        raise OptionError(f"{option}: the weights are too large to add up ({', '.join(map(str, out))})")
+    return out
+
+
+def members_from_files(
+    model: Model,
+    paths: Sequence[str | os.PathLike],
+    weights: Sequence[float] | None = None,
+    base_label: str | None = None,
+) -> list[Member]:
+    """The base model as first member (weight 1 unless ``weights`` says), then one member per file.
+
+    Parameters
+    ----------
+    model : Model
+        The base model (first member).
+    paths : sequence of path
+        Member model files, each with the base model's descriptors and variants.
+    weights : sequence of float, optional
+        One per member, the base model first; each finite and > 0 (default: all 1).
+    base_label : str, optional
+        Id of the base member, e.g. its file name (default: the model's ``metadata.id``).
+
+    Returns
+    -------
+    list of Member
+        Ids are the file names (``base_label`` for the first), made unique with ``#2``, ``#3`` … where two
+        coincide, so members copied from one model stay apart in every table; names are the models' titles.
+
+    Raises
+    ------
+    OptionError
+        ``weights`` of the wrong length, or a weight that is not finite and > 0.
     InputFileError, ModelError
         A file is missing, invalid, or has another structure.
     """
     from ..io.yaml_model import load_model
 
+    labels = [base_label or model.metadata.id] + [Path(p).name for p in paths]
+    seen: dict[str, int] = {}
+    for i, lab in enumerate(labels):
+        seen[lab] = seen.get(lab, 0) + 1
+        if seen[lab] > 1:
+            labels[i] = f"{lab}#{seen[lab]}"
     w = list(weights) if weights is not None else [1.0] * (len(paths) + 1)
-    if len(w) != len(paths) + 1 or not all(x > 0 for x in w):
-        raise OptionError(f"give one weight > 0 per member ({len(paths) + 1} members), got {w}")
-    out = [Member(model.metadata.id, model.metadata.title, float(w[0]), compile_model(model).matrix)]
-    for p, wi in zip(paths, w[1:]):
+    if len(w) != len(paths) + 1:
+        raise OptionError(f"give one --weight per member, the model first ({len(paths) + 1} members), got {len(w)}")
+    w = check_weights(w, labels)
+    out = [Member(labels[0], model.metadata.title or labels[0], w[0], compile_model(model).matrix)]
+    for p, label, wi in zip(paths, labels[1:], w[1:]):
         other = load_model(p)
         _same_structure(model, other, str(p))
-        out.append(Member(other.metadata.id, other.metadata.title or str(p), float(wi), compile_model(other).matrix))
+        out.append(Member(label, other.metadata.title or label, wi, compile_model(other).matrix))
     return out
 
 
@@ -242,7 +293,7 @@ def ensemble_distribution(
     if not members:
         raise OptionError("no ensemble members: the model has no ensemble: list and no member files were given")
     entropy = normalise_seed(seed)
-    w = np.array([m.weight for m in members], dtype=np.float64)
+    w = np.array(check_weights([m.weight for m in members], [m.id for m in members], "weight"), dtype=np.float64)
     w = w / w.sum()
     dists, passes = [], []
     for m in members:
