@@ -1,7 +1,13 @@
 """Exact search for all scenarios with inconsistency ≤ k, with interventions.
 
-The public entry point is :func:`find_scenarios`; it validates its arguments, compiles the tested-descriptor mask
-and hands plain arrays to an enumeration kernel.
+:func:`find_scenarios` validates its arguments, builds the tested-descriptor mask (descriptors neither exogenous
+nor fixed) and hands plain arrays to one of three methods: ``bnb`` (depth-first branch-and-bound, compiled with
+numba, split over threads when a search is large), ``sweep`` (every scenario in Gray-code order, balances updated
+by one row per step; for small spaces) and ``brute`` (plain numpy enumeration, an independent check). ``auto``
+picks between the first two. All return the same set, scored and ordered by one routine (:func:`make_set`), so the
+results are identical bit for bit. :func:`tally_scenarios` runs many searches (matrices × interventions) in one
+parallel call and keeps only counts per variant, for Monte Carlo. The kernels are in :mod:`._kernels`;
+:func:`run_kernel` is the array-level entry point.
 """
 
 from __future__ import annotations
