@@ -169,3 +169,29 @@ def test_dates_and_background(model):
     as_of = model.metadata.as_of
     assert [it.id for it in ev.items if it.date <= as_of] == ["ex-2024-12-outlook"]
     assert ev.items[0].date == dt.date(2024, 12, 5)
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])
+def test_an_empty_yaml_file_is_an_error(model, content):
+    """Defect #16: as an empty model file is refused, so is an empty evidence file."""
+    with pytest.raises(ModelError) as info:
+        load_evidence("e.yaml", model, text=content)
+    assert str(info.value) == "e.yaml:1: the file is empty: an evidence file is a YAML mapping (format:, model:, items:, ...)"
+
+
+def test_a_csv_file_with_only_the_header_is_an_error(model):
+    header = dump_csv(load_evidence(EXAMPLE, model).items).splitlines()[0]
+    with pytest.raises(ModelError, match=r"e.csv:2: no evidence rows after the header"):
+        load_evidence("e.csv", model, text=header + "\n")
+
+
+def test_cli_validate_of_an_empty_file_exits_2(tmp_path):
+    from typer.testing import CliRunner
+
+    from scenarist.cli import app
+
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    r = CliRunner().invoke(app, ["evidence", "validate", str(empty), "--model", "example"])
+    assert r.exit_code == 2 and "OK" not in r.stdout
+    assert "the file is empty" in r.stderr

@@ -123,8 +123,9 @@ def load_evidence(
     if kind == "csv":
         return _load_csv(name, model, text)
     tree = read_yaml(name, text)
-    if tree is None:
-        tree = {}
+    if tree is None:  # nothing but blanks and comments: an error, as for an empty model file
+        raise ModelError([Problem(name, 1, "", "the file is empty: an evidence file is a YAML mapping "
+                                  "(format:, model:, items:, ...)")])
     if not isinstance(tree, dict):
         raise ModelError([Problem(name, 1, "", "an evidence file must be a YAML mapping (format:, model:, items:, ...)")])
     try:
@@ -245,6 +246,8 @@ def _load_csv(name: str, model: Model | None, text: str | None) -> EvidenceFile:
         raise InputFileError(f"{name}:{reader.line_num}: malformed CSV: {exc}") from None
     if problems:
         raise ModelError(problems)
+    if not items:
+        raise ModelError([Problem(name, 2, "", "no evidence rows after the header (an empty file is an error)")])
     validated: list[EvidenceItem] = []
     for row_line, data in zip(lines, items):
         try:
