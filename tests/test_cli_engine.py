@@ -127,3 +127,23 @@ def test_analyze_basins_adds_volume_weights_in_tableau_order():
     want = {("ntl", "alrt", "stag"): 4, ("mix", "rlx", "modgr"): 12, ("ntl", "mod", "stag"): 1, ("ft", "mod", "modgr"): 2}
     assert weights == {json.dumps(dict(zip(("wtrd", "wsec", "weco"), k)), sort_keys=True): v for k, v in want.items()}
     assert doc["volume_weights"]["in_cycles"] == 17
+
+
+def test_succession_from_a_reference_scenario_or_a_seeded_random_start():
+    from scenarist.cib.succession import succession
+    from scenarist.io.yaml_model import packaged_models
+
+    example = str(packaged_models()["example"])
+    model = load_model(example)
+    ref = model.reference_scenarios[0]
+    r = run("succession", example, "--reference", ref.id, "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["path"][0] == ref.variants
+    want = succession(compile_model(model), ref.variants)
+    assert doc["steps"] == want.steps and len(doc["path"]) == len(want.path)
+    a = json.loads(run("succession", GLOBAL, "--random", "--seed", "5", "--json").stdout)
+    b = json.loads(run("succession", GLOBAL, "--random", "--seed", "5", "--json").stdout)
+    assert a == b
+    assert_user_error(run("succession", GLOBAL, "--random", "--start", "wtrd=ft"), "exactly one")
+    assert_user_error(run("succession", example, "--reference", "nowhere"), "no such reference")

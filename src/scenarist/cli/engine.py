@@ -15,6 +15,7 @@ from typing import Annotated, Any, Optional
 import numpy as np
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from ..cib import compile_model
 from ..cib.compile import CompiledModel
@@ -256,6 +257,33 @@ def export_command(
 
 # -- succession ---------------------------------------------------------------------------------------------------
 
+#: Most path states shown as columns by ``succession`` (longer paths show their start and their end).
+MAX_STEP_COLUMNS = 10
+
+
+def succession_table(result) -> Table:
+    """The path as a tableau: a row per descriptor, a column per step (``*`` marks states of the cycle or the
+    attractor); long paths show their first 3 and last 7 states."""
+    c = result.compiled
+    L = len(result.path)
+    shown = list(range(L)) if L <= MAX_STEP_COLUMNS else [0, 1, 2, None, *range(L - 7, L)]
+    table = Table(title=f"Succession ({result.operator})", title_justify="left", header_style="bold")
+    table.add_column("Descriptor", style="bold")
+    for i in shown:
+        table.add_column("…" if i is None else f"{i}{' *' if i >= result.cycle_start else ''}", overflow="fold")
+    for d in range(c.n_descriptors):
+        cells = []
+        for i in shown:
+            if i is None:
+                cells.append("…")
+                continue
+            v = int(result.path[i, d])
+            changed = i > 0 and v != int(result.path[i - 1, d])
+            cells.append(Text(c.variant_names[d][v], style="yellow" if changed else ""))
+        table.add_row(c.descriptor_names[d], *cells)
+    return table
+
+
 
 @command("succession")
 def succession_command(
@@ -264,6 +292,13 @@ def succession_command(
         Optional[list[str]],
         typer.Option("--start", help="Start scenario D=V,D=V,... (every descriptor not fixed by --fix)."),
     ] = None,
+    reference: Annotated[
+        Optional[str], typer.Option("--reference", help="Start from one of the model's reference scenarios (its id).")
+    ] = None,
+    random_start: Annotated[
+        bool, typer.Option("--random", help="Start from a scenario drawn uniformly at random (see --seed).")
+    ] = False,
+    seed: SeedOpt = None,
     operator: OperatorOpt = "global",
     fix: FixOpt = None,
     json_out: JsonOpt = False,
@@ -271,15 +306,28 @@ def succession_command(
 ) -> None:
     """Follow a start scenario under succession to the attractor (a consistent scenario) or cycle it ends in.
 
-    Prints the path, one row per step, and where it ends. A descriptor whose current variant ties for the highest
-    balance keeps it. Fixed descriptors (--fix) stay put.
+    Give exactly one of --start D=V,..., --reference ID or --random. Prints the path, one row per step, and where
+    it ends. A descriptor whose current variant ties for the highest balance keeps it. Fixed descriptors (--fix)
+    stay put.
     """
     from ..cib.succession import operator_code, succession
+    from ..errors import UnknownNameError
 
     operator_code(operator)
+    if sum([bool(start), reference is not None, random_start]) != 1:
+        raise OptionError("give exactly one of --start D=V,..., --reference ID or --random")
     t_all = time.perf_counter()
     m, compiled, read_s = load_compiled(model)
-    start_map = parse_assignments(start, "--start")
+    if reference is not None:
+        refs = {r.id: r for r in m.reference_scenarios}
+        if reference not in refs:
+            raise UnknownNameError(f"--reference {reference}: no such reference scenario (known: {', '.join(refs) or 'none'})")
+        start_map: Any = dict(refs[reference].variants)
+    elif random_start:
+        rng = np.random.default_rng(seed)
+        start_map = np.array([rng.integers(0, c) for c in compiled.counts], dtype=np.int64)
+    else:
+        start_map = parse_assignments(start, "--start")
     compile_s = warm_up("succession", operator)
     t0 = time.perf_counter()
     result = succession(compiled, start_map, operator, fixed=parse_assignments(fix) or None)
@@ -291,20 +339,13 @@ def succession_command(
             doc["timings"] = t_info
         emit_json(doc)
     else:
-        table = Table(title=f"Succession ({operator})", header_style="bold")
-        table.add_column("step", justify="right")
-        for d in compiled.descriptor_ids:
-            table.add_column(d)
-        for i, s in enumerate(result.path):
-            mark = " *" if i >= result.cycle_start and not result.is_attractor else ""
-            table.add_row(str(i) + mark, *[compiled.variant_ids[d][int(v)] for d, v in enumerate(s)])
-        console.print(table)
+        console.print(succession_table(result))
         if result.is_attractor:
             console.print(f"Reaches an attractor after {result.steps} step(s).", markup=False, highlight=False,
                           soft_wrap=True)
         else:
             console.print(
-                f"Enters a cycle of {len(result.end)} states after {result.steps} step(s) (rows marked *).",
+                f"Enters a cycle of {len(result.end)} states after {result.steps} step(s) (columns marked *).",
                 markup=False, highlight=False, soft_wrap=True,
             )
     if timings:
