@@ -160,6 +160,16 @@ class Basins:
         return pd.DataFrame(rows, columns=cols).set_index("number")
 
 
+def available_memory() -> int | None:
+    """Bytes of physical memory available now (Linux/Unix ``sysconf``), or ``None`` where unknown."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def _arrays(compiled: CompiledModel):
     return (
         np.ascontiguousarray(compiled.matrix, dtype=np.int64),
@@ -217,7 +227,8 @@ def exact_basins(
     Raises
     ------
     OptionError
-        Unknown operator, a space beyond :data:`EXACT_LIMIT` scenarios, or scores too large for int32 balances.
+        Unknown operator, a space beyond :data:`EXACT_LIMIT` scenarios or beyond the memory available, or scores
+        too large for int32 balances.
     """
     import numba
 
@@ -233,6 +244,13 @@ def exact_basins(
             N *= int(cnt[d])
     if N > EXACT_LIMIT:
         raise OptionError(f"space of {N:,} scenarios is too large for exact basins (limit {EXACT_LIMIT:,}); sample")
+    need = N * 4 + numba.get_num_threads() * (N // 8 + 8)
+    free_bytes = available_memory()
+    if free_bytes is not None and need > 0.9 * free_bytes:
+        raise OptionError(
+            f"exact basins of {N:,} scenarios need about {need / 2**30:.1f} GiB; {free_bytes / 2**30:.1f} GiB is "
+            "available (use the sampled method)"
+        )
     if np.abs(m).sum(axis=0).max(initial=0) * compiled.n_descriptors >= 2**30:
         raise OptionError("impact scores too large for exact basins (balances must fit in 32 bits)")
     seconds: dict[str, float] = {}
