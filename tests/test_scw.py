@@ -175,3 +175,13 @@ def test_ids_from_names_are_valid_unique_and_short():
     model = project_to_model(parse_scw(text, "dup.scw"), "dup.scw")
     assert [d.id for d in model.descriptors] == ["a", "a-2"]
     assert [v.id for v in model.descriptors[0].variants] == ["x", "x-2"]
+
+
+def test_windows_line_ends_and_a_file_without_notes_read_the_same():
+    text = (CIB / "CIB_global.scw").read_text(encoding="utf-8")
+    crlf = parse_scw(text.replace("\n", "\r\n"), "crlf.scw")
+    assert np.array_equal(crlf.matrix, read_scw(CIB / "CIB_global.scw").matrix)
+    cut = text[: text.index("# 0-0")]  # no notes section at all
+    assert np.array_equal(parse_scw(cut, "cut.scw").matrix, crlf.matrix)
+    sl = (CIB / "CIB_global_sw.sl").read_text(encoding="utf-8").replace("\n", "\r\n")
+    assert len(parse_sl(sl, "crlf.sl")) == 4
