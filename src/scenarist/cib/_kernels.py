@@ -164,8 +164,16 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
     m = order.shape[0]
     L = prefix.shape[0]
     base = pair_bases(counts)
-    suf = help_suffix(matrix, offsets, counts, order, base)
-    bal = np.zeros(V, dtype=np.int64)
+    # int32 copies (scores and balances are small) halve the memory traffic of the hot loop; ``step[r]`` is row r
+    # minus the row before it, so moving a descriptor to its next variant costs one pass over the balances.
+    suf = help_suffix(matrix, offsets, counts, order, base).astype(np.int32)
+    mat = matrix.astype(np.int32)
+    step = np.zeros_like(mat)
+    for d in range(n):
+        for r in range(offsets[d] + 1, offsets[d + 1]):
+            for c in range(V):
+                step[r, c] = mat[r, c] - mat[r - 1, c]
+    bal = np.zeros(V, dtype=np.int32)
     scen = np.empty(n, dtype=np.int64)
     for d in range(n):
         scen[d] = fixed[d]
@@ -175,7 +183,8 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
         if scen[d] >= 0:
             r = offsets[d] + scen[d]
             for c in range(V):
-                bal[c] += matrix[r, c]
+                bal[c] += mat[r, c]
+    k = np.int32(k)
     cap = out.shape[0]
     do_tally = tally.shape[0] > 0
     found = 0
@@ -198,19 +207,22 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
             return -1
         i = order[depth]
         oi = offsets[i]
-        if cur[depth] >= 0:
-            r = oi + cur[depth]
-            for c in range(V):
-                bal[c] -= matrix[r, c]
         cur[depth] += 1
         if cur[depth] >= counts[i]:
+            r = oi + cur[depth] - 1
+            for c in range(V):
+                bal[c] -= mat[r, c]
             cur[depth] = -1
             scen[i] = -1
             depth -= 1
             continue
         r = oi + cur[depth]
-        for c in range(V):
-            bal[c] += matrix[r, c]
+        if cur[depth] == 0:
+            for c in range(V):
+                bal[c] += mat[r, c]
+        else:
+            for c in range(V):
+                bal[c] += step[r, c]
         scen[i] = cur[depth]
         if _feasible(bal, offsets, counts, tested, scen, order, depth + 1, suf, base, k):
             if depth + 1 == m:
