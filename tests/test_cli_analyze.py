@@ -352,3 +352,204 @@ def test_timings_of_optional_analyses():
     assert list(steps) == ["load", "compile", "search", "summarise", "basins", "report"]
     assert (steps["load"], steps["basins"], steps["report"]) == (0.25, 0.5, 0.125)
     assert r.timings.to_dict()["total"] == pytest.approx(sum(steps.values()))
+
+
+# -- fixes after the fresh-user test -----------------------------------------------------------------------------
+
+
+def test_impossible_date_in_model_and_evidence(tmp_path):
+    # #1: 30 February was a ruamel traceback (exit 1); now a located problem, exit 2, in models and evidence files.
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    assert "  as_of: 2025-01-01\n" in text
+    bad = tmp_path / "d.yaml"
+    bad.write_text(text.replace("  as_of: 2025-01-01\n", "  as_of: 2025-02-30\n"), encoding="utf-8")
+    line = text.splitlines().index("  as_of: 2025-01-01") + 1
+    result = run("validate", str(bad))
+    assert_user_error(result, f"{bad}:{line}: metadata.as_of: not a valid date")
+    evidence = Path(__file__).parent / "data" / "evidence" / "example.yaml"
+    etext = evidence.read_text(encoding="utf-8")
+    first = next(l for l in etext.splitlines() if l.strip().startswith("date: "))
+    ebad = tmp_path / "e.yaml"
+    ebad.write_text(etext.replace(first, first.split("date:")[0] + "date: 2025-02-30", 1), encoding="utf-8")
+    eline = etext.splitlines().index(first) + 1
+    result = run("evidence", "validate", str(ebad), "--model", "example")
+    assert_user_error(result, f"{ebad}:{eline}: items[0].date:")
+
+
+def test_validate_json():
+    result = run("validate", EXAMPLE, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"file": EXAMPLE, "valid": True, "problems": []}
+
+
+def test_validate_json_lists_problems(write_model, tmp_path):
+    text = Path(EXAMPLE).read_text(encoding="utf-8").replace("score: 2, rationale: Openness", "score: true, rationale: Openness")
+    path = write_model(text)
+    result = run("validate", str(path), "--json")
+    assert result.exit_code == 2 and result.stderr == ""
+    doc = json.loads(result.stdout)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "score: true" in l)
+    assert doc == {
+        "file": str(path),
+        "valid": False,
+        "problems": [{"file": str(path), "line": line, "field": "judgments[9].score", "message": "expected an integer, got true"}],
+    }
+    missing = tmp_path / "none.yaml"
+    doc = json.loads(run("validate", str(missing), "--json").stdout)
+    assert doc["valid"] is False and "no such file" in doc["problems"][0]["message"]
+
+
+def test_messages_are_literal(write_model):
+    # #7: "file.yaml:100:" lost its line to Rich's emoji code :100:, and [bold] in a key vanished as markup.
+    body = Path(EXAMPLE).read_text(encoding="utf-8")
+    lines = body.splitlines()
+    at = lines.index("metadata:") + 1
+    keys = ["  ':smile:': 1", "  '[bold]x[/bold]': 2"]
+    padded = "\n".join(["# padding"] * (100 - at - 1) + lines[:at] + keys + lines[at:])
+    path = write_model(padded + "\n")
+    result = run("validate", str(path))
+    assert_user_error(result, f"{path}:100: metadata.:smile:: unknown key", f"{path}:101: metadata.[bold]x[/bold]: unknown key")
+    assert "😄" not in result.stderr and "💯" not in result.stderr
+    assert_user_error(run("analyze", EXAMPLE, "--fix", ":smile:=[red]x"), "':smile:'")
+
+
+def test_reference_contradicting_an_intervention():
+    # #20: the status quo has politics=nationalist; fixing politics=liberal makes it no scenario of the analysis, and
+    # its "inconsistency 0" (the fixed descriptor being untested) said nothing. It now says what it contradicts.
+    args = (EXAMPLE, "--fix", "world=growth", "--fix", "policy=open", "--fix", "politics=liberal", "--fix", "relationship=truce")
+    doc = analyze_json(*args)
+    (ref,) = doc["reference_scenarios"]
+    assert ref["contradicts_interventions"] == [{"descriptor": "politics", "variant": "nationalist", "fixed": "liberal"}]
+    assert ref["matches"] is None
+    out = " ".join(run("analyze", *args).stdout.split())
+    assert "contradicts the intervention on politics (it has nationalist, the intervention fixes liberal)" in out
+    assert "Reference 'Status quo 2024': inconsistency" not in out
+    # Interventions it agrees with change nothing: world=growth, policy=open are the status quo's own variants.
+    doc = analyze_json(EXAMPLE, "--fix", "world=growth", "--fix", "policy=open")
+    assert doc["reference_scenarios"][0]["contradicts_interventions"] == []
+    assert doc["reference_scenarios"][0]["inconsistency"] == 1  # politics still loses by 1 (see the header)
+
+
+def test_single_space_before_interventions():
+    out = run("analyze", EXAMPLE, "--fix", "policy=closed").stdout
+    assert "4 consistent scenarios under policy=closed" in out
+
+
+def test_break_ids_after_underscores():
+    from scenarist.cli.analyze import _break_ids
+
+    assert _break_ids("russia_accommodates", 16) == "russia_\naccommodates"
+    assert _break_ids("a_b_c_d_e", 4) == "a_b_\nc_d_\ne"
+    assert _break_ids("short_id", 16) == "short_id"
+    assert _break_ids("Managed truce", 8) == "Managed truce"  # words with spaces are left to Rich
+    assert _break_ids("abcdefghij_k", 4) == "abcd\nefgh\nij_k"  # a piece longer than the column is cut as a last resort
+
+
+def _print_with_width(monkeypatch, width: int, *args: str) -> str:
+    import io
+
+    from rich.console import Console
+
+    import scenarist.cli.analyze as analyze_cli
+
+    buf = io.StringIO()
+    monkeypatch.setattr(analyze_cli, "console", Console(file=buf, width=width, color_system=None, markup=False, emoji=False))
+    result = run("analyze", *args)
+    assert result.exit_code == 0, result.stderr
+    return buf.getvalue()
+
+
+LONG_IDS = """metadata: {id: long, title: Long ids, provenance: optional}
+descriptors:
+  - id: a
+    name: A
+    variants: [{id: accommodates_the_other_side, name: "A one"}, {id: backs_the_corridor_project, name: "A two"}]
+  - id: b
+    name: B
+    variants: [{id: strengthening_cooperation, name: "B one"}, {id: weakening_cooperation_fast, name: "B two"}]
+  - id: c
+    name: C
+    variants: [{id: c1, name: "C one"}, {id: c2, name: "C two"}, {id: c3, name: "C three"}]
+reference_scenarios:
+  - {id: r, name: Ref, variants: {a: accommodates_the_other_side, b: weakening_cooperation_fast, c: c1}}
+"""
+
+
+@pytest.mark.parametrize("width", [40, 80, 200])
+def test_columns_0_pages_the_tableau(monkeypatch, write_model, width):
+    # #10: --columns 0 drew every scenario side by side, squeezed to zero-width columns. Now: blocks of columns no
+    # wider than the terminal, every scenario once, each block titled with its range; the references end the last.
+    path = write_model(LONG_IDS)  # no judgment: all 2 × 2 × 3 = 12 scenarios are consistent
+    text = _print_with_width(monkeypatch, width, str(path), "--columns", "0")
+    lines = text.splitlines()
+    table = [l for l in lines if l[:1] in "┏┃┡│├└" or l.startswith("Scenario tableau")]
+    assert all(len(l) <= width for l in table), max(table, key=len)
+    heads = [l.strip() for l in lines if l.startswith("Scenario tableau")]
+    numbers = [int(x) for l in lines if l.startswith("┃") for x in l.strip("┃ ").split("┃")[1:] if x.strip().isdigit()]
+    assert sorted(numbers) == list(range(1, 13))  # every scenario, once
+    if width == 200:
+        assert heads == ["Scenario tableau"]
+    else:
+        assert len(heads) > 1 and heads[0].startswith("Scenario tableau (scenarios 1–")
+        assert all(h.endswith("of 12)") for h in heads if "reference" not in h)
+        assert heads[-1] in ("Scenario tableau (reference scenarios)",) or heads[-1].endswith("of 12)")
+    # Every scenario column has room for its content (none squeezed to nothing).
+    widths = {len(c) for l in lines if l.startswith("│") for c in l.strip("│").split("│")}
+    assert min(widths) >= 3
+    assert text.count("ref:") == 1
+    assert "more scenario(s) not shown" not in text
+
+
+@pytest.mark.parametrize("width", [40, 60])
+def test_ids_break_after_underscores_only(width):
+    # #22: "russia_accommoda / tes" — ids were folded mid-word; now they break only after "_".
+    import io
+
+    from rich.console import Console
+
+    from scenarist.analysis import analyze
+    from scenarist.cli.analyze import plan_blocks, tableau_table
+    from scenarist.io.yaml_model import load_model as load
+
+    result = analyze(load(LONG_IDS_PATH(width)))
+    blocks, _ = plan_blocks(result, width, 0, use_ids=True)
+    out = io.StringIO()
+    for b in blocks:
+        Console(file=out, width=width, color_system=None).print(
+            tableau_table(result, b.stop, True, fit=True, start=b.start, references=b.references)
+        )
+    lines = out.getvalue().splitlines()
+    assert all(len(l) <= width for l in lines)
+    cells = {c.strip() for l in lines if l.startswith("│") for c in l.strip("│").split("│")}
+    pieces = {"accommodates_", "the_", "other_", "side", "weakening_", "cooperation_", "fast", "backs_", "corridor_"}
+    joined = " ".join(cells)
+    for p in pieces:
+        assert p in joined
+    # Every fragment of an id on a line is a whole piece (or several): it ends with "_" or ends the id.
+    ids = ["accommodates_the_other_side", "backs_the_corridor_project", "strengthening_cooperation", "weakening_cooperation_fast"]
+    for c in cells:
+        if "_" in c or any(c and c in i for i in ids):
+            assert any(i.startswith(c) or f"_{c}" in i for i in ids), c
+            assert c.endswith("_") or any(i.endswith(c) for i in ids), c
+
+
+def LONG_IDS_PATH(width):  # noqa: N802 - a tiny helper that writes the model once per width
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / f"long{width}.yaml"
+    path.write_text(LONG_IDS, encoding="utf-8")
+    return path
+
+
+def test_default_tableau_one_block_and_hint(monkeypatch, write_model):
+    path = write_model(LONG_IDS)
+    text = _print_with_width(monkeypatch, 50, str(path))
+    assert text.count("Scenario tableau") == 1
+    assert "more scenario(s) not shown; --columns 0 shows all (in blocks), --json lists them." in " ".join(text.split())
+
+
+def test_version():
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout == f"scenarist {version('scenarist')}\n"

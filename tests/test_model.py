@@ -146,3 +146,86 @@ def test_prior_checks(write_model):
     _, ps = problems(write_model, text)
     msgs = " | ".join(p.message for p in ps)
     assert "unknown variant 'x3'" in msgs and "no probability for variant(s) x2" in msgs and "sum to 0.7" in msgs
+
+
+# -- dates reach the schema as text (#1) and numbers are strict (#15) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "as_of, fragment",
+    [
+        ("2025-02-30", "'2025-02-30'"),  # no 30 February: ruamel used to raise a bare ValueError (a traceback)
+        ("2025-13-01", "'2025-13-01'"),
+        ("2025-1-1", "'2025-1-1'"),
+        ("2025-01-01T10:30:00", "'2025-01-01T10:30:00'"),  # a time of day is not a date
+    ],
+)
+def test_impossible_date_is_a_located_problem(write_model, as_of, fragment):
+    text = GOOD.replace("  title: M\n", f"  title: M\n  as_of: {as_of}\n")
+    path, ps = problems(write_model, text)
+    assert [(p.line, p.field) for p in ps] == [(4, "metadata.as_of")]
+    assert ps[0].message.startswith("not a valid date") and fragment in ps[0].message
+    assert str(ps[0]).startswith(f"{path}:4: metadata.as_of: not a valid date")
+
+
+def test_dates_still_load_and_text_dates_stay_text(write_model):
+    import datetime as dt
+
+    text = GOOD.replace("  title: M\n", "  title: M\n  as_of: 2024-02-29\n").replace(
+        "{id: s1, title: A source}", "{id: s1, title: A source, date: 2024-10-01, accessed: 2025-01-05}"
+    )
+    m = load_model(write_model(text))
+    assert m.metadata.as_of == dt.date(2024, 2, 29)  # a leap day is a date
+    assert (m.sources[0].date, m.sources[0].accessed) == ("2024-10-01", "2025-01-05")
+
+
+def test_read_yaml_keeps_timestamps_as_text():
+    from scenarist.io.yaml_model import read_yaml
+
+    tree = read_yaml("t.yaml", "a: 2025-02-30\nb: 2024-10-01 10:00:00\nc: 3\n")
+    assert (tree["a"], tree["b"], tree["c"]) == ("2025-02-30", "2024-10-01 10:00:00", 3)
+    # ruamel's own loaders are left alone (the change is local to Scenarist's reader).
+    from ruamel.yaml import YAML
+
+    import datetime as dt
+
+    assert YAML(typ="rt").load("a: 2025-01-01")["a"] == dt.date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "old, new, field, message",
+    [
+        ("score: 2,", "score: true,", "judgments[0].score", "expected an integer, got true"),
+        ("score: 2,", "score: 2.0,", "judgments[0].score", "expected an integer, got 2.0"),
+        ("score: 2,", 'score: "2",', "judgments[0].score", "expected an integer, got '2'"),
+        ("score: 2,", "score: 2, spread: false,", "judgments[0].spread", "expected an integer, got false"),
+        ("score: 2,", "score: 2, confidence: true,", "judgments[0].confidence", "expected an integer, got true"),
+        ("{min: -3, max: 3}", "{min: -3, max: true}", "metadata.scale.max", "expected an integer, got true"),
+        ("    exogenous: true\n", "    exogenous: 1\n", "descriptors[0].exogenous", "expected true or false, got 1"),
+        ("    exogenous: true\n", '    exogenous: "yes"\n', "descriptors[0].exogenous", "expected true or false, got 'yes'"),
+    ],
+)
+def test_numbers_and_flags_are_strict(write_model, old, new, field, message):
+    assert old in GOOD
+    path, ps = problems(write_model, GOOD.replace(old, new, 1))
+    assert [(p.field, p.message) for p in ps] == [(field, message)]
+
+
+def test_probabilities_and_weights_refuse_booleans(write_model):
+    prior = "    prior: {probabilities: {x1: true, x2: 0}, rationale: r, citations: [{source: s1}]}\n"
+    text = GOOD.replace("    exogenous: true\n", "    exogenous: true\n" + prior)
+    _, ps = problems(write_model, text)
+    assert [(p.field, p.message) for p in ps] == [("descriptors[0].prior.probabilities.x1", "expected a number, got true")]
+    # An integer probability is a number: {x1: 1, x2: 0} loads.
+    assert load_model(write_model(text.replace("x1: true", "x1: 1"), "ok.yaml")).descriptors[0].prior.probabilities == {
+        "x1": 1.0,
+        "x2": 0.0,
+    }
+    member = "ensemble:\n  - {id: e, weight: true}\n"
+    _, ps = problems(write_model, GOOD + member)
+    assert [(p.field, p.message) for p in ps] == [("ensemble[0].weight", "expected a number, got true")]
+
+
+def test_infinite_ensemble_weight_is_refused(write_model):
+    _, ps = problems(write_model, GOOD + "ensemble:\n  - {id: e, weight: .inf}\n")
+    assert [(p.field, p.message) for p in ps] == [("ensemble[0].weight", "weight inf must be a finite number > 0")]

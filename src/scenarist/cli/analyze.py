@@ -182,7 +182,7 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
     size = result.size()
     console.print(Text.assemble(("Model ", "bold"), (m.metadata.id, "bold cyan"), f" — {m.metadata.title}"))
     if source:
-        console.print(Text(source, style="dim"))
+        console.print(Text(source, style="dim"), soft_wrap=True)  # a path is never broken (copy it whole)
     exo = f" ({size['exogenous']} exogenous)" if size["exogenous"] else ""
     console.print(
         f"{size['descriptors']} descriptors{exo}, {size['variants']} variants, {size['judgments']} judgments; "
@@ -209,9 +209,17 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
                 else f"scenarios {block.start + 1}–{block.stop} of {n:,}"
             )
             title += f" ({span})"
+        if len(blocks) > 1:  # on a line of its own: a table's title would wrap at the (narrow) table's width
+            console.print(Text(title, style="italic"), soft_wrap=True)
         console.print(
             tableau_table(
-                result, block.stop, use_ids, fit=True, start=block.start, references=block.references, title=title
+                result,
+                block.stop,
+                use_ids,
+                fit=True,
+                start=block.start,
+                references=block.references,
+                title=title if len(blocks) == 1 else None,
             )
         )
     shown = blocks[-1].stop if blocks else 0
@@ -232,12 +240,15 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
             console.print(
                 f"Reference '{r.name}': contradicts the {noun} on {against}; it is no scenario of this analysis.",
                 highlight=False,
+                soft_wrap=True,
             )
             continue
         where = f"equals scenario {r.matches}" if r.matches else "matches no scenario found"
         bad = [f"{d} ({ic})" for d, ic in r.descriptor_inconsistency.items() if ic]
         extra = f"; inconsistent descriptors: {', '.join(bad)}" if bad else ""
-        console.print(f"Reference '{r.name}': inconsistency {r.inconsistency}, {where}{extra}", highlight=False)
+        console.print(
+            f"Reference '{r.name}': inconsistency {r.inconsistency}, {where}{extra}", highlight=False, soft_wrap=True
+        )
     if result.outcome is not None:
         console.print(outcome_table(result))
 
@@ -359,21 +370,24 @@ def _pack(desc_w: int, ref_ws: list[int], scen_ws: list[int], width: int, first_
     return blocks
 
 
-def plan_blocks(result: Analysis, width: int, columns: int | None = None) -> tuple[list[Block], bool]:
+def plan_blocks(
+    result: Analysis, width: int, columns: int | None = None, use_ids: bool | None = None
+) -> tuple[list[Block], bool]:
     """How to print the tableau in ``width`` characters: its blocks and whether to show variant ids for names.
 
     ``columns`` = ``None`` gives one block, the references beside as many scenarios as fit; 0 gives every
     scenario and N > 0 the first N, in as many blocks as needed, each no wider than ``width`` (descriptor names
     wrap on up to three lines, variant names on up to two, ids only after ``_`` or ``-``). Names are used when at
-    least three scenario columns (or all of them) fit a block, else the (usually shorter) variant ids.
+    least three scenario columns (or all of them) fit a block, else the (usually shorter) variant ids;
+    ``use_ids`` = True or False imposes one.
     """
     n = len(result.scenarios)
     want = n if columns is None or columns == 0 else min(n, columns)
-    for use_ids in (False, True):
-        desc_w, ref_ws, scen_ws = _widths(result, use_ids)
+    for ids in (False, True) if use_ids is None else (use_ids,):
+        desc_w, ref_ws, scen_ws = _widths(result, ids)
         blocks = _pack(desc_w, ref_ws, scen_ws[:want], width, first_only=columns is None)
-        if use_ids or len(blocks[0].scenarios) >= min(want, 3):
-            return blocks, use_ids
+        if ids or use_ids is not None or len(blocks[0].scenarios) >= min(want, 3):
+            return blocks, ids
     raise AssertionError("unreachable")
 
 
@@ -391,7 +405,7 @@ def tableau_table(
     *,
     start: int = 0,
     references: bool = True,
-    title: str = "Scenario tableau",
+    title: str | None = "Scenario tableau",
 ) -> Table:
     """The scenario tableau as a Rich table: a column per scenario (positions ``start``..``shown - 1``; ``shown``
     ``None``: to the end), then the reference scenarios (unless ``references`` is false); a row per descriptor plus
@@ -496,14 +510,21 @@ def explain_command(
     model: ModelArg = None,
     scenario: Annotated[
         Optional[int],
-        typer.Option("--scenario", "-s", help="Number N of a scenario in the tableau of 'analyze' (same -k/--fix)."),
+        typer.Option(
+            "--scenario", "-s", metavar="N", help="Number N of a scenario in the tableau of 'analyze' (same -k/--fix)."
+        ),
     ] = None,
     variants: Annotated[
         Optional[str],
-        typer.Option("--variants", help="A full scenario as D=V,D=V,... (descriptors fixed by --fix may be left out)."),
+        typer.Option(
+            "--variants",
+            metavar="D=V,...",
+            help="A full scenario as D=V,D=V,... (descriptors fixed by --fix may be left out).",
+        ),
     ] = None,
     reference: Annotated[
-        Optional[str], typer.Option("--reference", help="Id of one of the model's reference scenarios.")
+        Optional[str],
+        typer.Option("--reference", metavar="ID", help="Id of one of the model's reference scenarios."),
     ] = None,
     max_inconsistency: MaxInconsistencyOpt = 0,
     fix: FixOpt = None,
