@@ -161,3 +161,20 @@ def test_all_zero_matrix_keeps_every_scenario_with_consistency_value_zero():
     assert len(got) == 6
     assert got.consistency_value.tolist() == [0] * 6
     assert got.scenarios.tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(problem=problems())
+def test_threaded_split_equals_the_naive_brute_force(monkeypatch, problem):
+    # a zero node budget sends every search straight to the split over threads (subtrees by prefixes)
+    import scenarist.cib.search as search_module
+
+    monkeypatch.setattr(search_module, "SERIAL_NODES", 0)
+    m, counts, exo, fixed, k = problem
+    want = naive.consistent_scenarios(m.tolist(), counts, k, fixed, exo)
+    got = find_scenarios(compiled_from(m, counts, exo), k, fixed_array(fixed, len(counts)), method="bnb")
+    rows = [
+        (tuple(int(x) for x in s), int(ic), int(cv), int(tis))
+        for s, ic, cv, tis in zip(got.scenarios, got.inconsistency, got.consistency_value, got.total_impact_score)
+    ]
+    assert rows == want
