@@ -268,7 +268,6 @@ def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, 
     per-subtree counts (T,). Pass 2 (``starts`` = exclusive cumulative counts, (T,)): ``out`` is (total, 1, n) and
     subtree t writes its scenarios at rows ``starts[t]:``. Call :func:`task_count` for T.
     """
-    n = counts.shape[0]
     order = search_order(matrix, offsets, counts, fixed, tested)
     pre = split_prefixes(counts, order, 8 * n_threads)
     T = pre.shape[0]

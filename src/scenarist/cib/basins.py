@@ -232,8 +232,6 @@ def exact_basins(
     """
     import numba
 
-    from . import _kernels as K
-
     op = operator_code(operator)
     fx = normalise_fixed(compiled, fixed)
     moving = tested_mask(compiled, fx)
