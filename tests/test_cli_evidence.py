@@ -162,3 +162,73 @@ def test_a_file_that_is_not_a_store_exits_2_untouched(tmp_path):
         assert r.stderr.strip() == f"{x}: not a Scenarist store (not a SQLite database)"
         assert "Traceback" not in r.stderr and r.stdout == ""
     assert x.read_text() == "hi\n"
+
+
+def test_unknown_values_are_refused(db, tmp_path):
+    """Defect #17: an unknown --format, --model-id or --forecaster is an error naming what exists; --model-id with
+    --evidence for another model is not silently ignored."""
+    run("evidence", "import", EXAMPLE, "--db", db)
+    run("forecast", "record", "--id", "mine", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
+        "2026-01-01", "--criteria", "c", "--model", "example", "--db", db)
+    cases = [
+        (("evidence", "export", "--db", db, "--format", "pdf"), "--format 'pdf': use yaml or csv"),
+        (("evidence", "export", "--db", db, "-o", tmp_path / "x.pdf"), "cannot tell the format from the suffix"),
+        (("evidence", "export", "--db", db, "--model-id", "nope"), "holds no evidence for it (known: example-trade)"),
+        (("evidence", "list", "--db", db, "--model-id", "nope"), "holds no evidence for it (known: example-trade)"),
+        (("evidence", "list", "-e", EXAMPLE, "--model-id", "other"), "--model-id 'other': the evidence file is read for model 'example-trade'"),
+        (("forecast", "score", "--db", db, "--model-id", "nope"), "--model-id 'nope': no forecast in the ledger has it (known: example-trade)"),
+        (("forecast", "list", "--db", db, "--model-id", "nope"), "(known: example-trade)"),
+        (("forecast", "list", "--db", db, "--forecaster", "bob"), "--forecaster 'bob': no forecast in the ledger has it (known: analyst)"),
+    ]
+    for args, message in cases:
+        r = run(*args, ok=False)
+        assert r.exit_code == 2, (args, r.stdout, r.stderr)
+        assert message in r.stderr.replace("\n", " "), (args, r.stderr)
+        assert r.stdout == ""
+    assert not (tmp_path / "x.pdf").exists()
+    assert run_json("evidence", "list", "-e", EXAMPLE, "--model-id", "example-trade")["model"] == "example-trade"
+
+
+def test_forecast_ids_follow_the_evidence_id_rule(db):
+    """Defect #18: a forecast id with a space is refused as an evidence id is."""
+    r = run("forecast", "record", "--id", "my forecast", "--p", "integration=0.5,truce=0.25,rupture=0.25",
+            "--horizon", "2026-01-01", "--criteria", "c", "--model", "example", "--db", db, ok=False)
+    assert r.exit_code == 2
+    assert "forecast id 'my forecast' is not a valid id (letters, digits and . _ : - ; no spaces)" in r.stderr
+
+
+def _table_width(out: str) -> int:
+    """Widest table line (lines with box-drawing rules; free text may be soft-wrapped by the terminal)."""
+    return max(len(line) for line in out.splitlines() if any(c in line for c in "│┃━─"))
+
+
+def test_ids_and_dates_are_never_cut_at_80_columns(db):
+    """Defect #11: at 80 columns every id and date a user types back appears whole; long titles end in '…'."""
+    from scenarist.evidence import load_evidence
+    from scenarist.io.yaml_model import load_model
+
+    flagship = "iran-russia-2024-2026"
+    ev = load_evidence(Path(__file__).parents[1] / "src/scenarist/data/iran-russia-2024-2026.yaml",
+                       load_model("iran-russia-pezeshkian"))
+    narrow = {"COLUMNS": "80"}
+    out = runner().invoke(app, ["evidence", "list", "-e", flagship], env=narrow).stdout
+    assert _table_width(out) <= 80
+    for it in ev.items:
+        assert it.id in out and it.date.isoformat() in out
+    out = runner().invoke(app, ["track", "-e", flagship, "--draws", "0"], env=narrow).stdout
+    assert _table_width(out) <= 80
+    replayed = [it for it in ev.items if it.date > load_model("iran-russia-pezeshkian").metadata.as_of]
+    for it in replayed:
+        assert it.date.isoformat() in out
+    long_titles = [it.title for it in replayed if len(it.title) > 70]
+    assert long_titles and all(t[:60] in out.replace("\n", " ") for t in long_titles)
+    assert "…" in out
+    for fid in ("article-2024-11-10", "model-2024-11-10-long-identifier"):
+        run("forecast", "record", "--id", fid, "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
+            "2026-06-30", "--criteria", "c", "--model", "example", "--db", db)
+        run("forecast", "resolve", fid, "--outcome", "truce", "--date", "2026-07-01", "--db", db)
+    for cmd in ("list", "score"):
+        out = runner().invoke(app, ["forecast", cmd, "--db", db], env=narrow).stdout
+        assert _table_width(out) <= 80
+        for token in ("article-2024-11-10", "model-2024-11-10-long-identifier", "2025-01-01", "2026-07-01"):
+            assert token in out, (cmd, token, out)

@@ -36,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import OptionError, UnknownNameError
+from .evidence.items import ID_PATTERN, ID_RULE
 from .evidence.store import EvidenceStore, StoreError, canonical_json
 from .evidence.tables import evidence_items, forecasts as forecasts_table, resolutions as resolutions_table
 from .model import Model
@@ -127,7 +128,8 @@ def make_forecast(
     ------
     OptionError
         No outcome, probabilities out of [0, 1] or not summing to 1 (within 1e-6), horizon before the date,
-        empty criteria or id.
+        empty criteria, an empty id or one that breaks the id rule of evidence ids (letters, digits and
+        ``. _ : -``, starting with a letter or digit; no spaces).
     UnknownNameError
         A variant that the outcome does not have, or a variant left out.
     """
@@ -136,6 +138,9 @@ def make_forecast(
         raise OptionError(f"model {model.metadata.id!r} has no outcome descriptor to forecast")
     if not forecast_id or not forecast_id.strip():
         raise OptionError("a forecast needs an id")
+    if not ID_PATTERN.match(forecast_id.strip()):
+        # the same rule as evidence ids, so ids can be typed, listed and cited alike
+        raise OptionError(f"forecast id {forecast_id.strip()!r} is not a valid id ({ID_RULE})")
     ids = tuple(v.id for v in outcome.variants)
     for v in probabilities:
         if v not in ids:
@@ -517,8 +522,39 @@ def resolve_forecast(
     return Forecast(**{**f.__dict__, "resolution": res})
 
 
+def ledger_names(store: EvidenceStore) -> tuple[list[str], list[str]]:
+    """The model ids and the forecasters that occur in the ledger, each sorted: ``(model_ids, forecasters)``."""
+    f = forecasts_table
+    with store.engine.connect() as conn:
+        models = sorted({r[0] for r in conn.execute(select(f.c.model_id).distinct())})
+        people = sorted({r[0] for r in conn.execute(select(f.c.forecaster).distinct())})
+    return models, people
+
+
+def check_ledger_filter(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> None:
+    """Refuse a model id or forecaster that the ledger does not hold, so a typo is not read as "no forecasts".
+
+    Raises
+    ------
+    UnknownNameError
+        ``model_id`` or ``forecaster`` is given and no forecast has it; the message lists those that exist.
+    """
+    models, people = ledger_names(store)
+    for option, value, known in (("--model-id", model_id, models), ("--forecaster", forecaster, people)):
+        if value is not None and value not in known:
+            listed = ", ".join(known) if known else "none: the ledger is empty"
+            raise UnknownNameError(f"{option} {value!r}: no forecast in the ledger has it (known: {listed})")
+
+
 def score_ledger(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> Scores:
-    """:func:`score` over the ledger's forecasts (optionally of one model or forecaster)."""
+    """:func:`score` over the ledger's forecasts (optionally of one model or forecaster).
+
+    Raises
+    ------
+    UnknownNameError
+        ``model_id`` or ``forecaster`` names nothing in the ledger (see :func:`check_ledger_filter`).
+    """
+    check_ledger_filter(store, model_id, forecaster)
     return score(list_forecasts(store, model_id, forecaster))
 
 
@@ -532,7 +568,9 @@ __all__ = [
     "assessment_probabilities",
     "brier_score",
     "calibration_table",
+    "check_ledger_filter",
     "get_forecast",
+    "ledger_names",
     "list_forecasts",
     "log_score",
     "make_forecast",

@@ -15,11 +15,15 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 from rich.table import Table
 
-from ..errors import OptionError, ScenaristError
-from ..io.yaml_model import load_model, packaged_models
+from ..errors import OptionError, ScenaristError, UnknownNameError
+from ..io.yaml_model import check_output_path, load_model, packaged_models, resolve_model_path
 from ..likelihood.distribution import DEFAULT_DRAWS, DEFAULT_SEED
 from ..model import Model
-from .common import JsonOpt, ModelArg, SeedOpt, app, command, console, emit_json, err_console, fail
+from .common import JsonOpt, ModelArg, SeedOpt, app, command, console, emit_json, err_console, fail, note_written
+
+#: Below this terminal width the tables switch to a compact layout, so that ids and dates (which a user types
+#: back) are never cut; titles and other text wrap instead.
+WIDE = 120
 
 evidence_app = typer.Typer(
     name="evidence",
@@ -56,15 +60,18 @@ def _sub(group: typer.Typer, name: str) -> Callable:
 
 DbOpt = Annotated[
     Optional[str],
-    typer.Option("--db", help="Store: a SQLAlchemy URL or a SQLite file path (default: $SCENARIST_DB, else ./scenarist.db)."),
+    typer.Option("--db", metavar="URL|FILE",
+                 help="Store: a SQLAlchemy URL or a SQLite file path (default: $SCENARIST_DB, else ./scenarist.db)."),
 ]
 ModelOpt = Annotated[
     Optional[str],
-    typer.Option("--model", "-m", help="Model file or packaged model name (default: the model the file names, else the flagship)."),
+    typer.Option("--model", "-m", metavar="MODEL",
+                 help="Model file or packaged model name to check the evidence against (default: the packaged model "
+                      "whose id the evidence file's model: key names, else the flagship)."),
 ]
-FileArg = Annotated[Path, typer.Argument(help="Evidence file (.yaml/.yml or .csv).", show_default=False)]
-FromOpt = Annotated[Optional[str], typer.Option("--from", help="First date (YYYY-MM-DD).")]
-ToOpt = Annotated[Optional[str], typer.Option("--to", help="Last date (YYYY-MM-DD).")]
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Evidence file (.yaml/.yml or .csv).", show_default=False)]
+FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="First date (YYYY-MM-DD).")]
+ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Last date (YYYY-MM-DD).")]
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -161,30 +168,54 @@ def evidence_import(
 
 
 def _store_model_id(store, model_id: str | None) -> str:
-    if model_id is not None:
-        return model_id
+    """The model whose stored evidence to use: ``model_id`` if the store holds evidence for it, else the only one.
+
+    Raises OptionError (empty store, several models and none chosen) or UnknownNameError (an id the store does
+    not hold, with the ids it does)."""
     ids = store.model_ids()
-    if len(ids) == 1:
-        return ids[0]
     if not ids:
         raise OptionError(f"{store._shown_url()}: the store holds no evidence")
+    if model_id is not None:
+        if model_id not in ids:
+            raise UnknownNameError(f"--model-id {model_id!r}: {store._shown_url()} holds no evidence for it "
+                                   f"(known: {', '.join(ids)})")
+        return model_id
+    if len(ids) == 1:
+        return ids[0]
     raise OptionError(f"the store holds evidence for several models ({', '.join(ids)}); choose one with --model-id")
 
 
-ModelIdOpt = Annotated[Optional[str], typer.Option("--model-id", help="Model id (metadata.id) whose evidence to use.")]
+ModelIdOpt = Annotated[
+    Optional[str],
+    typer.Option("--model-id", metavar="ID",
+                 help="Model id (metadata.id) whose stored evidence to use (default: the only model in the store)."),
+]
+LedgerModelIdOpt = Annotated[
+    Optional[str],
+    typer.Option("--model-id", metavar="ID", help="Only forecasts about this model (its metadata.id)."),
+]
+ForecasterOpt = Annotated[Optional[str], typer.Option("--forecaster", metavar="NAME", help="Only this forecaster's.")]
 
 
 @_sub(evidence_app, "export")
 def evidence_export(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write (.yaml or .csv); default: YAML on stdout.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="File to write (.yaml or .csv); default: YAML on stdout.")] = None,
     model_id: ModelIdOpt = None,
     db: DbOpt = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", help="yaml or csv (default: from the suffix).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", metavar="yaml|csv", help="yaml or csv (default: from the suffix of --output, else yaml).")] = None,
 ) -> None:
     """Write the stored evidence of one model as an evidence file (YAML keeps the contradicted claims; CSV holds
     the items only)."""
     from ..evidence import EvidenceStore, dump_csv, dump_evidence, save_evidence
+    from ..evidence.store import resolve_db_url, sqlite_file
 
+    if fmt is not None and fmt not in ("yaml", "csv"):
+        raise OptionError(f"--format {fmt!r}: use yaml or csv")
+    if output is not None:
+        if fmt is None and output.suffix.lower() not in (".yaml", ".yml", ".csv"):
+            raise OptionError(f"--output {output}: cannot tell the format from the suffix (use .yaml, .yml or .csv, "
+                              "or give --format)")
+        check_output_path(output, inputs=[sqlite_file(resolve_db_url(db))], option="--output")
     with EvidenceStore(db) as store:
         ev = store.evidence_file(_store_model_id(store, model_id))
     if output is None:
@@ -192,13 +223,13 @@ def evidence_export(
         typer.echo(text, nl=False)
         return
     save_evidence(ev, output, fmt)
-    err_console.print(f"wrote {len(ev.items)} item(s) to {output}", markup=False, highlight=False, soft_wrap=True)
+    note_written(output, f"{len(ev.items)} evidence item(s)")
 
 
 @_sub(evidence_app, "list")
 def evidence_list(
     model: ModelOpt = None,
-    evidence: Annotated[Optional[Path], typer.Option("--evidence", "-e", help="Read this file instead of the store.")] = None,
+    evidence: Annotated[Optional[Path], typer.Option("--evidence", "-e", metavar="FILE", help="Read this file instead of the store.")] = None,
     db: DbOpt = None,
     model_id: ModelIdOpt = None,
     start: FromOpt = None,
@@ -215,6 +246,10 @@ def evidence_list(
         if db is not None:
             raise OptionError("give --evidence or --db, not both")
         m = _model_for(evidence, model)
+        if model_id is not None and model_id != m.metadata.id:
+            raise OptionError(f"--model-id {model_id!r}: the evidence file is read for model {m.metadata.id!r}; "
+                              "--model-id selects evidence in the store (give --model to check the file against "
+                              "another model)")
         items = list(load_evidence(evidence, m).items)
         as_of, mid = m.metadata.as_of, m.metadata.id
     else:
@@ -222,6 +257,8 @@ def evidence_list(
             if model is not None:
                 m = load_model(model)
                 as_of, mid = m.metadata.as_of, m.metadata.id
+                if model_id is not None and model_id != mid:
+                    raise OptionError(f"--model-id {model_id!r} and --model {model} (id {mid!r}) disagree; give one")
             else:
                 mid = _store_model_id(store, model_id)
                 packaged = _packaged_model(mid)
@@ -241,12 +278,30 @@ def evidence_list(
         emit_json({"model": mid, "as_of": as_of.isoformat() if as_of else None, "items": rows})
         return
     t = Table(title=f"Evidence for {mid}" + (f" (as of {as_of})" if as_of else ""))
-    for col in ("date", "id", "grade", "w", "status", "bearing", "cluster", "title"):
-        t.add_column(col)
-    for r in rows:
-        t.add_row(r["date"] + (" (bg)" if r["background"] else ""), r["id"], r["grade"], f"{r['weight']:.2f}",
-                  r["status"], f"{r['kind']}: {r['target']}", r["cluster"] or "", r["title"])
+    # Dates and ids are typed back (--from, forecast resolve --evidence): never cut; the other columns wrap.
+    t.add_column("date", no_wrap=True)
+    if console.width >= WIDE:
+        t.add_column("id", no_wrap=True)
+        for col in ("grade", "w"):
+            t.add_column(col, no_wrap=True)
+        for col in ("status", "bearing", "cluster", "title"):
+            t.add_column(col, overflow="fold")
+        for r in rows:
+            t.add_row(r["date"] + (" (bg)" if r["background"] else ""), r["id"], r["grade"], f"{r['weight']:.2f}",
+                      r["status"], f"{r['kind']}: {r['target']}", r["cluster"] or "", r["title"])
+    else:
+        # compact: under the id, the title, then status, bearing and cluster; grade and weight together
+        t.add_column("id / title / status, bearing, cluster", min_width=max((len(r["id"]) for r in rows), default=2),
+                     overflow="fold")
+        t.add_column("grade w", no_wrap=True)
+        for r in rows:
+            what = f"{r['status']}; {r['kind']}: {r['target']}" + (f"; cluster {r['cluster']}" if r["cluster"] else "")
+            t.add_row(r["date"] + ("\n(bg)" if r["background"] else ""), f"{r['id']}\n{r['title']}\n{what}",
+                      f"{r['grade']} {r['weight']:.2f}")
     console.print(t)
+    if rows and any(r["background"] for r in rows):
+        console.print("(bg): background, dated on or before the model's as-of date; not replayed by track.",
+                      highlight=False, style="dim")
 
 
 # -- track ---------------------------------------------------------------------------------------------------
@@ -255,14 +310,14 @@ def evidence_list(
 @command("track")
 def track_cmd(
     model: ModelArg = None,
-    evidence: Annotated[Optional[Path], typer.Option("--evidence", "-e", help="Evidence file to replay (instead of the store).")] = None,
+    evidence: Annotated[Optional[Path], typer.Option("--evidence", "-e", metavar="FILE", help="Evidence file or packaged evidence name to replay (instead of the store).")] = None,
     db: DbOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, help="Judgment draws per date for the bands (0: stated matrix only).")] = DEFAULT_DRAWS,
+    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help="Judgment draws per date for the bands (0: stated matrix only).")] = DEFAULT_DRAWS,
     seed: SeedOpt = DEFAULT_SEED,
     json_out: JsonOpt = False,
-    report: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML report with the timeline chart.")] = None,
+    report: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="Write an HTML report with the timeline chart.")] = None,
 ) -> None:
     """Replay the evidence after the model's as-of date in date order and print the outcome distribution after each
     date: "model" (updated priors and interventions through CIB) and "model + indicators", with 5-95 % bands and
@@ -275,6 +330,14 @@ def track_cmd(
 
     if evidence is not None and db is not None:
         raise OptionError("give --evidence or --db, not both")
+    inputs = []
+    if report is not None:
+        from ..evidence.files import resolve_evidence_path
+        from ..evidence.store import resolve_db_url, sqlite_file
+
+        inputs = [resolve_model_path(model), resolve_evidence_path(evidence) if evidence is not None else
+                  sqlite_file(resolve_db_url(db))]
+        check_output_path(report, inputs=inputs, option="--report")
     m = load_model(model)
     ledger = None
     if evidence is not None:
@@ -299,35 +362,56 @@ def track_cmd(
     if report is not None:
         from ..evidence.report import write_track_report
 
-        write_track_report(m, result, report, *(ledger or ()))
-        err_console.print(f"wrote {report}", markup=False, highlight=False, soft_wrap=True)
+        write_track_report(m, result, report, *(ledger or ()), inputs=inputs)
+        note_written(report, "HTML report")
     if json_out:
         emit_json(result.to_dict())
         return
     _print_track(result)
 
 
+#: Evidence titles in the track table are cut to this many characters (with an ellipsis); --json has them whole.
+TITLE_CUT = 70
+
+
+def cut(text: str, n: int = TITLE_CUT) -> str:
+    """``text`` if it has at most ``n`` characters, else its first ``n - 1`` and an ellipsis."""
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
 def _print_track(r) -> None:
-    t = Table(title=f"{r.model_id}: {r.outcome} after each date (model | model + indicators)"
-              + (f", {r.draws} draws, seed {r.seed}" if r.draws else ""))
-    t.add_column("date")
-    t.add_column("evidence")
-    for name in r.variant_names:
-        t.add_column(name, justify="right")
-    t.add_column("none", justify="right")
-    t.add_column("shift", justify="right")
+    # Per variant two lines: the model, then model + indicators. Bands need room: shown on wide terminals only.
+    bands = r.draws > 0 and console.width >= WIDE
+    wide = console.width >= WIDE
+    t = Table(title=f"{r.model_id}: {r.outcome} after each date (upper line: model; lower: model + indicators)"
+              + (f", {r.draws} draws, seed {r.seed}" if r.draws else ""), show_edge=wide)
+    t.add_column("date", no_wrap=True)
+    if wide:
+        t.add_column("evidence", overflow="fold", min_width=12)
+    # narrow: variant ids (short, and what --outcome and --p take) head the columns; titles follow the table
+    for name in (r.variant_names if wide else r.variants):
+        t.add_column(name, justify="right", overflow="fold")
+    t.add_column("none", justify="right", no_wrap=True)
+    t.add_column("shift", justify="right", no_wrap=True)
 
     def cell(snap, i) -> str:
         s = _pct(snap.probability[i])
-        if snap.low is not None:
+        if bands and snap.low is not None:
             s += f" [{100 * snap.low[i]:.0f}–{100 * snap.high[i]:.0f}]"
         return s
 
     for k, p in enumerate(r.points):
-        label = "as of" if k == 0 else ", ".join(r.item(i).title for i in p.items)
-        cells = [f"{cell(p.model, i)} | {cell(p.indicators, i)}" for i in range(len(r.variants))]
-        t.add_row(p.date.isoformat(), label[:70], *cells, _pct(p.model.none), f"{100 * p.shift:.1f}")
+        label = "as of" if k == 0 else "; ".join(cut(r.item(i).title) for i in p.items)
+        cells = [f"{cell(p.model, i)}\n{cell(p.indicators, i)}" for i in range(len(r.variants))]
+        t.add_row(p.date.isoformat(), *([label] if wide else []), *cells, _pct(p.model.none), f"{100 * p.shift:.1f}")
     console.print(t)
+    if not wide:
+        console.print("Evidence by date:")
+        for p in r.points[1:]:
+            console.print(f"  {p.date}  " + "; ".join(cut(r.item(i).title) for i in p.items), highlight=False)
+    if r.draws and not bands:
+        console.print(f"5–95 % bands over the {r.draws} draws: a terminal of {WIDE}+ columns, --json or --report.",
+                      highlight=False, style="dim")
     moved = r.moved_most()
     if moved:
         console.print("Moved the outcome most (total variation, model + indicators):", markup=False, soft_wrap=True)
@@ -364,17 +448,17 @@ def _parse_probabilities(items: list[str] | None) -> dict[str, float]:
 
 @_sub(forecast_app, "record")
 def forecast_record(
-    forecast_id: Annotated[str, typer.Option("--id", help="Forecast id (unique in the ledger).")],
-    criteria: Annotated[str, typer.Option("--criteria", help="Written resolution criteria.")],
-    horizon: Annotated[str, typer.Option("--horizon", help="Date by which to judge it (YYYY-MM-DD).")],
-    model: ModelOpt = None,
-    probabilities: Annotated[Optional[list[str]], typer.Option("--p", help="VARIANT=PROBABILITY (repeatable or comma-separated).")] = None,
+    forecast_id: Annotated[str, typer.Option("--id", metavar="ID", help="Forecast id, unique in the ledger (letters, digits and . _ : -; no spaces).")],
+    criteria: Annotated[str, typer.Option("--criteria", metavar="TEXT", help="Written resolution criteria.")],
+    horizon: Annotated[str, typer.Option("--horizon", metavar="DATE", help="Date by which to judge it (YYYY-MM-DD).")],
+    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model file or packaged model name whose outcome is forecast (default: the flagship).")] = None,
+    probabilities: Annotated[Optional[list[str]], typer.Option("--p", metavar="VARIANT=P", help="VARIANT=PROBABILITY (repeatable or comma-separated).")] = None,
     from_model: Annotated[bool, typer.Option("--from-model", help="Use the model's outcome distribution (conditional on consistency).")] = False,
     from_assessments: Annotated[bool, typer.Option("--from-assessments", help="Use the source's own verbal assessments mapped by the model's WEP table.")] = False,
-    made_on: Annotated[Optional[str], typer.Option("--date", help="Date the forecast is made (default: the model's as-of date).")] = None,
-    forecaster: Annotated[Optional[str], typer.Option("--forecaster", help="Who forecasts (default: model, article or analyst).")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Free note.")] = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, help="With --from-model: judgment draws (0: the stated matrix only).")] = DEFAULT_DRAWS,
+    made_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Date the forecast is made (default: the model's as-of date).")] = None,
+    forecaster: Annotated[Optional[str], typer.Option("--forecaster", metavar="NAME", help="Who forecasts (default: model, article or analyst).")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Free note.")] = None,
+    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help="With --from-model: judgment draws (0: the stated matrix only).")] = DEFAULT_DRAWS,
     seed: SeedOpt = DEFAULT_SEED,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -411,37 +495,46 @@ def forecast_record(
 
 @_sub(forecast_app, "list")
 def forecast_list(
-    model_id: ModelIdOpt = None,
-    forecaster: Annotated[Optional[str], typer.Option("--forecaster", help="Only this forecaster's.")] = None,
+    model_id: LedgerModelIdOpt = None,
+    forecaster: ForecasterOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List the forecasts in the ledger with their resolutions."""
     from ..evidence import EvidenceStore
-    from ..forecasts import list_forecasts
+    from ..forecasts import check_ledger_filter, list_forecasts
 
     with EvidenceStore(db) as store:
+        check_ledger_filter(store, model_id, forecaster)
         fs = list_forecasts(store, model_id, forecaster)
     if json_out:
         emit_json({"forecasts": [f.to_dict() for f in fs]})
         return
-    t = Table(title="Forecast ledger")
-    for col in ("id", "forecaster", "made on", "horizon", "probabilities", "resolution"):
-        t.add_column(col)
+    # Ids and dates are typed back (forecast resolve ID, --date): never cut; the rest wraps.
+    wide = console.width >= WIDE
+    t = Table(title="Forecast ledger", show_edge=wide)
+    t.add_column("id" if wide else "id\nforecaster", no_wrap=True)
+    if wide:
+        t.add_column("forecaster", overflow="fold")
+    t.add_column("made on\nhorizon", no_wrap=True)
+    t.add_column("probabilities", overflow="fold")
+    t.add_column("resolution", overflow="fold")
     for f in fs:
-        res = "open" if f.resolution is None else f"{f.resolution.outcome} ({f.resolution.resolved_on})"
-        t.add_row(f.id, f.forecaster, f.made_on.isoformat(), f.horizon.isoformat(),
-                  ", ".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities)), res)
+        res = "open" if f.resolution is None else f"{f.resolution.outcome}\n{f.resolution.resolved_on}"
+        probs = "\n".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
+        who = [f.forecaster] if wide else []
+        t.add_row(f.id if wide else f"{f.id}\n{f.forecaster}", *who,
+                  f"{f.made_on.isoformat()}\n{f.horizon.isoformat()}", probs, res)
     console.print(t)
 
 
 @_sub(forecast_app, "resolve")
 def forecast_resolve(
-    forecast_id: Annotated[str, typer.Argument(help="Forecast id.", show_default=False)],
-    outcome: Annotated[str, typer.Option("--outcome", help="The variant that happened.")],
-    resolved_on: Annotated[Optional[str], typer.Option("--date", help="Day of the judgment (default: today).")] = None,
-    evidence: Annotated[Optional[list[str]], typer.Option("--evidence", help="Evidence item id showing it (repeatable).")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Why: how the criteria were applied.")] = None,
+    forecast_id: Annotated[str, typer.Argument(metavar="ID", help="Forecast id.", show_default=False)],
+    outcome: Annotated[str, typer.Option("--outcome", metavar="VARIANT", help="The variant that happened.")],
+    resolved_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Day of the judgment (default: today).")] = None,
+    evidence: Annotated[Optional[list[str]], typer.Option("--evidence", metavar="ITEM", help="Evidence item id showing it (repeatable or comma-separated).")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Why: how the criteria were applied.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Change an earlier resolution.")] = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
@@ -461,8 +554,8 @@ def forecast_resolve(
 
 @_sub(forecast_app, "score")
 def forecast_score(
-    model_id: ModelIdOpt = None,
-    forecaster: Annotated[Optional[str], typer.Option("--forecaster", help="Only this forecaster's.")] = None,
+    model_id: LedgerModelIdOpt = None,
+    forecaster: ForecasterOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -475,11 +568,20 @@ def forecast_score(
     if json_out:
         emit_json(s.to_dict())
         return
-    t = Table(title="Scores (lower is better: Brier 0..2, log = −ln p in nats)")
-    for col in ("forecast", "forecaster", "made on", "resolved", "outcome", "p(outcome)", "Brier", "log"):
-        t.add_column(col)
+    wide = console.width >= WIDE
+    t = Table(title="Scores (lower is better: Brier 0..2, log = −ln p in nats; p: the forecast's probability of "
+                    "the outcome)", show_edge=wide)
+    t.add_column("forecast" if wide else "forecast\nforecaster", no_wrap=True)
+    if wide:
+        t.add_column("forecaster", overflow="fold")
+    t.add_column("made on\nresolved", no_wrap=True)
+    t.add_column("outcome", overflow="fold")
+    for col in ("p", "Brier", "log"):
+        t.add_column(col, justify="right", no_wrap=True)
     for r in s.rows:
-        t.add_row(r.forecast_id, r.forecaster, r.made_on.isoformat(), r.resolved_on.isoformat(), r.outcome,
+        who = [r.forecaster] if wide else []
+        t.add_row(r.forecast_id if wide else f"{r.forecast_id}\n{r.forecaster}", *who,
+                  f"{r.made_on.isoformat()}\n{r.resolved_on.isoformat()}", r.outcome,
                   f"{r.probability:.3f}", f"{r.brier:.4f}", "inf" if math.isinf(r.log) else f"{r.log:.4f}")
     console.print(t)
     for name, v in s.summary.items():

@@ -19,20 +19,20 @@ from ..likelihood import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, mem
 from ..likelihood import report_section  # noqa: F401  (registers the report section)
 from .common import FixOpt, JsonOpt, ModelArg, SeedOpt, command, console, emit_json, err_console, parse_assignments
 
-DrawsOpt = Annotated[int, typer.Option("--draws", min=0, help="Judgment draws for the bands (0: the stated matrix only, exact).")]
+DrawsOpt = Annotated[int, typer.Option("--draws", min=0, metavar="N", help="Judgment draws for the bands (0: the stated matrix only, exact).")]
 SchedulerOpt = Annotated[
     Optional[str],
-    typer.Option("--scheduler", help="Run the draws on this Dask scheduler (e.g. tcp://host:8786); same numbers as in-process."),
+    typer.Option("--scheduler", metavar="ADDRESS", help="Run the draws on this Dask scheduler (e.g. tcp://host:8786); same numbers as in-process."),
 ]
 CreditOpt = Annotated[
     str,
-    typer.Option("--credit", help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', or its attractors by 'volume' weight (stated matrix only)."),
+    typer.Option("--credit", metavar="variants|scenarios|volume", help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', or its attractors by 'volume' weight (stated matrix only)."),
 ]
 PriorOpt = Annotated[
     Optional[list[str]],
-    typer.Option("--prior", help="Override a prior: DESCRIPTOR=VARIANT:P,VARIANT:P,... (repeatable; must sum to 1)."),
+    typer.Option("--prior", metavar="DESCRIPTOR=VARIANT:P,...", help="Override a prior: DESCRIPTOR=VARIANT:P,VARIANT:P,... (repeatable; must sum to 1)."),
 ]
-OutcomeOpt = Annotated[Optional[str], typer.Option("--outcome", help="Descriptor to headline (default: the model's outcome).")]
+OutcomeOpt = Annotated[Optional[str], typer.Option("--outcome", metavar="DESCRIPTOR", help="Descriptor to headline (default: the model's outcome).")]
 SharedOpt = Annotated[bool, typer.Option("--shared-sections", help="One shared shift per judgment section (correlated draws).")]
 
 
@@ -187,7 +187,7 @@ def sensitivity_command(
     prior: PriorOpt = None,
     credit: CreditOpt = "variants",
     outcome: OutcomeOpt = None,
-    top: Annotated[int, typer.Option("--top", min=0, help="Judgments to list (0: all).")] = 10,
+    top: Annotated[int, typer.Option("--top", min=0, metavar="N", help="Judgments to list (0: all).")] = 10,
     json_out: JsonOpt = False,
 ) -> None:
     """Which judgments, moved by -1 or +1, change the kernel or shift the outcome most; and how the outcome
@@ -234,8 +234,8 @@ def sensitivity_command(
 @command("ensemble")
 def ensemble_command(
     model: ModelArg = None,
-    member: Annotated[Optional[list[Path]], typer.Option("--member", help="Another model file with the same structure (repeatable); the model itself is the first member.")] = None,
-    weight: Annotated[Optional[list[float]], typer.Option("--weight", help="Member weights in order, the model first (default: equal).")] = None,
+    member: Annotated[Optional[list[Path]], typer.Option("--member", metavar="FILE", help="Another model file with the same structure (repeatable); the model itself is the first member.")] = None,
+    weight: Annotated[Optional[list[float]], typer.Option("--weight", metavar="W", help="Member weights in order, the model first (default: equal).")] = None,
     fix: FixOpt = None,
     credit: CreditOpt = "variants",
     outcome: OutcomeOpt = None,

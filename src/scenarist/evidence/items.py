@@ -38,7 +38,11 @@ RELIABILITY: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
 CREDIBILITY: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
 BEARING_KINDS: tuple[str, ...] = ("likelihood", "intervention", "indicator", "outside")
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+#: The shape of every id in the evidence layer (evidence items, clusters, contradicted claims, forecasts).
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+#: The rule in words, for messages.
+ID_RULE = "letters, digits and . _ : - ; no spaces"
+_ID = ID_PATTERN
 
 
 class _Strict(BaseModel):
@@ -163,7 +167,7 @@ class EvidenceItem(_Strict):
     @classmethod
     def _id_shape(cls, v):
         if v is not None and not _ID.match(v):
-            raise ValueError(f"{v!r} is not a valid id (letters, digits and . _ : - ; no spaces)")
+            raise ValueError(f"{v!r} is not a valid id ({ID_RULE})")
         return v
 
     @property

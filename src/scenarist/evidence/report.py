@@ -206,14 +206,18 @@ def forecasts_section(scores, forecasts=()):
     return Section("Forecast scores", html, anchor="sec-forecast-scores")
 
 
-def write_track_report(model: Model, result: TrackResult, path: str | os.PathLike, scores=None, forecasts=()) -> None:
+def write_track_report(model: Model, result: TrackResult, path: str | os.PathLike, scores=None, forecasts=(),
+                       inputs=()) -> None:
     """Write the analyze report of ``model`` with the tracking and contradicted-claims sections (and, given
     ``scores`` and ``forecasts`` from the ledger, the forecast scores) added, atomically.
+
+    ``inputs`` are the files the command read (model, evidence file or store): the report never replaces one.
 
     Raises
     ------
     OptionError
-        The target directory does not exist or cannot be written.
+        The path is not a regular file, its directory does not exist, it is one of ``inputs``, or it cannot be
+        written.
     """
     from ..analysis import analyze
     from ..report import build_report, write_report
@@ -224,7 +228,7 @@ def write_track_report(model: Model, result: TrackResult, path: str | os.PathLik
     sections = [s for s in extra if s is not None]
     html = build_report(analyze(model), extra_sections=sections,
                         title=f"{model.metadata.title}: tracking to {result.points[-1].date.isoformat()}")
-    write_report(path, html)
+    write_report(path, html, inputs=inputs)
 
 
 __all__ = ["claims_section", "forecasts_section", "timeline_chart", "tracking_section", "write_track_report"]
