@@ -148,7 +148,7 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16)
 #: Free-space size up to which ``auto`` uses the incremental sweep (it beats branch-and-bound's set-up there).
 SWEEP_MAX = 2048
 #: Search nodes branch-and-bound may visit on one thread before the search is split over threads instead.
-SERIAL_NODES = 20_000
+SERIAL_NODES = 50_000
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 
