@@ -147,6 +147,8 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16)
 
 #: Free-space size up to which ``auto`` uses the incremental sweep (it beats branch-and-bound's set-up there).
 SWEEP_MAX = 2048
+#: Rows reserved for the scenarios found before a search runs (a search that finds more runs again, sized to fit).
+FIRST_ROWS = 1024
 #: Search nodes branch-and-bound may visit on one thread before the search is split over threads instead.
 SERIAL_NODES = 50_000
 METHODS = ("auto", "bnb", "sweep", "brute")
@@ -178,7 +180,7 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> n
     if method == "brute":
         return _enumerate_chunked(matrix, offsets, counts, fixed, tested, int(k))
     if method == "sweep":
-        out = np.zeros((64, n), dtype=np.int64)
+        out = np.zeros((FIRST_ROWS, n), dtype=np.int64)
         found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out)
         if found > len(out):
             out = np.zeros((found, n), dtype=np.int64)
@@ -190,7 +192,7 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> n
     # One thread first, on a node budget: most real matrices finish well within it, and threads would only add
     # their start-up (and suffer more from a busy machine). Beyond the budget the search is split over threads.
     budget = -1 if threads < 2 else SERIAL_NODES
-    out = np.zeros((64, n), dtype=np.int64)
+    out = np.zeros((FIRST_ROWS, n), dtype=np.int64)
     found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget))
     if found > len(out):
         out = np.zeros((found, n), dtype=np.int64)
