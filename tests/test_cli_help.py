@@ -44,3 +44,93 @@ def test_command_has_help(path, cmd):
     result = CliRunner().invoke(app, [*path, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.output and cmd.help.split()[0] in result.output
+
+
+# -- placeholders, width, version (fresh-user test #21) ----------------------------------------------------------
+
+#: Commands whose options this file checks for internal type names in the help (the shared options appear
+#: everywhere: MODEL, --fix, -k, --seed).
+PLAIN_HELP = [("validate",), ("analyze",), ("explain",)]
+
+
+@pytest.mark.parametrize("path", PLAIN_HELP, ids=lambda p: " ".join(p))
+def test_help_placeholders_are_words_not_types(path):
+    out = CliRunner().invoke(app, [*path, "--help"]).output
+    usage, _, rest = out.partition("\n")
+    assert usage.endswith("[OPTIONS] [MODEL]")
+    options = rest.split("Options:")[1]
+    for internal in ("<list[", "<str>", "<int", "<file>", "<path>", "{file}"):
+        assert internal not in options, (internal, options)
+    for placeholder in ("K", "DESCRIPTOR=VARIANT") if path != ("validate",) else ():
+        assert f" {placeholder} " in options
+
+
+def test_analyze_option_placeholders():
+    out = CliRunner().invoke(app, ["analyze", "--help"]).output
+    assert "--report FILE" in out and "--columns N" in out
+    out = CliRunner().invoke(app, ["explain", "--help"]).output
+    assert "--scenario N" in out and "--variants D=V,..." in out and "--reference ID" in out
+
+
+def test_help_follows_a_wide_terminal():
+    # A real process: the help's width comes from the terminal (COLUMNS), up to 120 columns (was: at most 80).
+    import os
+    import subprocess
+    import sys
+
+    def help_at(columns: int) -> str:
+        code = "import sys; from scenarist.cli import main; sys.argv = ['scenarist', 'analyze', '--help']; main()"
+        env = {**os.environ, "COLUMNS": str(columns)}
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+
+    narrow, wide = help_at(60), help_at(160)
+    assert max(len(l) for l in narrow.splitlines()) <= 60
+    assert 80 < max(len(l) for l in wide.splitlines()) <= 120
+
+
+def test_version_option_in_root_help():
+    out = CliRunner().invoke(app, ["--help"]).output
+    assert "--version" in out
+
+
+# -- the README's examples run (fresh-user test D4) --------------------------------------------------------------
+
+
+def readme_commands() -> list[str]:
+    """Every command line of the README's ``sh`` blocks after the first (``make run``/``make test``)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, re.S)
+    assert "make run" in blocks[0] and "make test" in blocks[0]
+    out = []
+    for block in blocks[1:]:
+        for line in block.replace("\\\n", " ").splitlines():
+            cmd = line.split("  #")[0].strip()
+            if cmd:
+                out.append(cmd)
+    return out
+
+
+def test_readme_lists_every_command_group():
+    cmds = readme_commands()
+    first = {c.split()[1] for c in cmds if c.startswith("scenarist ")}
+    assert first >= {"validate", "analyze", "explain", "import", "export", "succession", "basins", "likelihood",
+                     "sensitivity", "ensemble", "evidence", "track", "forecast"}
+
+
+def test_readme_examples_run(tmp_path, monkeypatch):
+    import shlex
+    import subprocess
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").symlink_to(Path(__file__).parent.parent / "models")
+    monkeypatch.setenv("SCENARIST_DB", str(tmp_path / "default.db"))
+    for cmd in readme_commands():
+        if cmd.startswith("scenarist "):
+            result = CliRunner().invoke(app, shlex.split(cmd)[1:])
+            assert result.exit_code == 0, (cmd, result.output)
+        else:  # a shell helper (sed) that prepares a file for the next example
+            subprocess.run(cmd, shell=True, check=True, cwd=tmp_path)

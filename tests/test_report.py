@@ -186,6 +186,29 @@ def test_many_scenarios_are_capped(model_with_addresses):
     header = dict((c, r) for c, r in parse(html).tables)["tableau"][0]
     assert header[1:3] == ["1", "2"] and header[3] == "Status quo 2024"
     assert f"Shown: the first 2 of {len(result.scenarios)} scenarios ({len(result.scenarios) - 2} not shown)" in html
+    # #10: every scenario is in a CSV file inside the page (a data: address), in tableau order, variant ids.
+    from urllib.parse import unquote
+
+    (link,) = [a for t, a in parse(html).links if a.startswith("data:text/csv")]
+    rows = [line.split(",") for line in unquote(link.split(",", 1)[1]).splitlines()]
+    c = result.compiled
+    assert rows[0] == ["number", *c.descriptor_ids, "inconsistency", "consistency_value", "total_impact_score"]
+    assert len(rows) == 1 + len(result.scenarios)
+    for i, row in enumerate(rows[1:]):
+        assert row[0] == str(i + 1)
+        assert row[1:5] == [c.variant_ids[d][v] for d, v in enumerate(result.scenarios.scenarios[i])]
+        assert row[5:] == [str(int(result.scenarios.inconsistency[i])), str(int(result.scenarios.consistency_value[i])),
+                           str(int(result.scenarios.total_impact_score[i]))]
+    assert 'download="example-trade-scenarios.csv"' in html
+    # Beyond MAX_CSV_SCENARIOS, no CSV: the note points to --json only.
+    import scenarist.report.builder as b
+
+    saved, b.MAX_CSV_SCENARIOS = b.MAX_CSV_SCENARIOS, 2
+    try:
+        small = build_report(result, max_columns=2)
+    finally:
+        b.MAX_CSV_SCENARIOS = saved
+    assert "data:text/csv" not in small and "<code>--json</code>" in small
     with pytest.raises(OptionError):
         build_report(result, max_columns=0)
 
@@ -237,3 +260,32 @@ def test_report_on_every_packaged_model(name):
     for s in model.sources:
         if s.address and s.address.startswith("http"):
             assert ("a", s.address) in p.links
+
+
+def test_wep_sentence_reads(html):
+    # #14: "mapped to a probability range by the ICD 203 (…), plus one entry of ours table." — the table's name now
+    # stands apart from the sentence.
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert (
+        "Each of the source's terms is mapped to a probability range by the model's words-of-estimative-probability "
+        "table, “ICD 203 (US Intelligence Community Directive 203, 2015)”. A share of scenarios is not a probability"
+    ) in text
+    assert "2015) table" not in text
+
+
+def test_reference_contradicting_an_intervention(model_with_addresses):
+    # #20: under --fix politics=liberal the status quo (nationalist) is no scenario; the report says so instead of
+    # printing an inconsistency that leaves the fixed descriptor out.
+    result = analyze(model_with_addresses, fixed={"politics": "liberal"})
+    html = build_report(result)
+    tables = parse(html).tables
+    rows = dict((c, r) for c, r in tables)["tableau"]
+    by_name = {r[0]: r[1:] for r in rows[1:]}
+    politics = next(v for k, v in by_name.items() if k.startswith("Domestic politics"))
+    assert politics[-1] == "Nationalist majority (≠ fixed)"
+    assert by_name["Inconsistency"][-1] == "—" and by_name["Consistency value"][-1] == "—"
+    refs = next(r for c, r in tables if r and r[0][0] == "Reference scenario")
+    assert refs[1][1] == (
+        "contradicts the intervention on Domestic politics in B (it has Nationalist majority; fixed: Liberal majority)"
+    )
+    assert refs[1][3] == "none: not a scenario under the interventions"

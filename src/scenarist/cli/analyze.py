@@ -198,6 +198,7 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
         line.append(" under " + ", ".join(f"{d}={v}" for d, v in result.fixed.items()), style="yellow")
     console.print(line)
     blocks, use_ids = plan_blocks(result, console.width, columns)
+    layout = tableau_layout(result, use_ids)
     for block in blocks:
         title = "Scenario tableau"
         if len(blocks) > 1:
@@ -220,6 +221,7 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
                 start=block.start,
                 references=block.references,
                 title=title if len(blocks) == 1 else None,
+                layout=layout,
             )
         )
     shown = blocks[-1].stop if blocks else 0
@@ -309,10 +311,13 @@ def _comfort(text: str, lines: int) -> int:
     return max([len(w) for w in _pieces(text)] + [-(-len(text) // lines)])
 
 
-def _widths(result: Analysis, use_ids: bool) -> tuple[int, list[int], list[int]]:
-    """Readable widths of the tableau's columns: descriptor, each reference, each scenario (content only)."""
+def _widths(result: Analysis, use_ids: bool, cells: tuple | None = None) -> tuple[int, list[int], list[int]]:
+    """Readable widths of the tableau's columns: descriptor, each reference, each scenario (content only).
+
+    ``cells``: :func:`_cells` of the same arguments, when already at hand.
+    """
     c = result.compiled
-    scen, refs = _cells(result, use_ids)
+    scen, refs = cells or _cells(result, use_ids)
     labels = [*c.descriptor_names, "Inconsistency", "Consistency value", "Total impact score"]
     desc_w = min(DESCRIPTOR_WIDTH, max(_comfort(x + " (fixed)", 3) for x in labels))
     ref_ws = [
@@ -324,6 +329,13 @@ def _widths(result: Analysis, use_ids: bool) -> tuple[int, list[int], list[int]]
         for i, col in enumerate(scen)
     ]
     return desc_w, ref_ws, scen_ws
+
+
+def tableau_layout(result: Analysis, use_ids: bool) -> tuple:
+    """``((scenario cells, reference cells), (descriptor width, reference widths, scenario widths))`` of the
+    tableau, for :func:`tableau_table` (computing them once saves time when many blocks are printed)."""
+    cells = _cells(result, use_ids)
+    return cells, _widths(result, use_ids, cells)
 
 
 @dataclass(frozen=True)
@@ -406,21 +418,23 @@ def tableau_table(
     start: int = 0,
     references: bool = True,
     title: str | None = "Scenario tableau",
+    layout: tuple | None = None,
 ) -> Table:
     """The scenario tableau as a Rich table: a column per scenario (positions ``start``..``shown - 1``; ``shown``
     ``None``: to the end), then the reference scenarios (unless ``references`` is false); a row per descriptor plus
     inconsistency, consistency value and total impact score.
 
     ``fit=True`` gives every column the width :func:`plan_blocks` planned (ids broken only after ``_`` or ``-``),
-    so the table fits the width it was planned for; otherwise Rich sizes the columns.
+    so the table fits the width it was planned for; otherwise Rich sizes the columns. ``layout``: the cells and
+    widths of :func:`tableau_layout`, computed once when several blocks are printed.
     """
     c = result.compiled
     sc = result.scenarios
     shown = len(sc) if shown is None else min(shown, len(sc))
-    scen, refs = _cells(result, use_ids)
+    scen, refs = layout[0] if layout else _cells(result, use_ids)
     refs_shown = list(zip(result.references, refs)) if references else []
     if fit:
-        desc_w, ref_ws, scen_ws = _widths(result, use_ids)
+        desc_w, ref_ws, scen_ws = layout[1] if layout else _widths(result, use_ids, (scen, refs))
     else:
         desc_w, ref_ws, scen_ws = None, [None] * len(refs), [None] * len(scen)
 
