@@ -173,3 +173,34 @@ def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_pat
     for row in first["distribution"]:
         lo, hi = row["band"]
         assert f"{100 * lo:.1f} % – {100 * hi:.1f} %" in html
+
+
+def test_a_model_without_outcome_needs_outcome_named(tmp_path):
+    """Defect #18: no silent headline of the last descriptor; --outcome makes it explicit."""
+    from likelihood_naive import build_model
+
+    from scenarist.io.yaml_model import save_model
+
+    m = build_model([("a", ["a1", "a2"], True, {"a1": 0.5, "a2": 0.5}), ("b", ["b1", "b2"], False, None)],
+                    [("a.a1", "b.b1", 2), ("a.a2", "b.b2", 2)])
+    path = tmp_path / "m.yaml"
+    save_model(m, path)
+    for cmd in ("likelihood", "sensitivity"):
+        r = run(cmd, str(path), "--json")
+        assert r.exit_code == 2 and r.stdout == ""
+        assert "has no outcome descriptor" in r.stderr and "with --outcome (one of: a, b)" in r.stderr
+    doc = json.loads(run("likelihood", str(path), "--outcome", "b", "--draws", "0", "--json").stdout)
+    # a1 → b1 and a2 → b2, each half the weight
+    assert {row["variant"]: row["probability"] for row in doc["distribution"]} == pytest.approx({"b1": 0.5, "b2": 0.5})
+
+
+def test_volume_credit_works_without_naming_draws():
+    """Defect #19: --credit volume runs with the default draws left out (stated matrix), and --draws N > 0 with it
+    is refused in the command line's own words."""
+    r = run("likelihood", "example", "--credit", "volume", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["draws"] == 0 and doc["credit"] == "volume"
+    assert sum(row["probability"] for row in doc["distribution"]) + doc["none"]["probability"] == pytest.approx(1.0)
+    r = run("likelihood", "example", "--credit", "volume", "--draws", "5")
+    assert r.exit_code == 2 and "give --draws 0 or leave --draws out" in r.stderr

@@ -19,7 +19,6 @@ from ..likelihood import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, mem
 from ..likelihood import report_section  # noqa: F401  (registers the report section)
 from .common import FixOpt, JsonOpt, ModelArg, SeedOpt, command, console, emit_json, err_console, parse_assignments
 
-DrawsOpt = Annotated[int, typer.Option("--draws", min=0, metavar="N", help="Judgment draws for the bands (0: the stated matrix only, exact).")]
 SchedulerOpt = Annotated[
     Optional[str],
     typer.Option("--scheduler", metavar="ADDRESS", help="Run the draws on this Dask scheduler (e.g. tcp://host:8786); same numbers as in-process."),
@@ -92,7 +91,11 @@ class _Bar:
 @command("likelihood")
 def likelihood_command(
     model: ModelArg = None,
-    draws: DrawsOpt = DEFAULT_DRAWS,
+    draws: Annotated[
+        Optional[int],
+        typer.Option("--draws", min=0, metavar="N", show_default=f"{DEFAULT_DRAWS}; 0 with --credit volume",
+                     help="Judgment draws for the bands (0: the stated matrix only, exact)."),
+    ] = None,
     seed: SeedOpt = DEFAULT_SEED,
     fix: FixOpt = None,
     prior: PriorOpt = None,
@@ -111,6 +114,11 @@ def likelihood_command(
     defaults (500 draws, seed 0) are those of track and of the report, so all three show the same numbers.
     --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
     """
+    if draws is None:
+        draws = 0 if credit == "volume" else DEFAULT_DRAWS  # volume credit reads the stated matrix only
+    elif draws and credit == "volume":
+        raise OptionError(f"--credit volume evaluates the stated matrix only: give --draws 0 or leave --draws out "
+                          f"(got --draws {draws})")
     m = load_model(model)
     with _Bar(draws) as bar:
         d = outcome_distribution(

@@ -372,9 +372,11 @@ def prepare(
     if outcome is None:
         out_desc = model.outcome
         if out_desc is None:
-            out_idx = compiled.n_descriptors - 1
-        else:
-            out_idx = compiled.descriptor_index(out_desc.id)
+            # as track and forecast do: never guess which descriptor is the headline
+            raise OptionError(f"model {model.metadata.id!r} has no outcome descriptor (role: outcome, or "
+                              f"assessments.outcome); name the descriptor to headline with --outcome "
+                              f"(one of: {', '.join(compiled.descriptor_ids)})")
+        out_idx = compiled.descriptor_index(out_desc.id)
     else:
         out_idx = compiled.descriptor_index(outcome)
     spec = make_pass_spec(compiled, pri, fx, credit, max_combinations, samples)
@@ -436,7 +438,8 @@ def outcome_distribution(
     seed : int, numpy Generator or None
         Seed of the draws (and of sampled combinations); 0 is a seed. The entropy used is returned as ``.seed``.
     outcome : str, optional
-        Descriptor to headline (default: the model's outcome; every descriptor is reported anyway).
+        Descriptor to headline (default: the model's outcome, required when the model has none; every descriptor
+        is reported anyway).
     credit : {"variants", "scenarios", "volume"}
         ``variants`` (default, DESIGN §3.2): each outcome variant taken by a consistent scenario of x gets an equal
         share of P(x). ``scenarios``: each consistent scenario of x gets an equal share and passes it to its variants.
@@ -458,8 +461,8 @@ def outcome_distribution(
     Raises
     ------
     OptionError
-        Negative draws or seed, bad priors, unknown credit, the outcome fixed by an intervention, unreachable
-        scheduler.
+        Negative draws or seed, bad priors, unknown credit, no ``outcome`` for a model without an outcome
+        descriptor, the outcome fixed by an intervention, a malformed or unreachable scheduler.
     UnknownNameError
         Unknown descriptor or variant in ``priors``, ``fixed`` or ``outcome``.
     ModelError, InputFileError
@@ -491,7 +494,8 @@ def outcome_distribution(
     notes = list(setup.notes)
     if credit == "volume":
         if draws:
-            raise OptionError("credit 'volume' evaluates the stated matrix only: use draws=0")
+            raise OptionError("credit 'volume' evaluates the stated matrix only: use draws=0 (on the command line "
+                              "--draws 0, or leave --draws out)")
         if setup.spec.samples:
             raise OptionError(f"credit 'volume' enumerates the exogenous combinations; {setup.spec.n_combinations} "
                               f"exceed the limit of {max_combinations}")
