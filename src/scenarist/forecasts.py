@@ -57,6 +57,7 @@ class Resolution:
     note: str | None = None
 
     def to_dict(self) -> dict:
+        """JSON-safe dict: the outcome variant, the day of the judgment (ISO date), evidence item ids, the note."""
         return {"outcome": self.outcome, "resolved_on": self.resolved_on.isoformat(), "evidence": list(self.evidence), "note": self.note}
 
 
@@ -268,6 +269,7 @@ class ScoreRow:
     log: float
 
     def to_dict(self) -> dict:
+        """JSON-safe dict of one scored forecast; an infinite log score (p(outcome) = 0) is written as None."""
         return {
             "forecast": self.forecast_id, "forecaster": self.forecaster, "made_on": self.made_on.isoformat(),
             "resolved_on": self.resolved_on.isoformat(), "outcome": self.outcome,
@@ -287,6 +289,7 @@ class CalibrationBin:
     observed: float | None
 
     def to_dict(self) -> dict:
+        """JSON-safe dict: bin edges, count, mean forecast and observed frequency (None for an empty bin)."""
         return {"low": self.low, "high": self.high, "n": self.n, "mean_forecast": self.mean_forecast, "observed": self.observed}
 
 

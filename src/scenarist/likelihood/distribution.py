@@ -108,6 +108,8 @@ class Bin:
     standard_error: float | None = None
 
     def to_dict(self) -> dict:
+        """JSON-safe dict: ``probability``, ``stated``, ``band`` ([5 %, 95 %] or None without draws) and
+        ``standard_error`` (None when nothing was sampled); NaN is written as None."""
         return {
             "probability": _f(self.probability),
             "stated": _f(self.stated),
@@ -137,6 +139,9 @@ class SourceComparison:
     band_overlaps: bool | None
 
     def to_dict(self) -> dict:
+        """JSON-safe dict: the variants assessed, the source's term with its WEP range and statement, the model's
+        probability and conditional probability (NaN as None), the conditional band, the verdict and whether the
+        band meets the range."""
         return {
             "variants": list(self.variants),
             "term": self.term,

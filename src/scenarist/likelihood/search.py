@@ -71,6 +71,7 @@ class PassSpec:
 
     @property
     def n_variants(self) -> int:
+        """Total number of variants V over all descriptors (the matrix is V × V)."""
         return int(self.offsets[-1])
 
 
