@@ -229,3 +229,9 @@ def test_probabilities_and_weights_refuse_booleans(write_model):
 def test_infinite_ensemble_weight_is_refused(write_model):
     _, ps = problems(write_model, GOOD + "ensemble:\n  - {id: e, weight: .inf}\n")
     assert [(p.field, p.message) for p in ps] == [("ensemble[0].weight", "weight inf must be a finite number > 0")]
+
+
+def test_empty_file_is_an_error(write_model):
+    for text in ("", "# only a comment\n", "---\n"):
+        path, ps = problems(write_model, text)
+        assert [str(p) for p in ps] == [f"{path}:1: the file is empty; a model needs at least metadata: and descriptors:"]

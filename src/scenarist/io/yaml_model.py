@@ -260,6 +260,8 @@ def load_model(model: str | os.PathLike | None = None, text: str | None = None) 
     else:
         name = str(model or "<string>")
     tree = read_yaml(name if text is None else name, text)
+    if tree is None:
+        raise ModelError([Problem(name, 1, "", "the file is empty; a model needs at least metadata: and descriptors:")])
     if not isinstance(tree, dict):
         raise ModelError([Problem(name, 1, "", "a model file must be a YAML mapping (metadata:, descriptors:, ...)")])
     try:
