@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
 from scenarist.errors import InputFileError, OptionError
-from scenarist.io.yaml_model import check_output_path, packaged_models, save_model, load_model, write_atomic
+from scenarist.io.yaml_model import check_output_path, load_model, packaged_models, save_model, write_atomic
 from test_cli_analyze import assert_user_error, run
 
 EXAMPLE = packaged_models()["example"]

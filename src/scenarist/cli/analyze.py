@@ -210,7 +210,7 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
                 else f"scenarios {block.start + 1}–{block.stop} of {n:,}"
             )
             title += f" ({span})"
-        if len(blocks) > 1:  # on a line of its own: a table's title would wrap at the (narrow) table's width
+            # On a line of its own: a table's title would wrap at the (narrow) table's width.
             console.print(Text(title, style="italic"), soft_wrap=True)
         console.print(
             tableau_table(
