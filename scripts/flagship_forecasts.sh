@@ -10,7 +10,7 @@
 # `--from-assessments`; derivation below and in docs/flagship.md) and the model's (the likelihood layer's outcome
 # distribution at the as-of date, conditional on consistency, DRAWS judgment draws with SEED: the numbers
 # `scenarist likelihood --draws 1000 --seed 2024 --json` prints as "conditional"); resolve both against the facts
-# file's observable criteria; print the scores. Environment: SCENARIST (the command; default .venv/bin/scenarist if present, else
+# file's observable criteria (restated in our own words in CRITERIA below); print the scores. Environment: SCENARIST (the command; default .venv/bin/scenarist if present, else
 # scenarist on PATH), DB, DRAWS (default 1000), SEED (default 2024), REPORT (optional HTML path), JSON=1 (print
 # the scores as JSON instead of a table).
 set -euo pipefail
@@ -33,20 +33,23 @@ case "$DB" in
     *) rm -f "$DB" ;;
 esac
 
-CRITERIA="The character of the Iran-Russia relationship over the 12 months to 30 June 2026, judged by the facts \
-file's observable criteria: (1) a signed or ratified mutual-defence or assistance commitment means strategic; \
-(2) when Iran is attacked, Russian forces, crews or air defences deployed mean strategic, covert enabling \
-(intelligence, spares) tactical, statements or mediation only pragmatic; (3) confirmed S-400 or Su-35 in numbers, \
-or Iranian missiles or drones for Russia, mean tactical (both ways at scale: strategic), none pragmatic; \
-(4) Russia backing Gulf texts against Iran, carrying Israeli messages or withholding arms for the Gulf's or \
-Israel's sake points to pragmatic; (5) UN/IAEA alignment is needed for tactical or strategic but does not decide \
-alone; (6) security ties fading within 6 months of a Ukraine settlement or a US-Iran deal confirm tactical, \
-economics alone persisting pragmatic; (7) trade above about 10 bn USD, Rasht-Astara under construction and Rosatom \
-units advancing mean durable pragmatic, flat trade near 5 bn USD shallow; (8) Iranian officials faulting Russia's \
-non-support count against strategic. Downturn/estrangement: the treaty shelved plus a recall, Russia siding against \
-Iran on a core dispute, or Iran joining a Western arms bar. The model's and the article's scenarios cover the rest \
-of Pezeshkian's term (to 2028-07-31); this forecast scores their term-long distribution against the state at \
-mid-term."
+CRITERIA="How close Iran and Russia are in the year to 30 June 2026, read against the eight observable tests \
+of the project's facts file (/work/shared/facts/iran-russia-timeline.md), restated in our words. Strategic \
+alliance: either side has signed or ratified a promise to defend or assist the other; or Russia sends troops, \
+aircrews or air-defence units when Iran comes under attack; heavy weapons moving in both directions also count. \
+Tactical alliance: under attack, Iran gets only hidden help from Moscow (intelligence, spare parts); Russia \
+verifiably supplies S-400s or Su-35s in quantity, or Iran supplies Russia with missiles or drones; the security \
+side of the tie withers within half a year after a Ukraine settlement or a US-Iran agreement. Pragmatic \
+cooperation: under attack Russia offers Iran words or mediation and nothing more; no major arms change hands; \
+Russia signs Gulf statements aimed at Iran, relays Israel's messages, or holds weapons back out of regard for the \
+Gulf states or Israel; only the economic side outlasts a settlement. Voting with Iran at the UN or the IAEA is a \
+precondition of either alliance reading but settles nothing by itself. On the economy, yearly trade past roughly \
+10 bn USD, building work begun on the Rasht-Astara railway and Rosatom's reactors progressing mark a durable \
+pragmatic tie, and trade stuck near 5 bn USD a thin one. Public Iranian complaints that Russia left Iran alone \
+weigh against the strategic reading. Downturn/estrangement: the treaty shelved together with an ambassador \
+recalled, Russia siding against Iran on a core dispute, or Iran joining a Western arms ban. The model's and the \
+article's scenarios cover the rest of Pezeshkian's term (to 2028-07-31); this forecast scores their term-long \
+distribution against the state at mid-term."
 
 # The article's own words through the model's WEP table (ICD 203 ranges), by the ledger's documented rule
 # (`forecast record --from-assessments`, docs/evidence.md §6): strategic "unlikely" [0.20, 0.45] → midpoint 0.325;
