@@ -144,7 +144,8 @@ def likelihood_section(analysis) -> Section | None:
     )
     html = (
         f"<p>Outcome distribution of <strong>{escape(d.marginal().name)}</strong> over {d.draws} judgment draws "
-        f"(seed {d.seed}), weighting each combination of exogenous variants by its prior (method: "
+        f"(seed {d.seed}; the defaults of <code>scenarist likelihood</code> and <code>track</code>, which print "
+        f"the same numbers), weighting each combination of exogenous variants by its prior (method: "
         f"<code>docs/method.md</code>). The band is how much the answer depends on contestable judgments; the "
         f"Monte Carlo standard error only says how many draws were made. The none bin holds the weight of "
         f"exogenous combinations that admit no consistent scenario.</p>"
