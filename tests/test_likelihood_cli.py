@@ -169,7 +169,7 @@ def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_pat
         assert as_of["probability"][row["variant"]] == pytest.approx(row["probability"], abs=1e-12)
         assert as_of["band"][row["variant"]] == pytest.approx(row["band"], abs=1e-12)
     html = likelihood_section(SimpleNamespace(model=load_model(path), fixed={})).html
-    assert "over 500 judgment draws (seed 0)" in html
+    assert "over 500 judgment draws (seed 0; the defaults of" in html
     for row in first["distribution"]:
         lo, hi = row["band"]
         assert f"{100 * lo:.1f} % – {100 * hi:.1f} %" in html
