@@ -196,6 +196,11 @@ def test_what_is_not_a_store_is_refused_untouched(tmp_path):
         assert [r[0] for r in con.execute("select name from sqlite_master where type='table'")] == ["foo"]
 
 
+def test_an_empty_store_name_is_refused():
+    with pytest.raises(StoreError, match="the store name is empty"):
+        EvidenceStore("")
+
+
 def test_an_empty_file_becomes_a_store(tmp_path):
     empty = tmp_path / "new.db"
     empty.touch()

@@ -92,8 +92,10 @@ def check_sqlite_file(path: Path, shown: str) -> None:
 def resolve_db_url(db: str | os.PathLike | None = None) -> str:
     """The SQLAlchemy URL of the store: ``db``, else ``$SCENARIST_DB``, else ``sqlite:///scenarist.db``.
 
-    A value without ``://`` is taken as a SQLite file path.
+    A value without ``://`` is taken as a SQLite file path. Raises :class:`StoreError` for an empty ``db``.
     """
+    if db is not None and not str(db).strip():
+        raise StoreError("--db: the store name is empty; give a SQLite file path or a database URL")
     value = str(db) if db is not None else os.environ.get(ENV_VAR) or DEFAULT_FILE
     if "://" in value:
         return value
