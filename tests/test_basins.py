@@ -36,8 +36,8 @@ def signature(scenarios, counts):
     return (np.asarray(scenarios) * mult).sum(axis=-1)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(max_space=300), st.sampled_from(OPERATORS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_space=200), st.sampled_from(OPERATORS))
 def test_exact_basins_equal_the_naive_reference(problem, operator):
     m, counts, exo, fixed, _ = problem
     c = compiled_from(m, counts, exo)

@@ -72,7 +72,7 @@ def fixed_array(fixed, n):
     return np.array([fixed.get(d, -1) for d in range(n)], dtype=np.int64)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_every_method_equals_the_naive_brute_force(problem):
     m, counts, exo, fixed, k = problem
@@ -92,7 +92,7 @@ def test_every_method_equals_the_naive_brute_force(problem):
             assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(problems(max_space=200), st.integers(1, 3))
 def test_tally_batch_counts_match_the_naive_search(problem, n_matrices):
     m, counts, exo, fixed, k = problem
@@ -163,7 +163,7 @@ def test_all_zero_matrix_keeps_every_scenario_with_consistency_value_zero():
     assert got.scenarios.tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(problem=problems())
 def test_threaded_split_equals_the_naive_brute_force(monkeypatch, problem):
     # a zero node budget sends every search straight to the split over threads (subtrees by prefixes)
