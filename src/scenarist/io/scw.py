@@ -503,10 +503,13 @@ def model_to_project(model: Model) -> ScwProject:
             lst = notes.setdefault((si, ti), [])
             if j.rationale.strip() not in lst:
                 lst.append(j.rationale.strip())
+    def line(text: str) -> str:  # one line of the file: no line breaks inside a name
+        return " ".join(str(text).split())
+
     return ScwProject(
-        title=model.metadata.title,
-        descriptors=tuple(d.name for d in model.descriptors),
-        variants=tuple(tuple(v.name for v in d.variants) for d in model.descriptors),
+        title=line(model.metadata.title),
+        descriptors=tuple(line(d.name) for d in model.descriptors),
+        variants=tuple(tuple(line(v.name) for v in d.variants) for d in model.descriptors),
         matrix=matrix,
         variant_texts=tuple(tuple((v.description or "").strip() for v in d.variants) for d in model.descriptors),
         project_note=(model.metadata.description or "").strip(),
