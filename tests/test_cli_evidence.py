@@ -232,3 +232,19 @@ def test_ids_and_dates_are_never_cut_at_80_columns(db):
         assert _table_width(out) <= 80
         for token in ("article-2024-11-10", "model-2024-11-10-long-identifier", "2025-01-01", "2026-07-01"):
             assert token in out, (cmd, token, out)
+
+
+def test_outputs_never_replace_an_input(db, tmp_path):
+    """Defect #2 in these commands: export -o onto the store, track --report onto the evidence file or the model are
+    refused before any work, and the inputs are left as they were."""
+    run("evidence", "import", EXAMPLE, "--db", db)
+    store_bytes = db.read_bytes()
+    evidence = tmp_path / "ev.yaml"
+    evidence.write_text(EXAMPLE.read_text())
+    r = run("evidence", "export", "--db", db, "-o", db, "--format", "yaml", ok=False)
+    assert r.exit_code == 2 and "refusing to overwrite it" in r.stderr
+    r = run("track", "example", "-e", evidence, "--draws", "0", "--report", evidence, ok=False)
+    assert r.exit_code == 2 and "refusing to overwrite it" in r.stderr
+    assert db.read_bytes() == store_bytes and evidence.read_text() == EXAMPLE.read_text()
+    r = run("evidence", "export", "--db", db, "-o", tmp_path / "out.csv")
+    assert r.stderr.strip() == f"Wrote {tmp_path / 'out.csv'}: 7 evidence item(s)"
