@@ -206,37 +206,65 @@ def sensitivity_command(
         emit_json(s.to_dict())
         return
     labels = list(s.variant_ids) + ["none"]
+    # Judgment cells (descriptor.variant ids) are never folded; on a narrow terminal the outcome shifts follow
+    # the table instead of sharing its width.
+    ids_width = max((len(x) for e in s.judgments for x in (e.source, e.target)), default=8) + 2
+    wide = console.width >= ids_width + 70
     t = Table(title=f"Judgments ranked by influence on {s.outcome} (outcome shift: the larger of the two moves)",
-              title_justify="left")
+              title_justify="left", show_edge=wide, pad_edge=wide)
     t.add_column("#", justify="right", no_wrap=True)
-    t.add_column("judgment", min_width=16, overflow="fold")
+    t.add_column("judgment", no_wrap=True)
     t.add_column("score", justify="right", no_wrap=True)
     t.add_column("TV %", justify="right", no_wrap=True)
     t.add_column("kernel\n−1", justify="right", no_wrap=True)
     t.add_column("kernel\n+1", justify="right", no_wrap=True)
-    t.add_column("outcome shift (points)", min_width=14)
+    if wide:
+        t.add_column("outcome shift (points)", min_width=14)
+    listed = []
     for i, e in enumerate(s.top(top) if top else s.judgments):
         moves = [(d, a) for d, a in ((-1, e.shift_down), (1, e.shift_up)) if a is not None]
         if not moves:
             continue
         delta, arr = max(moves, key=lambda m: float(np.abs(m[1]).sum()))
         shifts = ", ".join(f"{lab} {100 * x:+.1f}" for lab, x in zip(labels, arr) if abs(x) >= 5e-4) or "none"
-        # source and target on their own lines, so ids wrap at the arrow, not mid-word
+        listed.append((i + 1, shifts))
         t.add_row(str(i + 1), f"{e.source} →\n{e.target}", f"{e.score:+d}→{e.score + delta:+d}",
-                  f"{100 * e.influence:.1f}", e.kernel_text(-1), e.kernel_text(+1), shifts)
+                  f"{100 * e.influence:.1f}", e.kernel_text(-1), e.kernel_text(+1), *([shifts] if wide else []))
     console.print(t)
+    if not wide:
+        console.print("Outcome shift (points) of the larger move:", highlight=False)
+        for rank, shifts in listed:
+            console.print(f"  {rank:>2}. {shifts}", highlight=False)
     console.print("TV: total-variation shift of the outcome distribution (the larger move); kernel −1 / +1: "
                   "consistent scenarios gained/lost when the score moves down / up by one (– off the scale).",
                   markup=False, highlight=False, style="dim")
     if s.priors:
-        p = Table(title="Outcome (%) if each exogenous variant were certain (response to the priors)",
-                  title_justify="left")
-        p.add_column("exogenous variant", overflow="fold")
-        for col in ("prior", *labels):
-            p.add_column(col, justify="right", overflow="fold", min_width=min(len(col), 10))
-        for e in s.priors:
-            p.add_row(f"{e.descriptor}\n= {e.variant}", _num(e.prior), *[_num(x) for x in e.conditional])
-        console.print(p)
+        print_prior_response(s, labels)
+
+
+def print_prior_response(s, labels: list[str]) -> None:
+    """The prior-response table: per exogenous variant, its prior and the outcome (%) were it certain.
+
+    Variant ids are typed back (``--fix``, ``--prior``), so they are never folded: each descriptor heads its own
+    group of rows, and the none column is left out when it is 0 throughout (a note says so)."""
+    none_zero = all(abs(e.conditional[-1]) < 5e-4 for e in s.priors)
+    cols = labels[:-1] if none_zero else labels
+    p = Table(title="Outcome (%) if each exogenous variant were certain (response to the priors)",
+              title_justify="left", show_edge=False, pad_edge=False)
+    p.add_column("exogenous variant", no_wrap=True)
+    for col in ("prior", *cols):
+        p.add_column(col, justify="right", no_wrap=True)
+    current = None
+    for e in s.priors:
+        if e.descriptor != current:
+            if current is not None:
+                p.add_section()
+            p.add_row(f"{e.descriptor}:", *[""] * (len(cols) + 1), style="bold")
+            current = e.descriptor
+        p.add_row(e.variant, _num(e.prior), *[_num(x) for x in e.conditional[: len(cols)]])
+    console.print(p)
+    if none_zero:
+        console.print("none: 0 under every exogenous variant.", highlight=False, style="dim")
 
 
 @command("ensemble")
