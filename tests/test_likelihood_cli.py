@@ -204,3 +204,22 @@ def test_volume_credit_works_without_naming_draws():
     assert sum(row["probability"] for row in doc["distribution"]) + doc["none"]["probability"] == pytest.approx(1.0)
     r = run("likelihood", "example", "--credit", "volume", "--draws", "5")
     assert r.exit_code == 2 and "give --draws 0 or leave --draws out" in r.stderr
+
+
+def test_sensitivity_at_80_columns_keeps_ids_whole():
+    """Defects #11/#22: on the flagship at 80 columns, judgment and exogenous variant ids are never folded."""
+    from scenarist.io.yaml_model import load_model
+
+    r = runner.invoke(app, ["sensitivity", "--top", "5"], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert max(len(l) for l in lines if any(c in l for c in "│┃━")) <= 80
+    doc = json.loads(run("sensitivity", "--top", "5", "--json").stdout)
+    for j in doc["judgments"][:5]:
+        assert j["from"] in r.stdout and j["to"] in r.stdout
+    m = load_model("iran-russia-pezeshkian")
+    for d in m.descriptors:
+        if d.exogenous:
+            assert f"{d.id}:" in r.stdout
+            for v in d.variants:
+                assert any(l.startswith(v.id + " ") for l in lines), v.id
