@@ -208,8 +208,8 @@ def test_ids_and_dates_are_never_cut_at_80_columns(db):
     from scenarist.io.yaml_model import load_model
 
     flagship = "iran-russia-2024-2026"
-    ev = load_evidence(Path(__file__).parents[1] / "src/scenarist/data/iran-russia-2024-2026.yaml",
-                       load_model("iran-russia-pezeshkian"))
+    model = load_model("iran-russia-pezeshkian")
+    ev = load_evidence(Path(__file__).parents[1] / "src/scenarist/data/iran-russia-2024-2026.yaml", model)
     narrow = {"COLUMNS": "80"}
     out = runner().invoke(app, ["evidence", "list", "-e", flagship], env=narrow).stdout
     assert _table_width(out) <= 80
@@ -217,7 +217,7 @@ def test_ids_and_dates_are_never_cut_at_80_columns(db):
         assert it.id in out and it.date.isoformat() in out
     out = runner().invoke(app, ["track", "-e", flagship, "--draws", "0"], env=narrow).stdout
     assert _table_width(out) <= 80
-    replayed = [it for it in ev.items if it.date > load_model("iran-russia-pezeshkian").metadata.as_of]
+    replayed = [it for it in ev.items if it.date > model.metadata.as_of]
     for it in replayed:
         assert it.date.isoformat() in out
     long_titles = [it.title for it in replayed if len(it.title) > 70]
