@@ -8,7 +8,20 @@ import pytest
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
-SHARED = TESTS.parent.parent / "shared"
+
+
+def _find_shared() -> Path:
+    """The team's shared folder (source article, facts, reference data): $SCENARIST_SHARED, else ``../shared``
+    beside the checkout, else ``/work/shared``. Tests that need it skip cleanly when none exists."""
+    import os
+
+    for candidate in (os.environ.get("SCENARIST_SHARED"), TESTS.parent.parent / "shared", "/work/shared"):
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return TESTS.parent.parent / "shared"
+
+
+SHARED = _find_shared()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from ruamel.yaml import YAML
 
+from conftest import SHARED
 from scenarist.evidence import EvidenceStore, counted_items, load_evidence
 from scenarist.evidence.replay import track
 from scenarist.forecasts import assessment_probabilities, list_forecasts
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVIDENCE = ROOT / "data" / "evidence" / "iran-russia-2024-2026.yaml"
 PACKAGED = ROOT / "src" / "scenarist" / "data" / "iran-russia-2024-2026.yaml"
 SCRIPT = ROOT / "scripts" / "flagship_forecasts.sh"
-FACTS = ROOT.parent / "shared" / "facts" / "iran-russia-timeline.md"
+FACTS = SHARED / "facts" / "iran-russia-timeline.md"
 NAME = "iran-russia-pezeshkian"
 
 # The facts file's date column, row by row (43 rows).

@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 
 import naive
+from conftest import SHARED
 from scenarist.analysis import analyze
 from scenarist.io.yaml_model import default_model_name, load_model, resolve_model_path
 
 NAME = "iran-russia-pezeshkian"
-ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_8eceb51c4f605c71.txt"
+ARTICLE = SHARED / "seed" / "000_8eceb51c4f605c71.txt"
 
 # The article's headings (our spelling drops the typographic quotes) and the endnotes each section carries.
 SECTION_ENDNOTES: dict[str, set[int]] = {
