@@ -82,3 +82,66 @@ def test_unknown_suffix_and_layout(tmp_path):
     (tmp_path / "x.xlsx").write_text("not a workbook")
     with pytest.raises(InputFileError, match="not a readable XLSX"):
         read_matrix_table(tmp_path / "x.xlsx")
+
+
+# -- rows that do not match the header: never shifted, never cut silently --
+
+HAND = ",A.a1,A.a2,B.b1,B.b2\nA.a1,,,2,-1\nA.a2,,,-2,1\nB.b1,1,-1,,\nB.b2,-1,1,,\n"
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda t: t.replace("A.a2,,,-2,1", "A.a2,,9,,-2,1"), r"bad\.csv:3: 6 cells, but the header has 5$"),
+        (lambda t: t.replace("A.a2,,,-2,1", "A.a2,,,-2,1,5,7"), r"bad\.csv:3: 7 cells, but the header has 5$"),
+        (lambda t: t.replace("B.b1,1,-1,,", "B.b1,1,-1,"), r"bad\.csv:4: 4 cells, but the header has 5$"),
+        # the header itself one cell too wide: every score row is then one short
+        (lambda t: t.replace("B.b2\n", "B.b2,\n", 1), r"bad\.csv:2: 5 cells, but the header has 6$"),
+    ],
+)
+def test_csv_row_with_more_or_fewer_cells_than_the_header_is_refused(tmp_path, edit, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(edit(HAND), encoding="utf-8")
+    with pytest.raises(InputFileError, match=message):
+        read_csv_matrix(path)
+
+
+def test_exported_csv_with_a_cell_added_on_line_4_is_refused_not_shifted(tmp_path):
+    # the tester's reproduction: export the example, add a cell on line 4 (the matrix's second row)
+    from scenarist.io.scw import model_to_project
+    from scenarist.io.yaml_model import load_model
+
+    good = format_csv_matrix(model_to_project(load_model("example"))).splitlines()
+    width = len(good[0].split(";"))
+    for added in (good[3].replace(";0;", ";0;0;", 1), good[3] + ";5;7"):
+        path = tmp_path / "ex.csv"
+        path.write_text("\n".join(good[:3] + [added] + good[4:]) + "\n", encoding="utf-8")
+        n = len(added.split(";"))
+        with pytest.raises(InputFileError, match=rf"ex\.csv:4: {n} cells, but the header has {width}$"):
+            read_csv_matrix(path)
+
+
+def test_line_numbers_count_quoted_line_breaks_and_scores_are_strict(tmp_path):
+    path = tmp_path / "q.csv"
+    # quoted labels spanning two lines: the row of A.a2 starts on file line 5, not grid row 3
+    path.write_text(',"A\n.a1",A.a2\n"A\n.a1",0,1\nA.a2,1e3,0\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"q\.csv:5: column 2: score '1e3' is not an integer"):
+        read_csv_matrix(path)
+    for bad in ("inf", "nan", "true", "--1"):
+        path.write_text(f",A.a1,A.a2\nA.a1,0,1\nA.a2,{bad},0\n", encoding="utf-8")
+        with pytest.raises(InputFileError, match=rf"q\.csv:3: column 2: score '{bad}' is not a number"):
+            read_csv_matrix(path)
+    path.write_text(",A.a1,A.a2\nA.a1,0,+1\nA.a2,\u22122,2.0\n", encoding="utf-8")
+    assert read_csv_matrix(path).matrix.tolist() == [[0, 1], [-2, 2]]
+
+
+def test_xlsx_cell_right_of_the_matrix_is_refused(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in ([None, "A.a1", "A.a2"], ["A.a1", 0, 1], ["A.a2", 1, 0, None, 5]):
+        ws.append(row)
+    wb.save(tmp_path / "m.xlsx")
+    with pytest.raises(InputFileError, match=r"m\.xlsx \(sheet Sheet\):3: 5 cells, but the header has 3: column 5"):
+        read_matrix_table(tmp_path / "m.xlsx")

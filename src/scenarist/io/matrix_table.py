@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -40,31 +42,65 @@ def _cell(v) -> str:
     return "" if v is None else str(v).strip()
 
 
+#: An integer score as a spreadsheet may write it: optional sign (a typographic minus too), digits, and an optional
+#: fraction of zeros ("2", "-1", "+3", "−2", "2.0", "2,0").
+_INTEGER = re.compile(r"[+\-\u2212]?\d+(?:[.,]0*)?")
+
+
 def _score(text: str, name: str, row: int, col: int) -> int:
     if text == "":
         return 0
+    if _INTEGER.fullmatch(text):
+        return int(re.split(r"[.,]", text.replace("\u2212", "-"))[0])
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        raise InputFileError(f"{name}:{row}: column {col}: score {text!r} is not a number") from None
-    if value != int(value):
-        raise InputFileError(f"{name}:{row}: column {col}: score {text!r} is not an integer")
-    return int(value)
+        value = None
+    if value is None or not math.isfinite(value):
+        raise InputFileError(f"{name}:{row}: column {col}: score {text!r} is not a number")
+    raise InputFileError(f"{name}:{row}: column {col}: score {text!r} is not an integer")
 
 
-def grid_to_project(grid: list[list[str]], name: str, title: str | None = None) -> ScwProject:
-    """Parse a grid of cells (rows of strings; row/column numbers in messages are 1-based) in either layout.
+def grid_to_project(
+    grid: list[list[str]],
+    name: str,
+    title: str | None = None,
+    lines: list[int] | None = None,
+    same_width: bool = False,
+) -> ScwProject:
+    """Parse a grid of cells (rows of strings) in either layout.
+
+    Parameters
+    ----------
+    grid : list of list of str
+    name : str
+        The file as the user named it (messages start with it).
+    title : str, optional
+        Project title (default: the file's stem).
+    lines : list of int, optional
+        1-based line of the file on which each grid row starts (default: row k is line k + 1); messages name it.
+    same_width : bool
+        Every row must have exactly as many cells as the first (header) row: for CSV text, where a cell added or
+        dropped by mistake would otherwise shift the row's scores. A sheet (XLSX) pads its rows, so there only a
+        non-blank cell right of the last variant column is an error (checked in every case).
 
     Raises
     ------
     InputFileError
-        Labels that do not match between rows and columns, missing names, or a score that is not an integer.
+        A row with more or fewer cells than the header (``same_width``), a score right of the matrix, labels that
+        do not match between rows and columns, missing names, or a score that is not an integer; with file, line
+        and column.
     """
     rows = [[_cell(c) for c in r] for r in grid]
+    lines = list(lines) if lines is not None else list(range(1, len(rows) + 1))
     while rows and not any(rows[-1]):
         rows.pop()
     if len(rows) < 2 or len(rows[0]) < 2:
         raise InputFileError(f"{name}:1: too small to be a cross-impact matrix")
+    if same_width:
+        for k, r in enumerate(rows):
+            if len(r) != len(rows[0]):
+                raise InputFileError(f"{name}:{lines[k]}: {len(r)} cells, but the header has {len(rows[0])}")
     two_level = rows[0][1] == ""
     if two_level:
         head_rows, head_cols = 2, 2
@@ -74,6 +110,8 @@ def grid_to_project(grid: list[list[str]], name: str, title: str | None = None) 
     else:
         head_rows, head_cols = 1, 1
         labels = rows[0][1:]
+        while labels and labels[-1] == "":  # a sheet pads its rows with blank cells
+            labels.pop()
         col_d, col_v, row_d, row_v = [], [], [], []
         for k, lab in enumerate(labels):
             if "." not in lab:
@@ -110,20 +148,28 @@ def grid_to_project(grid: list[list[str]], name: str, title: str | None = None) 
             variants[-1].append(v)
         return names, variants
 
-    c_names, c_vars = structure(col_d, col_v, lambda k: f"row {head_rows}, column {head_cols + k + 1}")
-    r_names, r_vars = structure(row_d, row_v, lambda k: f"row {head_rows + k + 1}")
+    c_names, c_vars = structure(col_d, col_v, lambda k: f"line {lines[head_rows - 1]}, column {head_cols + k + 1}")
+    r_names, r_vars = structure(row_d, row_v, lambda k: f"line {lines[head_rows + k]}")
     if (c_names, c_vars) != (r_names, r_vars):
         raise InputFileError(
             f"{name}: the row labels and the column labels differ; the matrix must list the same descriptors and "
             "variants, in the same order, along both sides"
         )
     V = sum(len(v) for v in c_vars)
+    width = head_cols + V
+    for k, r in enumerate(rows):
+        extra = [j for j in range(width, len(r)) if r[j] != ""]
+        if extra:
+            raise InputFileError(
+                f"{name}:{lines[k]}: {extra[-1] + 1} cells, but the header has {width}: column {extra[0] + 1} "
+                f"({r[extra[0]]!r}) is right of the last variant column"
+            )
     matrix = np.zeros((V, V), dtype=np.int64)
     for i in range(V):
         r = rows[head_rows + i]
         for j in range(V):
             text = r[head_cols + j] if head_cols + j < len(r) else ""
-            matrix[i, j] = _score(text, name, head_rows + i + 1, head_cols + j + 1)
+            matrix[i, j] = _score(text, name, lines[head_rows + i], head_cols + j + 1)
     return ScwProject(
         title=title if title is not None else Path(name).stem,
         descriptors=tuple(c_names),
@@ -175,8 +221,17 @@ def read_csv_matrix(path: str | os.PathLike) -> ScwProject:
         raise InputFileError(f"{path}: cannot read: {exc}") from None
     first = text.splitlines()[0] if text.strip() else ""
     delim = max([";", ",", "\t"], key=first.count)
-    grid = list(csv.reader(io.StringIO(text), delimiter=delim))
-    return grid_to_project(grid, str(path))
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    grid, lines = [], []
+    try:
+        end = 0
+        for row in reader:
+            lines.append(end + 1)  # a quoted cell may span lines: a row starts after the previous one ends
+            end = reader.line_num
+            grid.append(row)
+    except csv.Error as exc:
+        raise InputFileError(f"{path}:{reader.line_num}: {exc}") from None
+    return grid_to_project(grid, str(path), lines=lines, same_width=True)
 
 
 def read_xlsx_matrix(path: str | os.PathLike) -> ScwProject:
