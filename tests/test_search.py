@@ -178,3 +178,64 @@ def test_threaded_split_equals_the_naive_brute_force(monkeypatch, problem):
         for s, ic, cv, tis in zip(got.scenarios, got.inconsistency, got.consistency_value, got.total_impact_score)
     ]
     assert rows == want
+
+
+# -- result limit (max_results): a loose tolerance on a large model is refused with the count, never run out --
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(problem=problems(), cut=st.integers(0, 3), split=st.booleans())
+def test_max_results_refuses_exactly_when_more_scenarios_exist(monkeypatch, problem, cut, split):
+    # The limit is set just below, at, or above the naive count: refused (with the exact count) iff exceeded.
+    import scenarist.cib.search as search_module
+    from scenarist.cib.search import TooManyScenariosError
+
+    if split:
+        monkeypatch.setattr(search_module, "SERIAL_NODES", 0)
+    m, counts, exo, fixed, k = problem
+    want = naive.consistent_scenarios(m.tolist(), counts, k, fixed, exo)
+    limit = max(0, len(want) - 2 + cut)  # len-2 .. len+1
+    c = compiled_from(m, counts, exo)
+    for meth in METHODS:
+        if len(want) > limit:
+            with pytest.raises(TooManyScenariosError) as info:
+                find_scenarios(c, k, fixed_array(fixed, len(counts)), method=meth, max_results=limit)
+            assert (info.value.found, info.value.exact, info.value.max_results) == (len(want), True, limit)
+            assert f"{len(want):,} scenarios have inconsistency ≤ {k}" in str(info.value)
+        else:
+            got = find_scenarios(c, k, fixed_array(fixed, len(counts)), method=meth, max_results=limit)
+            assert [tuple(int(x) for x in s) for s in got.scenarios] == [w[0] for w in want]
+
+
+def test_max_results_counts_only_up_to_count_max_then_gives_a_lower_bound(monkeypatch):
+    # all-zero 3^6 matrix: every one of the 729 scenarios is consistent
+    import scenarist.cib.search as search_module
+    from scenarist.cib.search import TooManyScenariosError
+
+    c = compiled_from(np.zeros((18, 18), dtype=np.int64), [3] * 6)
+    with pytest.raises(TooManyScenariosError) as info:
+        find_scenarios(c, max_results=100)
+    assert (info.value.found, info.value.exact) == (729, True)
+    monkeypatch.setattr(search_module, "COUNT_MAX", 200)
+    with pytest.raises(TooManyScenariosError) as info:
+        find_scenarios(c, max_results=100, fixed={"d0": "v2"})
+    assert (info.value.found, info.value.exact) == (201, False)
+    message = info.value.describe(limit="--max-results", tolerance="-k", fix="--fix")
+    assert message.startswith("more than 200 scenarios have inconsistency ≤ 0 under d0=v2, more than the 100")
+    assert "raise --max-results" in message
+    assert len(find_scenarios(c, max_results=729)) == 729
+    assert len(find_scenarios(c, max_results=None)) == 729
+    with pytest.raises(OptionError):
+        find_scenarios(c, max_results=-1)
+
+
+def test_kernels_stop_one_past_the_limit():
+    from scenarist.cib import _kernels as K
+
+    c = compiled_from(np.zeros((18, 18), dtype=np.int64), [3] * 6)
+    args = (c.matrix, c.offsets, c.counts, np.full(6, -1, dtype=np.int64), np.ones(6, dtype=np.bool_), np.int64(0))
+    out = np.zeros((50, 6), dtype=np.int64)
+    assert K.bnb_search(*args, out, np.int64(-1), np.int64(40)) == 41
+    assert K.sweep_search(*args, out, np.int64(40)) == 41
+    assert K.bnb_count(*args, np.zeros(0, np.int64), np.int64(40)) == 41
+    assert K.bnb_count(*args, np.zeros(0, np.int64), np.int64(-1)) == 729

@@ -145,14 +145,16 @@ def _feasible(bal, offsets, counts, tested, scen, order, depth, suf, base, k):
 
 
 @njit(cache=True)
-def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, max_nodes=-1):
+def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, max_nodes=-1, limit=-1):
     """Depth-first branch-and-bound over the free descriptors in ``order``.
 
     The first ``len(prefix)`` descriptors of ``order`` are held at the variants in ``prefix`` (they are still
     tested; this is how the work is split between threads). Every scenario with inconsistency ≤ k on the tested
     descriptors is emitted: written to ``out`` while rows remain (``out`` may have 0 rows) and added to ``tally``
     (per-variant counts, (V,) int64, may be empty). Returns the number found (which may exceed ``out``'s rows),
-    or -1 when ``max_nodes`` ≥ 0 and the search visited more nodes than that (it then stops early).
+    or -1 when ``max_nodes`` ≥ 0 and the search visited more nodes than that (it then stops early). When
+    ``limit`` ≥ 0 the search stops as soon as it has found ``limit + 1`` scenarios and returns ``limit + 1``: the
+    caller learns that there are more than ``limit`` without the time (or rows) to find them all.
 
     Soundness of the pruning: the final balance difference of rival b over chosen c of descriptor j is the
     partial difference over decided descriptors plus, for each undecided descriptor i, ``C[i,s_i][j,b] −
@@ -233,6 +235,8 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
                     for d in range(n):
                         tally[offsets[d] + scen[d]] += 1
                 found += 1
+                if limit >= 0 and found > limit:
+                    return found
             else:
                 depth += 1
     return found
@@ -259,14 +263,15 @@ def split_prefixes(counts, order, min_tasks):
 
 
 @njit(cache=True, parallel=True)
-def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, n_threads):
+def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, n_threads, limit=-1):
     """:func:`bnb_search` split over threads: the tree is cut into subtrees by the variants of the first few
     descriptors of the search order (about 8 per thread), one loop iteration each; call it with numba's parallel
     chunk size set to 1 so idle threads take the next subtree (subtrees differ widely in cost).
 
     Pass 1 (``starts`` empty): each subtree's scenarios are written to ``out[t]`` ((T, cap, n) int64); returns the
     per-subtree counts (T,). Pass 2 (``starts`` = exclusive cumulative counts, (T,)): ``out`` is (total, 1, n) and
-    subtree t writes its scenarios at rows ``starts[t]:``. Call :func:`task_count` for T.
+    subtree t writes its scenarios at rows ``starts[t]:``. Call :func:`task_count` for T. ``limit`` ≥ 0 stops each
+    subtree once it has found ``limit + 1`` scenarios (so a total above ``limit`` is a lower bound).
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
     pre = split_prefixes(counts, order, 8 * n_threads)
@@ -275,10 +280,10 @@ def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, 
     empty = np.zeros(0, dtype=np.int64)
     for t in prange(T):
         if starts.shape[0] == 0:
-            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], out[t], empty)
+            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], out[t], empty, -1, limit)
         else:
             sub = out[starts[t] :, 0, :]
-            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], sub, empty)
+            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], sub, empty, -1, limit)
     return found
 
 
@@ -290,24 +295,26 @@ def task_count(matrix, offsets, counts, fixed, tested, n_threads):
 
 
 @njit(cache=True)
-def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1):
+def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1, limit=-1):
     """Exact search by branch-and-bound; scenarios go to ``out`` ((cap, n) int64) in search order.
 
     Returns the number found; when it exceeds ``cap`` only the first ``cap`` are written (call again with a larger
     ``out``). Returns -1 when ``max_nodes`` ≥ 0 and the search needed more nodes (used to decide when splitting
-    the search over threads pays). Kernel-level entry point for tight loops: no validation, no Python objects.
+    the search over threads pays). ``limit`` ≥ 0: stop after ``limit + 1`` scenarios (see :func:`_dfs`).
+    Kernel-level entry point for tight loops: no validation, no Python objects.
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
     return _dfs(matrix, offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64), out,
-                np.zeros(0, dtype=np.int64), max_nodes)
+                np.zeros(0, dtype=np.int64), max_nodes, limit)
 
 
 @njit(cache=True)
-def bnb_count(matrix, offsets, counts, fixed, tested, k, tally):
-    """Number of kept scenarios, adding each one's variants to ``tally`` ((V,) int64, zeroed by the caller)."""
+def bnb_count(matrix, offsets, counts, fixed, tested, k, tally, limit=-1):
+    """Number of kept scenarios, adding each one's variants to ``tally`` ((V,) int64, zeroed by the caller; may be
+    empty). ``limit`` ≥ 0: stop counting at ``limit + 1`` (the tally then covers only those)."""
     order = search_order(matrix, offsets, counts, fixed, tested)
     return _dfs(matrix, offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64),
-                np.zeros((0, counts.shape[0]), dtype=np.int64), tally)
+                np.zeros((0, counts.shape[0]), dtype=np.int64), tally, -1, limit)
 
 
 @njit(cache=True, parallel=True)
@@ -362,10 +369,10 @@ def _ok(bal, offsets, counts, tested, scen, k):
 
 
 @njit(cache=True)
-def sweep_search(matrix, offsets, counts, fixed, tested, k, out):
+def sweep_search(matrix, offsets, counts, fixed, tested, k, out, limit=-1):
     """Exact search visiting every scenario in reflected Gray-code order: consecutive scenarios differ in one
     descriptor by one variant, so the balances are updated by subtracting one row and adding one. Same contract
-    as :func:`bnb_search`."""
+    as :func:`bnb_search` (``limit`` included)."""
     n = counts.shape[0]
     V = offsets[n]
     free = np.empty(n, dtype=np.int64)
@@ -390,6 +397,8 @@ def sweep_search(matrix, offsets, counts, fixed, tested, k, out):
                 for d in range(n):
                     out[found, d] = scen[d]
             found += 1
+            if limit >= 0 and found > limit:
+                return found
         t = 0
         while t < m:
             d = free[t]

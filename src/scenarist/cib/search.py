@@ -8,6 +8,10 @@ picks between the first two. All return the same set, scored and ordered by one 
 results are identical bit for bit. :func:`tally_scenarios` runs many searches (matrices × interventions) in one
 parallel call and keeps only counts per variant, for Monte Carlo. The kernels are in :mod:`._kernels`;
 :func:`run_kernel` is the array-level entry point.
+
+A search keeps at most ``max_results`` scenarios (default :data:`MAX_RESULTS`): every method stops as soon as it
+has found one more than that, so a loose tolerance on a large model (``k = 99`` keeps all 2·10^8 scenarios of the
+flagship) is refused in seconds with :class:`TooManyScenariosError` instead of exhausting memory or time.
 """
 
 from __future__ import annotations
@@ -20,6 +24,48 @@ import numpy as np
 from ..errors import OptionError
 from .compile import CompiledModel
 from .core import evaluate
+
+
+#: Default for ``max_results``: the most scenarios one search keeps (about 200 MB of scenario rows for 25
+#: descriptors, before scoring and ordering).
+MAX_RESULTS = 1_000_000
+#: When a search exceeds ``max_results``, scenarios are counted (not kept) up to this many to say how many there are.
+COUNT_MAX = 10_000_000
+
+
+class TooManyScenariosError(OptionError):
+    """A search would keep more scenarios than ``max_results`` allows.
+
+    Attributes
+    ----------
+    found : int
+        Number of scenarios with inconsistency ≤ k: exact when ``exact``, else a lower bound (counting stopped).
+    exact : bool
+    max_results : int
+    max_inconsistency : int
+    fixed : dict of str → str
+        The interventions of the search (descriptor id → variant id).
+    """
+
+    def __init__(self, found: int, exact: bool, max_results: int, max_inconsistency: int,
+                 fixed: Mapping[str, str] | None = None):
+        self.found = int(found)
+        self.exact = bool(exact)
+        self.max_results = int(max_results)
+        self.max_inconsistency = int(max_inconsistency)
+        self.fixed = dict(fixed or {})
+        super().__init__(self.describe())
+
+    def describe(self, limit: str = "max_results", tolerance: str = "max_inconsistency",
+                 fix: str = "fixed") -> str:
+        """The message, naming the settings as the caller spells them (``limit="--max-results"``, …)."""
+        count = f"{self.found:,}" if self.exact else f"more than {self.found - 1:,}"
+        under = " under " + ", ".join(f"{d}={v}" for d, v in self.fixed.items()) if self.fixed else ""
+        return (
+            f"{count} scenarios have inconsistency ≤ {self.max_inconsistency}{under}, more than the "
+            f"{self.max_results:,} that {limit} allows to keep. Lower {tolerance}, fix descriptors ({fix}), "
+            f"or raise {limit}."
+        )
 
 
 @dataclass(frozen=True)
@@ -123,16 +169,21 @@ def order_scenarios(scenarios: np.ndarray, tis: np.ndarray) -> np.ndarray:
     return np.lexsort(keys)
 
 
-def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16):
+def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16, limit=-1):
     """Plain exhaustive enumeration with numpy, in chunks (first free descriptor varies fastest).
 
-    The ``brute`` method: slow, simple, and independent of the compiled kernels. Returns matching scenarios.
+    The ``brute`` method: slow, simple, and independent of the compiled kernels. Returns matching scenarios; with
+    ``limit`` ≥ 0 it stops at the first chunk that brings the total above ``limit`` (it then returns more than
+    ``limit`` rows, but never more than ``limit`` + ``chunk``).
     """
     free = np.flatnonzero(fixed < 0)
     sizes = counts[free]
     total = int(np.prod(sizes, dtype=object)) if len(free) else 1
     found = []
+    kept = 0
     for start in range(0, total, chunk):
+        if 0 <= limit < kept:
+            break
         idx = np.arange(start, min(start + chunk, total), dtype=np.int64)
         sc = np.empty((len(idx), len(counts)), dtype=np.int64)
         sc[:] = np.where(fixed < 0, 0, fixed)
@@ -142,6 +193,7 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16)
             rem //= n
         ic, _, _ = evaluate(matrix, offsets, sc, tested)
         found.append(sc[ic <= k])
+        kept += len(found[-1])
     return np.concatenate(found) if found else np.zeros((0, len(counts)), dtype=np.int64)
 
 
@@ -168,23 +220,29 @@ def choose_method(counts: np.ndarray, fixed: np.ndarray) -> str:
     return "sweep" if free_space_size(counts, fixed) <= SWEEP_MAX else "bnb"
 
 
-def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> np.ndarray:
+def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str, limit: int = -1) -> np.ndarray | None:
     """Run one search method on plain arrays and return the kept scenarios, (N, n) int64, in no set order.
 
-    ``matrix``, ``offsets``, ``counts``, ``fixed`` are int64 and ``tested`` bool (see :mod:`._kernels`).
+    ``matrix``, ``offsets``, ``counts``, ``fixed`` are int64 and ``tested`` bool (see :mod:`._kernels`). With
+    ``limit`` ≥ 0, returns ``None`` as soon as more than ``limit`` scenarios are found (nothing larger than about
+    ``limit`` rows is ever allocated).
     """
     from . import _kernels as K
 
     n = len(counts)
     k = np.int64(k)
+    lim = np.int64(limit)
     if method == "brute":
-        return _enumerate_chunked(matrix, offsets, counts, fixed, tested, int(k))
+        sc = _enumerate_chunked(matrix, offsets, counts, fixed, tested, int(k), limit=int(limit))
+        return None if 0 <= limit < len(sc) else sc
     if method == "sweep":
-        out = np.zeros((FIRST_ROWS, n), dtype=np.int64)
-        found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out)
+        out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
+        found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
+        if 0 <= limit < found:
+            return None
         if found > len(out):
             out = np.zeros((found, n), dtype=np.int64)
-            K.sweep_search(matrix, offsets, counts, fixed, tested, k, out)
+            K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
         return out[:found]
     import numba
 
@@ -192,11 +250,13 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> n
     # One thread first, on a node budget: most real matrices finish well within it, and threads would only add
     # their start-up (and suffer more from a busy machine). Beyond the budget the search is split over threads.
     budget = -1 if threads < 2 else SERIAL_NODES
-    out = np.zeros((FIRST_ROWS, n), dtype=np.int64)
-    found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget))
+    out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
+    found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget), lim)
+    if 0 <= limit < found:
+        return None
     if found > len(out):
         out = np.zeros((found, n), dtype=np.int64)
-        K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1))
+        K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim)
     if found >= 0:
         return out[:found]
     T = K.task_count(matrix, offsets, counts, fixed, tested, threads)
@@ -204,15 +264,40 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str) -> n
     out = np.zeros((T, cap, n), dtype=np.int64)
     previous = numba.set_parallel_chunksize(1)  # subtrees go to whichever thread is free
     try:
-        found = K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads)
+        # With a limit, each subtree first gets an equal share of it: a search with many more results than the
+        # limit then stops after about ``limit`` of them in all (not ``limit`` per subtree). Only when a subtree
+        # fills its share is the total counted on one thread (up to the limit), and the search run again in full.
+        share = np.int64(limit // T + 1 if limit >= 0 else -1)
+        found = K.bnb_search_parallel(
+            matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, share
+        )
+        if limit >= 0 and not (found > share).any() and found.sum() > limit:
+            return None  # every subtree complete: the total is exact
+        if limit >= 0 and (found > share).any():
+            if count_scenarios(matrix, offsets, counts, fixed, tested, int(k), limit) > limit:
+                return None
+            found = K.bnb_search_parallel(
+                matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, lim
+            )
         if (found <= cap).all():
             return np.concatenate([out[t, : found[t]] for t in range(T)]) if T else np.zeros((0, n), np.int64)
         starts = np.concatenate([[0], np.cumsum(found)[:-1]]).astype(np.int64)
         flat = np.zeros((int(found.sum()), 1, n), dtype=np.int64)
-        K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads)
+        K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads, lim)
         return flat[:, 0, :]
     finally:
         numba.set_parallel_chunksize(previous)
+
+
+def count_scenarios(matrix, offsets, counts, fixed, tested, k: int, limit: int = -1) -> int:
+    """Number of scenarios with inconsistency ≤ k, counted without keeping them (one thread, branch-and-bound).
+
+    With ``limit`` ≥ 0 counting stops at ``limit + 1``. Arrays as for :func:`run_kernel`.
+    """
+    from . import _kernels as K
+
+    return int(K.bnb_count(matrix, offsets, counts, fixed, tested, np.int64(k), np.zeros(0, np.int64),
+                           np.int64(limit)))
 
 
 def find_scenarios(
@@ -220,6 +305,7 @@ def find_scenarios(
     max_inconsistency: int = 0,
     fixed: Mapping[str, str] | np.ndarray | None = None,
     method: str = "auto",
+    max_results: int | None = MAX_RESULTS,
 ) -> ScenarioSet:
     """All scenarios whose inconsistency is at most ``max_inconsistency`` (k), exactly.
 
@@ -236,6 +322,9 @@ def find_scenarios(
         every scenario in Gray-code order, updating the balances by one row per step (compiled; best for small
         spaces). ``brute``: plain numpy enumeration (slow; an independent check). ``auto`` picks ``sweep`` up to
         :data:`SWEEP_MAX` free scenarios and ``bnb`` above. All methods return the same set, bit for bit.
+    max_results : int ≥ 0 or None
+        Most scenarios to keep (default :data:`MAX_RESULTS`); ``None`` for no limit (memory and time then grow
+        with the number found). The search stops as soon as it finds more.
 
     Returns
     -------
@@ -245,7 +334,10 @@ def find_scenarios(
     Raises
     ------
     OptionError
-        ``max_inconsistency`` < 0, an unknown ``method``, or malformed ``fixed``.
+        ``max_inconsistency`` < 0, ``max_results`` < 0, an unknown ``method``, or malformed ``fixed``.
+    TooManyScenariosError
+        More than ``max_results`` scenarios have inconsistency ≤ k (an :class:`OptionError`; its ``found`` is the
+        exact number when counting them took at most :data:`COUNT_MAX`, else that lower bound).
     UnknownNameError
         Unknown descriptor or variant in ``fixed``.
 
@@ -258,13 +350,22 @@ def find_scenarios(
         raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
     if method not in METHODS:
         raise OptionError(f"unknown search method {method!r} (choose from {', '.join(METHODS)})")
+    if max_results is not None and max_results < 0:
+        raise OptionError(f"max results must be ≥ 0, got {max_results}")
     fx = normalise_fixed(compiled, fixed)
     tested = tested_mask(compiled, fx)
     matrix = np.ascontiguousarray(compiled.matrix, dtype=np.int64)
     offsets = np.ascontiguousarray(compiled.offsets, dtype=np.int64)
     counts = np.ascontiguousarray(compiled.counts, dtype=np.int64)
     chosen = choose_method(counts, fx) if method == "auto" else method
-    sc = run_kernel(matrix, offsets, counts, fx, tested, int(max_inconsistency), chosen)
+    limit = -1 if max_results is None else int(max_results)
+    sc = run_kernel(matrix, offsets, counts, fx, tested, int(max_inconsistency), chosen, limit)
+    if sc is None:
+        # Say how many there are when counting them (nothing kept) is cheap; past COUNT_MAX, a lower bound.
+        stop = max(COUNT_MAX, limit + 1)
+        n = count_scenarios(matrix, offsets, counts, fx, tested, int(max_inconsistency), stop)
+        fixed_names = {compiled.descriptor_ids[d]: compiled.variant_ids[d][int(v)] for d, v in enumerate(fx) if v >= 0}
+        raise TooManyScenariosError(n, n <= stop, limit, int(max_inconsistency), fixed_names)
     return make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen)
 
 
@@ -391,10 +492,11 @@ def load_kernels() -> float:
     fixed = np.full(2, -1, dtype=np.int64)
     tested = np.ones(2, dtype=np.bool_)
     for method in ("sweep", "bnb"):
-        sc = run_kernel(m, offsets, counts, fixed, tested, 0, method)
+        sc = run_kernel(m, offsets, counts, fixed, tested, 0, method, MAX_RESULTS)
     from . import _kernels as K
 
     K.evaluate_many(m, offsets, counts, sc, tested)
     out = np.zeros((K.task_count(m, offsets, counts, fixed, tested, 2), 4, 2), dtype=np.int64)
-    K.bnb_search_parallel(m, offsets, counts, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2)
+    K.bnb_search_parallel(m, offsets, counts, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2,
+                          np.int64(-1))
     return time.perf_counter() - t0
