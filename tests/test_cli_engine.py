@@ -147,3 +147,189 @@ def test_succession_from_a_reference_scenario_or_a_seeded_random_start():
     assert a == b
     assert_user_error(run("succession", GLOBAL, "--random", "--start", "wtrd=ft"), "exactly one")
     assert_user_error(run("succession", example, "--reference", "nowhere"), "no such reference")
+
+
+# -- fresh-user defects: warnings, --self-impacts, result limit, basins table, outputs, placeholders, seeds --
+
+NATL = CIB / "CIB_natl_regional.scw"  # has non-zero blocks of a descriptor on itself
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyze", NATL],
+        ["explain", NATL, "--scenario", "1"],
+        ["validate", NATL],
+        ["succession", NATL, "--random", "--seed", "1"],
+        ["basins", NATL, "--method", "sampled", "--samples", "50", "--seed", "1"],
+        ["export", NATL, "-o", "{tmp}/n.csv"],
+        ["import", NATL, "-o", "{tmp}/n.yaml"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_self_impact_warning_is_one_plain_line_and_the_option_settles_it(args, tmp_path):
+    args = [str(a).replace("{tmp}", str(tmp_path)) for a in args]
+    r = run(*args)
+    assert r.exit_code == 0, r.stderr
+    warned = [line for line in r.stderr.splitlines() if "on itself" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: ")
+    assert "--self-impacts ignore leaves them out" in warned[0]
+    assert "SelfImpactWarning" not in r.stderr and ".py:" not in r.stderr
+    for choice in ("ignore", "count"):
+        quiet = run(*args, "--self-impacts", choice)
+        assert quiet.exit_code == 0, quiet.stderr
+        assert "warning:" not in quiet.stderr and "on itself" not in quiet.stderr
+
+
+def test_self_impacts_option_changes_the_analysis_and_is_checked():
+    # CIB_natl_regional.scw: 10 consistent scenarios with the self-blocks left out (see test_scw)
+    r = run("analyze", NATL, "--self-impacts", "ignore", "--json")
+    assert len(json.loads(r.stdout)["scenarios"]) == 10
+    counted = json.loads(run("analyze", NATL, "--self-impacts", "count", "--json").stdout)
+    assert len(counted["scenarios"]) != 10
+    assert_user_error(run("analyze", NATL, "--self-impacts", "maybe"), "--self-impacts must be count or ignore")
+    assert_user_error(run("analyze", "example", "--self-impacts", "ignore"), "applies to ScenarioWizard (.scw)")
+    assert_user_error(run("import", NATL, "-o", "x.yaml", "--self-impacts", "maybe"), "--self-impacts must be")
+
+
+def _naive_count(model_name: str, k: int) -> int:
+    import naive
+
+    c = compile_model(load_model(model_name))
+    exo = {d for d in range(c.n_descriptors) if c.exogenous[d]}
+    return len(naive.consistent_scenarios(c.matrix.tolist(), c.counts.tolist(), k, {}, exo))
+
+
+def test_max_results_refuses_a_search_that_finds_more_naming_the_count(tmp_path):
+    n = _naive_count("example", 2)
+    assert n > 3
+    r = run("analyze", "example", "-k", "2", "--max-results", "3")
+    assert_user_error(r, f"{n:,} scenarios have inconsistency ≤ 2, more than the 3 that --max-results allows",
+                      "Lower -k, fix descriptors (--fix), or raise --max-results.")
+    assert len(json.loads(run("analyze", "example", "-k", "2", "--max-results", str(n), "--json").stdout)[
+        "scenarios"]) == n
+    assert_user_error(run("explain", "example", "-k", "2", "-s", "1", "--max-results", "3"), f"{n:,} scenarios")
+    assert_user_error(run("export", "example", "-k", "2", "--max-results", "3", "-o", tmp_path / "x.sl"),
+                      f"{n:,} scenarios")
+    assert not (tmp_path / "x.sl").exists()
+    assert_user_error(run("analyze", "example", "--max-results", "-1"), "--max-results")
+
+
+def test_flagship_with_a_huge_tolerance_is_refused_not_run_out(monkeypatch):
+    # -k 99 keeps every one of the flagship's 214,990,848 scenarios: the search stops one past the limit and
+    # counting stops at COUNT_MAX (10,000,000 normally; lowered here to keep the test quick)
+    import scenarist.cib.search as search_module
+
+    monkeypatch.setattr(search_module, "COUNT_MAX", 20_000)
+    r = run("analyze", "-k", "99", "--max-results", "5000")
+    assert_user_error(r, "more than 20,000 scenarios have inconsistency ≤ 99, more than the 5,000")
+
+
+def test_basins_table_lists_largest_basins_first_with_compact_variants(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    import scenarist.cli.engine as engine_cli
+
+    buf = io.StringIO()
+    monkeypatch.setattr(engine_cli, "console", Console(file=buf, width=80, color_system=None, markup=False,
+                                                       emoji=False))
+    r = run("basins", GLOBAL, "--rows", "3")
+    assert r.exit_code == 0, r.stderr
+    text = buf.getvalue()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    # CIB_global.sl (1-based variants, weight = basin): 3 1 3 → 12, 2 3 2 → 4, 1 2 3 → 2, 2 2 2 → 1 of 36;
+    # tableau order numbers them 1 (2 3 2), 2 (3 1 3), 3 (2 2 2), 4 (1 2 3) (checked against find_scenarios below)
+    from scenarist.cib import find_scenarios
+
+    found = find_scenarios(compile_model(load_model(GLOBAL)))
+    number = {tuple(int(v) + 1 for v in s): i + 1 for i, s in enumerate(found.scenarios)}
+    head = next(i for i, line in enumerate(lines) if line.split()[:2] == ["#", "size"])
+    rows = [line.split() for line in lines[head + 1 : head + 4]]
+    assert rows == [
+        [str(number[(3, 1, 3)]), "12", "33.33%", "313"],
+        [str(number[(2, 3, 2)]), "4", "11.11%", "232"],
+        [str(number[(1, 2, 3)]), "2", "5.56%", "123"],
+    ]
+    assert lines[head + 4].startswith("variants:")
+    assert "1 smaller basin(s) not shown" in text and "wtrd, wsec, weco" in text
+    assert "17 of 36 start scenarios (47.22%) end in" in text
+
+
+def test_share_text_never_reads_zero_for_a_small_share():
+    from scenarist.cli.engine import share_text, variant_code
+
+    assert [share_text(x) for x in (0, 0.5, 0.00004679, 1e-9)] == ["0%", "50.00%", "0.0047%", "1e-07%"]
+    c = compile_model(load_model("example"))
+    assert variant_code(c, [1, 0, 1, 2]) == "2123"
+
+
+def test_import_and_export_never_overwrite_their_input(tmp_path):
+    scw = tmp_path / "g.scw"
+    scw.write_bytes(Path(GLOBAL).read_bytes())
+    before = scw.read_bytes()
+    assert_user_error(run("import", scw, "-o", scw), "--output", "input")
+    assert scw.read_bytes() == before
+    model = tmp_path / "m.yaml"
+    assert run("import", scw, "-o", model).exit_code == 0
+    text = model.read_text()
+    for target in (model, tmp_path / "link.yaml"):
+        if target.name == "link.yaml":
+            target.symlink_to(model)
+        assert_user_error(run("export", model, "--to", "sl", "-o", target), "--output", "input")
+        assert model.read_text() == text
+    assert_user_error(run("export", model, "-o", tmp_path), "--output")
+    r = run("export", model, "-o", tmp_path / "out.csv")
+    assert r.exit_code == 0 and r.stderr.strip() == f"Wrote {tmp_path / 'out.csv'}"
+    r = run("import", tmp_path / "out.csv", "-o", tmp_path / "back.yaml")
+    assert r.stderr.strip().startswith(f"Wrote {tmp_path / 'back.yaml'}: 3 descriptors")
+
+
+@pytest.mark.parametrize("command", ["import", "export", "succession", "basins"])
+def test_help_placeholders_are_words_not_types(command):
+    out = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+    options = out.split("Options:")[1]  # (Typer always shows an argument's type beside it)
+    for internal in ("<list[", "<str>", "<int", "<float>", "<file>", "<path>", "{file}"):
+        assert internal not in options, (internal, options)
+    want = {
+        "import": ["-o, --output FILE", "--self-impacts count|ignore"],
+        "export": ["--to scw|sl|csv|xlsx", "-o, --output FILE", "--max-results N"],
+        "succession": ["--start D=V,...", "--reference ID", "--operator global|local|sequential"],
+        "basins": ["--confidence LEVEL", "--samples N", "--rows N", "--method auto|exact|sampled"],
+    }[command]
+    for text in want:
+        assert text in out, (text, out)
+
+
+def test_negative_seed_and_bad_confidence_are_refused_like_elsewhere():
+    assert_user_error(run("basins", GLOBAL, "--seed", "-1"), "--seed must be ≥ 0")
+    assert_user_error(run("succession", GLOBAL, "--random", "--seed", "-1"), "--seed must be ≥ 0")
+    assert_user_error(run("basins", GLOBAL, "--confidence", "1.5"), "--confidence must be between 0 and 1")
+
+
+def test_terminal_tableau_lays_out_only_the_columns_it_can_show(monkeypatch):
+    # analyze -k 3 on the flagship keeps 856,495 scenarios; laying out every one took over a minute before a
+    # single block of about ten was printed. Here: the example at k = 9 keeps all 24; at 80 columns the default
+    # view measures at most 80 // 4 = 20 of them and builds cells only for the block it prints.
+    import io
+
+    from rich.console import Console
+
+    import scenarist.cli.analyze as analyze_cli
+    from scenarist.analysis import analyze
+
+    result = analyze(load_model("example"), max_inconsistency=9)
+    assert len(result.scenarios) == 24
+    seen = []
+    real = analyze_cli._cells
+    monkeypatch.setattr(analyze_cli, "_cells", lambda r, ids, limit=None: seen.append(limit) or real(r, ids, limit))
+    monkeypatch.setattr(analyze_cli, "console", Console(file=io.StringIO(), width=80, color_system=None))
+    analyze_cli.print_analysis(result)
+    printed = list(seen)
+    shown, _ = analyze_cli.plan_tableau(result, 80)
+    assert printed and all(limit is not None and limit <= 20 for limit in printed) and printed[-1] == shown < 24
+    seen.clear()
+    analyze_cli.print_analysis(result, columns=0)  # every column asked for: all are laid out
+    assert 24 in seen

@@ -185,3 +185,18 @@ def test_windows_line_ends_and_a_file_without_notes_read_the_same():
     assert np.array_equal(parse_scw(cut, "cut.scw").matrix, crlf.matrix)
     sl = (CIB / "CIB_global_sw.sl").read_text(encoding="utf-8").replace("\n", "\r\n")
     assert len(parse_sl(sl, "crlf.sl")) == 4
+
+
+def test_self_impacts_chosen_explicitly_counts_without_warning():
+    with pytest.warns(SelfImpactWarning) as caught:
+        unset = import_scw(CIB / "CIB_natl_regional.scw")
+    w = caught[0].message
+    assert w.cells == {"wscen": 4} and str(w).endswith(
+        "self_impacts='ignore' leaves them out (as the method's definition does); self_impacts='count' counts "
+        "them without this warning.")
+    assert "--self-impacts ignore leaves them out" in w.describe("--self-impacts ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning would fail the import
+        chosen = import_scw(CIB / "CIB_natl_regional.scw", self_impacts="count")
+    assert chosen.metadata.self_impacts == unset.metadata.self_impacts == "count"
+    assert np.array_equal(compile_model(chosen).matrix, compile_model(unset).matrix)

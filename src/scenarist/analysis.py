@@ -22,7 +22,7 @@ import numpy as np
 
 from .cib import CompiledModel, ScenarioSet, compile_model, find_scenarios
 from .cib.core import descriptor_inconsistency, evaluate
-from .cib.search import normalise_fixed, tested_mask
+from .cib.search import MAX_RESULTS, normalise_fixed, tested_mask
 from .model import Model
 
 
@@ -420,6 +420,7 @@ def analyze(
     max_inconsistency: int = 0,
     fixed: Mapping[str, str] | np.ndarray | None = None,
     compiled: CompiledModel | None = None,
+    max_results: int | None = MAX_RESULTS,
 ) -> Analysis:
     """Analyse a validated model: exact CIB search, reference scenarios and the outcome distribution.
 
@@ -435,6 +436,8 @@ def analyze(
         still count). Reference scenarios are evaluated under the same test.
     compiled : CompiledModel, optional
         The model already compiled (saves compiling twice); compiled here when ``None``.
+    max_results : int ≥ 0 or None
+        Most scenarios the search may keep (see :func:`scenarist.cib.find_scenarios`; ``None``: no limit).
 
     Returns
     -------
@@ -445,7 +448,8 @@ def analyze(
     Raises
     ------
     OptionError
-        ``max_inconsistency`` < 0 or a malformed ``fixed``.
+        ``max_inconsistency`` < 0 or a malformed ``fixed``; :class:`~scenarist.cib.search.TooManyScenariosError`
+        when more than ``max_results`` scenarios have inconsistency ≤ k.
     UnknownNameError
         An unknown descriptor or variant in ``fixed``.
 
@@ -461,7 +465,7 @@ def analyze(
         compiled = compile_model(model)
     t1 = time.perf_counter()
     normalise_fixed(compiled, fixed)  # validate names before the (possibly long) search
-    found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fixed)
+    found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fixed, max_results=max_results)
     t2 = time.perf_counter()
     references = _evaluate_references(model, compiled, found)
     outcome = _summarise_outcome(model, compiled, found)

@@ -22,19 +22,24 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis import Analysis, analyze
+from ..cib.search import MAX_RESULTS, TooManyScenariosError, load_kernels
 from ..errors import ModelError, OptionError, ScenaristError, UnknownNameError
-from ..io.yaml_model import check_output_path, load_model, resolve_model_path
+from ..io.yaml_model import check_output_path, resolve_model_path
 from .common import (
     FixOpt,
     JsonOpt,
     MaxInconsistencyOpt,
+    MaxResultsOpt,
     ModelArg,
+    SelfImpactsOpt,
     command,
     console,
     emit_json,
     err_console,
+    load_model_as,
     note_written,
     parse_assignments,
+    search_limit_error,
 )
 
 #: Widest the descriptor column of the terminal tableau gets (longer names wrap).
@@ -71,21 +76,21 @@ ColumnsOpt = Annotated[
 
 
 @command("validate")
-def validate(model: ModelArg = None, json_out: JsonOpt = False) -> None:
+def validate(model: ModelArg = None, json_out: JsonOpt = False, self_impacts: SelfImpactsOpt = None) -> None:
     """Check a model file: print OK and exit 0, or list every problem (file:line: field: message) and exit 2.
 
     --json prints one JSON document instead, {"file", "valid", "problems": [{"file", "line", "field",
     "message"}]}, with the same exit status.
     """
     if not json_out:
-        load_model(model)
+        load_model_as(model, self_impacts)
         console.print(f"OK {resolve_model_path(model)}", highlight=False, soft_wrap=True)
         return
     problems: list[dict] = []
     name = str(model) if model is not None else None
     try:
         name = str(resolve_model_path(model))
-        load_model(model)
+        load_model_as(model, self_impacts)
     except ModelError as exc:
         problems = [{"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
     except ScenaristError as exc:
@@ -105,10 +110,10 @@ def check_report_path(path: str | None, inputs: Sequence[Any] = ()) -> None:
         check_output_path(path, inputs=inputs, option="--report")
 
 
-def load_timed(model: str | None):
-    """``(Model, seconds)``: load and validate a model, timing it."""
+def load_timed(model: str | None, self_impacts: str | None = None):
+    """``(Model, seconds)``: load and validate a model (``--self-impacts`` applied to a .scw), timing it."""
     t0 = time.perf_counter()
-    m = load_model(model)
+    m = load_model_as(model, self_impacts)
     return m, time.perf_counter() - t0
 
 
@@ -122,6 +127,8 @@ def analyze_command(
     timings: TimingsOpt = False,
     columns: ColumnsOpt = None,
     basins: Annotated[bool, typer.Option("--basins", help="Add each scenario's volume weight (global-succession basin).")] = False,
+    max_results: MaxResultsOpt = MAX_RESULTS,
+    self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Find the consistent scenarios of a model by Cross-Impact Balance analysis and show the scenario tableau.
 
@@ -133,9 +140,14 @@ def analyze_command(
     """
     source = resolve_model_path(model)
     check_report_path(report, inputs=[source])
-    m, load_s = load_timed(model)
-    result = analyze(m, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix) or None)
-    result = result.with_timings(load=load_s)
+    m, load_s = load_timed(model, self_impacts)
+    kernels_s = load_kernels()  # loading (or compiling) the kernels is no part of the search's own time
+    try:
+        result = analyze(m, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix) or None,
+                         max_results=max_results)
+    except TooManyScenariosError as exc:
+        raise search_limit_error(exc) from None
+    result = result.with_timings(load=load_s, kernels=kernels_s)
 
     extra_json: dict[str, Any] = {}
     sections: list = []
@@ -198,7 +210,7 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
         line.append(" under " + ", ".join(f"{d}={v}" for d, v in result.fixed.items()), style="yellow")
     console.print(line)
     blocks, use_ids = plan_blocks(result, console.width, columns)
-    layout = tableau_layout(result, use_ids)
+    layout = tableau_layout(result, use_ids, blocks[-1].stop if blocks else 0)
     for block in blocks:
         title = "Scenario tableau"
         if len(blocks) > 1:
@@ -285,11 +297,12 @@ def _break_ids(text: str, width: int) -> str:
     return " ".join(out)
 
 
-def _cells(result: Analysis, use_ids: bool) -> tuple[list[list[str]], list[list[str]]]:
-    """Cell texts of the tableau: per scenario column, then per reference column (descriptor order)."""
+def _cells(result: Analysis, use_ids: bool, limit: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
+    """Cell texts of the tableau: per scenario column (the first ``limit``; all when ``None``), then per reference
+    column (descriptor order). Only the columns to be shown are built: a search may keep a million scenarios."""
     c = result.compiled
     labels = c.variant_ids if use_ids else c.variant_names
-    scen = [[labels[d][int(v)] for d, v in enumerate(row)] for row in result.scenarios.scenarios]
+    scen = [[labels[d][int(v)] for d, v in enumerate(row)] for row in result.scenarios.scenarios[:limit]]
     refs = []
     for r in result.references:
         col = []
@@ -311,13 +324,16 @@ def _comfort(text: str, lines: int) -> int:
     return max([len(w) for w in _pieces(text)] + [-(-len(text) // lines)])
 
 
-def _widths(result: Analysis, use_ids: bool, cells: tuple | None = None) -> tuple[int, list[int], list[int]]:
-    """Readable widths of the tableau's columns: descriptor, each reference, each scenario (content only).
+def _widths(
+    result: Analysis, use_ids: bool, cells: tuple | None = None, limit: int | None = None
+) -> tuple[int, list[int], list[int]]:
+    """Readable widths of the tableau's columns: descriptor, each reference, each scenario (content only; the
+    first ``limit`` scenarios).
 
     ``cells``: :func:`_cells` of the same arguments, when already at hand.
     """
     c = result.compiled
-    scen, refs = cells or _cells(result, use_ids)
+    scen, refs = cells or _cells(result, use_ids, limit)
     labels = [*c.descriptor_names, "Inconsistency", "Consistency value", "Total impact score"]
     desc_w = min(DESCRIPTOR_WIDTH, max(_comfort(x + " (fixed)", 3) for x in labels))
     ref_ws = [
@@ -331,10 +347,11 @@ def _widths(result: Analysis, use_ids: bool, cells: tuple | None = None) -> tupl
     return desc_w, ref_ws, scen_ws
 
 
-def tableau_layout(result: Analysis, use_ids: bool) -> tuple:
+def tableau_layout(result: Analysis, use_ids: bool, limit: int | None = None) -> tuple:
     """``((scenario cells, reference cells), (descriptor width, reference widths, scenario widths))`` of the
-    tableau, for :func:`tableau_table` (computing them once saves time when many blocks are printed)."""
-    cells = _cells(result, use_ids)
+    tableau's first ``limit`` scenarios, for :func:`tableau_table` (computing them once saves time when many blocks
+    are printed)."""
+    cells = _cells(result, use_ids, limit)
     return cells, _widths(result, use_ids, cells)
 
 
@@ -395,8 +412,10 @@ def plan_blocks(
     """
     n = len(result.scenarios)
     want = n if columns is None or columns == 0 else min(n, columns)
+    # One block holds at most width // 4 columns (content ≥ 1, padding and rule 3): measure no more than that.
+    measure = min(want, max(1, width // 4)) if columns is None else want
     for ids in (False, True) if use_ids is None else (use_ids,):
-        desc_w, ref_ws, scen_ws = _widths(result, ids)
+        desc_w, ref_ws, scen_ws = _widths(result, ids, limit=measure)
         blocks = _pack(desc_w, ref_ws, scen_ws[:want], width, first_only=columns is None)
         if ids or use_ids is not None or len(blocks[0].scenarios) >= min(want, 3):
             return blocks, ids
@@ -431,7 +450,7 @@ def tableau_table(
     c = result.compiled
     sc = result.scenarios
     shown = len(sc) if shown is None else min(shown, len(sc))
-    scen, refs = layout[0] if layout else _cells(result, use_ids)
+    scen, refs = layout[0] if layout else _cells(result, use_ids, shown)
     refs_shown = list(zip(result.references, refs)) if references else []
     if fit:
         desc_w, ref_ws, scen_ws = layout[1] if layout else _widths(result, use_ids, (scen, refs))
@@ -543,6 +562,8 @@ def explain_command(
     max_inconsistency: MaxInconsistencyOpt = 0,
     fix: FixOpt = None,
     json_out: JsonOpt = False,
+    max_results: MaxResultsOpt = MAX_RESULTS,
+    self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Explain a scenario: per descriptor, the impact balance of each variant and the judgments behind it.
 
@@ -557,13 +578,16 @@ def explain_command(
     given = [x is not None for x in (scenario, variants, reference)]
     if sum(given) != 1:
         raise OptionError("give exactly one of --scenario N, --variants D=V,... or --reference ID")
-    m = load_model(model)
+    m = load_model_as(model, self_impacts)
     compiled = compile_model(m)
     fixed = parse_assignments(fix)
     fx = normalise_fixed(compiled, fixed or None)
     number = None
     if scenario is not None:
-        found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fx)
+        try:
+            found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fx, max_results=max_results)
+        except TooManyScenariosError as exc:
+            raise search_limit_error(exc) from None
         if not 1 <= scenario <= len(found):
             span = f"1..{len(found)}" if len(found) else "none"
             raise UnknownNameError(f"--scenario {scenario}: no such scenario (found {len(found)}; numbers: {span})")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from typing import Annotated, Any, Callable, Optional
 
 import typer
@@ -62,8 +63,20 @@ def note_written(path: Any, detail: str | None = None) -> None:
     note(f"Wrote {path}" + (f": {detail}" if detail else ""))
 
 
+def show_warning(message: Warning | str, *_: Any, **__: Any) -> None:
+    """Print a warning as one plain line on stderr, ``warning: …`` (no file, line or source as Python shows them).
+
+    A :class:`~scenarist.io.scw.SelfImpactWarning` names the option that settles it (``--self-impacts``).
+    """
+    from ..io.scw import SelfImpactWarning
+
+    text = message.describe("--self-impacts ") if isinstance(message, SelfImpactWarning) else message
+    note(f"warning: {' '.join(str(text).split())}")
+
+
 def command(name: str | None = None, **kwargs: Any) -> Callable:
-    """Register a command on :data:`app`, turning any ScenaristError into a clean exit 2.
+    """Register a command on :data:`app`, turning any ScenaristError into a clean exit 2 and every warning into
+    one plain ``warning: …`` line on stderr (:func:`show_warning`).
 
     Use instead of ``@app.command``; the command's docstring is its help text.
     """
@@ -72,7 +85,9 @@ def command(name: str | None = None, **kwargs: Any) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
             try:
-                return fn(*args, **kw)
+                with warnings.catch_warnings():
+                    warnings.showwarning = show_warning
+                    return fn(*args, **kw)
             except ScenaristError as exc:
                 raise fail(str(exc)) from None
 
@@ -102,12 +117,60 @@ FixOpt = Annotated[
     ),
 ]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed (an integer; 0 is a seed).", metavar="INT")]
+SelfImpactsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--self-impacts",
+        metavar="count|ignore",
+        help="For a ScenarioWizard (.scw) model: count a descriptor's impacts on itself in the balances (as "
+        "ScenarioWizard does; the default, with a warning when there are any) or ignore them (as the method's "
+        "definition does).",
+        show_default=False,
+    ),
+]
+MaxResultsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-results",
+        min=0,
+        metavar="N",
+        help="Most scenarios to keep: a search that finds more stops and is refused (lower -k or add --fix).",
+    ),
+]
 MaxInconsistencyOpt = Annotated[
     int,
     typer.Option(
         "--max-inconsistency", "-k", min=0, metavar="K", help="Tolerance k: admit scenarios with inconsistency ≤ k."
     ),
 ]
+
+
+def load_model_as(model: str | None, self_impacts: str | None = None):
+    """Load and validate a model as ``MODEL`` and ``--self-impacts`` (:data:`SelfImpactsOpt`) say.
+
+    Returns the :class:`~scenarist.model.Model`. Raises what :func:`scenarist.io.yaml_model.load_model` raises, and
+    :class:`OptionError` for a ``--self-impacts`` other than count or ignore, or one given with a model that is
+    not a ``.scw`` file (a YAML model states ``metadata.self_impacts`` itself).
+    """
+    from ..io.yaml_model import load_model, resolve_model_path
+
+    if self_impacts is None:
+        return load_model(model)
+    if self_impacts not in ("count", "ignore"):
+        raise OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
+    path = resolve_model_path(model)
+    if path.suffix.lower() != ".scw":
+        raise OptionError(
+            f"--self-impacts applies to ScenarioWizard (.scw) models; {path.name} states metadata.self_impacts itself"
+        )
+    from ..io.scw import import_scw
+
+    return import_scw(path, self_impacts=self_impacts)
+
+
+def search_limit_error(exc: Any) -> OptionError:
+    """A :class:`~scenarist.cib.search.TooManyScenariosError` reworded with the command line's options."""
+    return OptionError(exc.describe(limit="--max-results", tolerance="-k", fix="--fix"))
 
 
 def parse_assignments(items: list[str] | None, option: str = "--fix") -> dict[str, str]:

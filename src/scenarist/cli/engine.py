@@ -8,7 +8,6 @@ one start scenario; ``basins`` follows all of them (or a sample). Each is a thin
 from __future__ import annotations
 
 import time
-import warnings
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -19,25 +18,32 @@ from rich.text import Text
 
 from ..cib import compile_model
 from ..cib.compile import CompiledModel
+from ..cib.search import MAX_RESULTS
 from ..errors import InputFileError, OptionError
-from ..io.yaml_model import load_model
+from ..io.yaml_model import check_output_path, resolve_model_path
 from .common import (
     FixOpt,
     JsonOpt,
     MaxInconsistencyOpt,
+    MaxResultsOpt,
     ModelArg,
     SeedOpt,
+    SelfImpactsOpt,
     command,
     console,
     emit_json,
     err_console,
+    load_model_as,
+    note_written,
     parse_assignments,
+    search_limit_error,
 )
 
 OperatorOpt = Annotated[
     str,
     typer.Option(
         "--operator",
+        metavar="global|local|sequential",
         help="Succession operator: global (all descriptors switch at once; ScenarioWizard's), local (the most "
         "inconsistent one switches) or sequential (one after another, in order).",
     ),
@@ -49,30 +55,26 @@ TimingsOpt = Annotated[
         help="Report the engine's own time apart from file reading and kernel compilation (stderr; 'timings' in --json).",
     ),
 ]
-OutOpt = Annotated[Path, typer.Option("--output", "-o", help="File to write.", dir_okay=False)]
+OutOpt = Annotated[
+    Path, typer.Option("--output", "-o", metavar="FILE", help="File to write (never one of the input files).")
+]
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _warn_lines(caught) -> None:
-    for w in caught:
-        err_console.print(f"warning: {w.message}", markup=False, highlight=False, soft_wrap=True)
-
-
 def load_compiled(model: str | None, self_impacts: str | None = None):
-    """``(Model, CompiledModel, seconds)``; warnings raised while reading go to stderr as one line each."""
+    """``(Model, CompiledModel, seconds)``: the model as ``MODEL`` and ``--self-impacts`` give it (see
+    :func:`~scenarist.cli.common.load_model_as`; warnings reach stderr as one ``warning:`` line each)."""
     t0 = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if self_impacts is not None and model is not None and Path(model).suffix.lower() == ".scw":
-            from ..io.scw import import_scw
-
-            m = import_scw(model, self_impacts=self_impacts)
-        else:
-            m = load_model(model)
-    _warn_lines(caught)
+    m = load_model_as(model, self_impacts)
     return m, compile_model(m), time.perf_counter() - t0
+
+
+def check_seed(seed: int | None) -> None:
+    """Refuse a negative ``--seed`` (numpy's generators take none), as every command does."""
+    if seed is not None and seed < 0:
+        raise OptionError(f"--seed must be ≥ 0, got {seed}")
 
 
 class LazyProgress:
@@ -161,16 +163,12 @@ def print_timings(timings: dict[str, float]) -> None:
 
 @command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A ScenarioWizard project (.scw) or a CSV/XLSX cross-impact matrix.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="A ScenarioWizard project (.scw) or a CSV/XLSX cross-impact matrix.", metavar="FILE"),
+    ],
     output: OutOpt = Path("model.yaml"),
-    self_impacts: Annotated[
-        str,
-        typer.Option(
-            "--self-impacts",
-            help="Blocks of a descriptor on itself: count (as ScenarioWizard does; default) or ignore (as the "
-            "method's definition does).",
-        ),
-    ] = "count",
+    self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Import a ScenarioWizard project or a CSV/XLSX matrix as a Scenarist YAML model.
 
@@ -181,25 +179,20 @@ def import_command(
     from ..io.scw import import_scw, project_to_model
     from ..io.yaml_model import save_model
 
-    if self_impacts not in ("count", "ignore"):
+    if self_impacts not in (None, "count", "ignore"):
         raise OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
     if not file.exists():
         raise InputFileError(f"{file}: no such file")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        if file.suffix.lower() == ".scw":
-            model = import_scw(file, self_impacts=self_impacts)
-        elif file.suffix.lower() in (".csv", ".xlsx", ".tsv", ".txt"):
-            model = project_to_model(read_matrix_table(file), str(file), self_impacts)
-        else:
-            raise InputFileError(f"{file}: unknown file type (import reads .scw, .csv and .xlsx)")
-    _warn_lines(caught)
+    check_output_path(output, inputs=[file], option="--output")
+    if file.suffix.lower() == ".scw":
+        model = import_scw(file, self_impacts=self_impacts)
+    elif file.suffix.lower() in (".csv", ".xlsx", ".tsv", ".txt"):
+        model = project_to_model(read_matrix_table(file), str(file), self_impacts)
+    else:
+        raise InputFileError(f"{file}: unknown file type (import reads .scw, .csv and .xlsx)")
     save_model(model, output)
     V = sum(len(d.variants) for d in model.descriptors)
-    err_console.print(
-        f"Wrote {output}: {len(model.descriptors)} descriptors, {V} variants, {len(model.judgments)} judgments",
-        markup=False, highlight=False, soft_wrap=True,
-    )
+    note_written(output, f"{len(model.descriptors)} descriptors, {V} variants, {len(model.judgments)} judgments")
 
 
 @command("export")
@@ -207,17 +200,32 @@ def export_command(
     model: ModelArg = None,
     to: Annotated[
         Optional[str],
-        typer.Option("--to", help="Format: scw, sl, csv or xlsx (default: from the output file's suffix)."),
+        typer.Option(
+            "--to", metavar="scw|sl|csv|xlsx", help="Format (default: from the output file's suffix).",
+            show_default=False,
+        ),
     ] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="File to write.", dir_okay=False)] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="File to write (required; never the model file).",
+            show_default=False,
+        ),
+    ] = None,
     layout: Annotated[
-        str, typer.Option("--layout", help="CSV/XLSX layout: scenariowizard (two header rows/columns) or labelled.")
+        str,
+        typer.Option(
+            "--layout", metavar="scenariowizard|labelled",
+            help="CSV/XLSX layout: scenariowizard (two header rows/columns) or labelled.",
+        ),
     ] = "scenariowizard",
     max_inconsistency: MaxInconsistencyOpt = 0,
     fix: FixOpt = None,
     weights: Annotated[
         bool, typer.Option("--weights", help="For sl: fill the weight column with exact global-succession basins.")
     ] = False,
+    max_results: MaxResultsOpt = MAX_RESULTS,
+    self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Export a model as a ScenarioWizard project (scw), its scenarios as a solution list (sl), or its matrix as
     CSV/XLSX. A .sl lists the scenarios with inconsistency ≤ K in tableau order, 1-based variants, as
@@ -228,12 +236,11 @@ def export_command(
 
     if output is None:
         raise OptionError("--output/-o is required")
+    check_output_path(output, inputs=[resolve_model_path(model)], option="--output")
     fmt = (to or output.suffix.lstrip(".")).lower()
     if fmt not in ("scw", "sl", "csv", "xlsx"):
         raise OptionError(f"--to must be scw, sl, csv or xlsx, got {fmt!r}")
-    if not output.parent.exists():
-        raise OptionError(f"--output {output}: directory {str(output.parent)!r} does not exist")
-    m, compiled, _ = load_compiled(model)
+    m, compiled, _ = load_compiled(model, self_impacts)
     if fmt == "scw":
         write_scw(model_to_project(m), output)
     elif fmt in ("csv", "xlsx"):
@@ -242,9 +249,13 @@ def export_command(
         write_matrix_table(model_to_project(m), output, layout)
     else:
         from ..cib import find_scenarios
+        from ..cib.search import TooManyScenariosError
 
         fixed = parse_assignments(fix) or None
-        found = find_scenarios(compiled, max_inconsistency, fixed)
+        try:
+            found = find_scenarios(compiled, max_inconsistency, fixed, max_results=max_results)
+        except TooManyScenariosError as exc:
+            raise search_limit_error(exc) from None
         w = None
         if weights:
             from ..cib.basins import exact_basins
@@ -252,7 +263,7 @@ def export_command(
             with LazyProgress("basins") as bar:
                 w = exact_basins(compiled, fixed=fixed, keep_labels=False, progress=bar).weight_of(found.scenarios)
         write_sl(from_scenario_set(found, w), output)
-    err_console.print(f"Wrote {output}", markup=False, highlight=False, soft_wrap=True)
+    note_written(output)
 
 
 # -- succession ---------------------------------------------------------------------------------------------------
@@ -290,10 +301,14 @@ def succession_command(
     model: ModelArg = None,
     start: Annotated[
         Optional[list[str]],
-        typer.Option("--start", help="Start scenario D=V,D=V,... (every descriptor not fixed by --fix)."),
+        typer.Option(
+            "--start", metavar="D=V,...",
+            help="Start scenario D=V,D=V,... (every descriptor not fixed by --fix; repeatable).",
+        ),
     ] = None,
     reference: Annotated[
-        Optional[str], typer.Option("--reference", help="Start from one of the model's reference scenarios (its id).")
+        Optional[str],
+        typer.Option("--reference", metavar="ID", help="Start from one of the model's reference scenarios (its id)."),
     ] = None,
     random_start: Annotated[
         bool, typer.Option("--random", help="Start from a scenario drawn uniformly at random (see --seed).")
@@ -303,6 +318,7 @@ def succession_command(
     fix: FixOpt = None,
     json_out: JsonOpt = False,
     timings: TimingsOpt = False,
+    self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Follow a start scenario under succession to the attractor (a consistent scenario) or cycle it ends in.
 
@@ -314,10 +330,11 @@ def succession_command(
     from ..errors import UnknownNameError
 
     operator_code(operator)
+    check_seed(seed)
     if sum([bool(start), reference is not None, random_start]) != 1:
         raise OptionError("give exactly one of --start D=V,..., --reference ID or --random")
     t_all = time.perf_counter()
-    m, compiled, read_s = load_compiled(model)
+    m, compiled, read_s = load_compiled(model, self_impacts)
     if reference is not None:
         refs = {r.id: r for r in m.reference_scenarios}
         if reference not in refs:
@@ -355,33 +372,115 @@ def succession_command(
 # -- basins -------------------------------------------------------------------------------------------------------
 
 
+#: Attractors listed by ``basins`` unless --rows says otherwise (the largest basins first).
+BASIN_ROWS = 20
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage that never reads as zero when it is not: ``12.34%``, ``0.0047%``, ``0%``."""
+    if share == 0:
+        return "0%"
+    pct = 100 * share
+    return f"{pct:.2f}%" if pct >= 0.01 else f"{pct:.2g}%"
+
+
+def variant_code(compiled: CompiledModel, scenario) -> str:
+    """A scenario as one character per descriptor, the 1-based position of its variant (``1``–``9``, then ``a``–
+    ``z`` for a 10th to 35th variant), in groups of five: ``21132 11213``. Dot-separated numbers when a descriptor
+    has more than 35 variants."""
+    digits = "123456789abcdefghijklmnopqrstuvwxyz"
+    if int(np.max(compiled.counts)) > len(digits):
+        return ".".join(str(int(v) + 1) for v in scenario)
+    text = "".join(digits[int(v)] for v in scenario)
+    return " ".join(text[i : i + 5] for i in range(0, len(text), 5))
+
+
+def basins_table(result, rows: int | None = BASIN_ROWS) -> tuple[Table, list[str]]:
+    """The basins as a table, one row per attractor, largest basin first, and the notes to print after it.
+
+    Each row: the attractor's number (tableau order), its basin size and share (and interval when sampled), and
+    its variants as a compact code (:func:`variant_code`); ``rows`` limits the rows (``None`` or 0: all). The
+    notes explain the numbering and the code, and say how many rows were left out.
+    """
+    c = result.compiled
+    order = np.argsort(-np.asarray(result.sizes), kind="stable")
+    shown = order if not rows else order[:rows]
+    table = Table(header_style="bold", box=None, pad_edge=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("size" if result.exact else "samples", justify="right", no_wrap=True)
+    table.add_column("share", justify="right", no_wrap=True)
+    if not result.exact:
+        table.add_column(f"{result.confidence:.0%} interval", justify="right", no_wrap=True)
+    table.add_column("variants", no_wrap=True)
+    total = max(result.total, 1)
+    for i in shown:
+        row = [str(int(i) + 1), f"{int(result.sizes[i]):,}", share_text(result.sizes[i] / total)]
+        if not result.exact:
+            row.append(f"{share_text(result.share_low[i])}–{share_text(result.share_high[i])}")
+        row.append(variant_code(c, result.attractors[i]))
+        table.add_row(*row)
+    free = [d for d in range(c.n_descriptors) if result.fixed[d] < 0]
+    notes = [
+        "variants: one character per descriptor, in model order, the position of its variant (1 = first): "
+        + ", ".join(c.descriptor_ids[d] + (" (fixed)" if d not in free else "") for d in range(c.n_descriptors))
+        + ".",
+        "#: the attractor's number in tableau order"
+        + (" (the attractors are the consistent scenarios: 'analyze' and 'explain -s #' use the same numbers "
+           "with the same --fix)." if result.exact else " among the attractors the samples reached."),
+    ]
+    left = len(order) - len(shown)
+    if left:
+        notes.append(f"{left:,} smaller basin(s) not shown; --rows 0 lists all, --json names every variant.")
+    return table, notes
+
+
 @command("basins")
 def basins_command(
     model: ModelArg = None,
     operator: OperatorOpt = "global",
     fix: FixOpt = None,
     method: Annotated[
-        str, typer.Option("--method", help="exact (follow every scenario), sampled, or auto (exact when it fits).")
+        str,
+        typer.Option(
+            "--method", metavar="auto|exact|sampled",
+            help="exact (follow every scenario), sampled, or auto (exact when it fits).",
+        ),
     ] = "auto",
-    samples: Annotated[int, typer.Option("--samples", min=1, help="Start scenarios to sample (sampled method).")] = 100_000,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, metavar="N", help="Start scenarios to sample (sampled method).")
+    ] = 100_000,
     seed: SeedOpt = None,
-    confidence: Annotated[float, typer.Option("--confidence", help="Level of the sampled intervals.")] = 0.95,
+    confidence: Annotated[
+        float,
+        typer.Option("--confidence", metavar="LEVEL", help="Level of the sampled intervals, between 0 and 1."),
+    ] = 0.95,
+    rows: Annotated[
+        int,
+        typer.Option(
+            "--rows", min=0, metavar="N", help="Attractors to list, largest basin first (0: all; --json has all)."
+        ),
+    ] = BASIN_ROWS,
     json_out: JsonOpt = False,
     timings: TimingsOpt = False,
+    self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Basins of attraction (volume weights): how many start scenarios end in each attractor under succession.
 
     Exact over the whole space when it fits in memory (4 bytes per scenario), otherwise from random starts with a
-    Wilson interval for each share. Scenarios whose succession enters a cycle are counted apart.
+    Wilson interval for each share. Scenarios whose succession enters a cycle are counted apart. Lists the
+    largest basins first, each attractor's variants as a compact code (--json names them).
     """
     from ..cib.basins import MAX_EXACT, basins
     from ..cib.succession import operator_code
 
     operator_code(operator)
+    check_seed(seed)
     if method not in ("auto", "exact", "sampled"):
         raise OptionError(f"--method must be auto, exact or sampled, got {method!r}")
+    if not 0 < confidence < 1:
+        raise OptionError(f"--confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
     t_all = time.perf_counter()
-    m, compiled, read_s = load_compiled(model)
+    m, compiled, read_s = load_compiled(model, self_impacts)
     fixed = parse_assignments(fix) or None
     from ..cib.search import normalise_fixed
 
@@ -404,28 +503,20 @@ def basins_command(
             doc["timings"] = t_info
         emit_json(doc)
     else:
-        kind = "exact" if result.exact else f"sampled, {result.total:,} starts, {result.confidence:.0%} intervals"
-        table = Table(title=f"Basins ({operator} succession; {kind})", header_style="bold")
-        table.add_column("#", justify="right")
-        for d in compiled.descriptor_ids:
-            table.add_column(d)
-        table.add_column("size", justify="right")
-        table.add_column("share", justify="right")
-        if not result.exact:
-            table.add_column("interval", justify="right")
-        for i, (a, s, lo, hi) in enumerate(zip(result.attractors, result.sizes, result.share_low, result.share_high)):
-            row = [str(i + 1), *[compiled.variant_ids[d][int(v)] for d, v in enumerate(a)], f"{int(s):,}",
-                   f"{s / max(result.total, 1):.4%}"]
-            if not result.exact:
-                row.append(f"{lo:.4%}–{hi:.4%}")
-            table.add_row(*row)
+        n = len(result.attractors)
+        count = f"{n:,} attractor{'s' if n != 1 else ''}"
+        what = (f"exact): {count}, {result.total:,} start scenarios" if result.exact
+                else f"sampled): {count} reached from {result.total:,} random start scenarios")
+        console.print(Text.assemble(("Basins", "bold"), f" ({operator} succession, {what}"))
+        table, notes = basins_table(result, rows)
         console.print(table)
         share = result.in_cycles / max(result.total, 1)
-        console.print(
-            f"{result.in_cycles:,} of {result.total:,} start scenarios ({share:.2%}) end in "
-            f"{len(result.cycles)} distinct cycle(s).",
-            markup=False, highlight=False, soft_wrap=True,
+        notes.append(
+            f"{result.in_cycles:,} of {result.total:,} start scenarios ({share_text(share)}) end in "
+            f"{len(result.cycles)} distinct cycle(s)."
         )
+        for line in notes:
+            console.print(line, markup=False, highlight=False, style="dim" if line.startswith(("variants", "#")) else None)
     if timings:
         print_timings(t_info)
 

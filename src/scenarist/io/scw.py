@@ -36,7 +36,33 @@ HEADER = "$ ScenarioWizard 4.0"
 
 
 class SelfImpactWarning(UserWarning):
-    """A ScenarioWizard file carries non-zero blocks of a descriptor on itself (see :func:`import_scw`)."""
+    """A ScenarioWizard file carries non-zero blocks of a descriptor on itself (see :func:`import_scw`).
+
+    Raised only when the caller left ``self_impacts`` unset: they are then counted, as ScenarioWizard does.
+
+    Attributes
+    ----------
+    file : str
+        The file as named by the caller.
+    cells : dict of str → int
+        Descriptor id → number of non-zero cells in its block on itself.
+    """
+
+    def __init__(self, file: str, cells: dict[str, int]):
+        self.file = file
+        self.cells = dict(cells)
+        super().__init__(self.describe())
+
+    def describe(self, choose: str = "self_impacts=") -> str:
+        """The message; ``choose`` is how the caller spells the setting (``"--self-impacts "`` on the command
+        line), followed by ``ignore`` or ``count``."""
+        named = ", ".join(f"{d} ({k} cell{'s' if k != 1 else ''})" for d, k in self.cells.items())
+        q = "'" if choose.endswith("=") else ""
+        return (
+            f"{self.file}: non-zero impacts of a descriptor on itself in {named}; counted in the impact balances as "
+            f"ScenarioWizard does. {choose}{q}ignore{q} leaves them out (as the method's definition does); "
+            f"{choose}{q}count{q} counts them without this warning."
+        )
 
 
 @dataclass(frozen=True)
@@ -374,7 +400,7 @@ def self_block_cells(counts, matrix) -> dict[int, int]:
     return out
 
 
-def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str = "count") -> Model:
+def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str | None = None) -> Model:
     """Turn a ScenarioWizard project into a Scenarist :class:`~scenarist.model.Model`.
 
     Ids derive from the names (see :func:`unique_ids`); every non-zero cell becomes a judgment (a block's note
@@ -383,16 +409,19 @@ def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str
 
     Parameters
     ----------
-    self_impacts : {"count", "ignore"}
-        What to do with non-zero blocks of a descriptor on itself. ``count`` (the default) keeps them in the
-        impact balances, as ScenarioWizard does, and warns (:class:`SelfImpactWarning`); ``ignore`` keeps them in
-        the model but leaves them out of the balances, as the method's definition does.
+    self_impacts : {"count", "ignore"} or None
+        What to do with non-zero blocks of a descriptor on itself. ``count`` keeps them in the impact balances, as
+        ScenarioWizard does; ``ignore`` keeps them in the model but leaves them out of the balances, as the
+        method's definition does. ``None`` (the default) counts them and, when there are any, warns
+        (:class:`SelfImpactWarning`) so the choice is made knowingly.
 
     Raises
     ------
     ModelError
         The result breaks a model rule (e.g. a descriptor with fewer than two variants).
     """
+    warn = self_impacts is None
+    self_impacts = "count" if self_impacts is None else self_impacts
     if self_impacts not in ("count", "ignore"):
         from ..errors import OptionError
 
@@ -449,14 +478,8 @@ def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str
         self_impacts=self_impacts,
     )
     model = Model(metadata=meta, descriptors=descriptors, judgments=judgments)
-    if selfs and self_impacts == "count":
-        named = ", ".join(f"{d_ids[d]} ({k} cells)" for d, k in selfs.items())
-        warnings.warn(
-            f"{name}: non-zero impacts of a descriptor on itself in {named}; counted in the impact balances as "
-            "ScenarioWizard does (self_impacts: count); set self_impacts: ignore to leave them out",
-            SelfImpactWarning,
-            stacklevel=2,
-        )
+    if selfs and warn:
+        warnings.warn(SelfImpactWarning(name, {d_ids[d]: k for d, k in selfs.items()}), stacklevel=2)
     problems = check_model(model)
     if problems:
         from ..errors import Problem
@@ -466,8 +489,8 @@ def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str
     return model
 
 
-def import_scw(path: str | os.PathLike, self_impacts: str = "count") -> Model:
-    """Read a ``.scw`` file as a Scenarist model (see :func:`project_to_model`).
+def import_scw(path: str | os.PathLike, self_impacts: str | None = None) -> Model:
+    """Read a ``.scw`` file as a Scenarist model (see :func:`project_to_model`, also for ``self_impacts``).
 
     Raises
     ------
@@ -475,6 +498,8 @@ def import_scw(path: str | os.PathLike, self_impacts: str = "count") -> Model:
         Missing, unreadable or malformed file (file and line named).
     ModelError
         The project breaks a model rule.
+    OptionError
+        ``self_impacts`` is neither ``count``, ``ignore`` nor ``None``.
     """
     return project_to_model(read_scw(path), str(path), self_impacts)
 
