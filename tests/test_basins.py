@@ -129,3 +129,15 @@ def test_bad_options():
         sampled_basins(c, 0)
     with pytest.raises(OptionError):
         exact_basins(c, "chaotic")
+
+
+def test_negative_seed_is_refused_whichever_method_would_run():
+    # fresh-user #18: the exact method never uses the seed, so -1 used to pass on small spaces only
+    c = compiled_from(np.zeros((4, 4), dtype=np.int64), [2, 2])
+    for method in ("auto", "exact", "sampled"):
+        with pytest.raises(OptionError, match="seed must be ≥ 0, got -1"):
+            basins(c, method=method, seed=-1)
+    with pytest.raises(OptionError, match="seed must be ≥ 0"):
+        sampled_basins(c, 10, seed=-3)
+    assert basins(c, method="sampled", samples=10, seed=0).total == 10  # 0 is a seed
+    assert basins(c, seed=np.random.default_rng(1)).exact

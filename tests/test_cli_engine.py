@@ -333,3 +333,10 @@ def test_terminal_tableau_lays_out_only_the_columns_it_can_show(monkeypatch):
     seen.clear()
     analyze_cli.print_analysis(result, columns=0)  # every column asked for: all are laid out
     assert 24 in seen
+
+
+def test_analyze_timings_keep_kernel_loading_apart_from_the_search():
+    doc = json.loads(run("analyze", "example", "--timings", "--json").stdout)
+    steps = doc["timings"]
+    assert {"load", "compile", "search", "summarise", "kernels", "total"} <= set(steps)
+    assert abs(steps["total"] - sum(v for k, v in steps.items() if k != "total")) < 1e-9

@@ -352,6 +352,12 @@ def wilson_interval(k: np.ndarray, n: int, confidence: float = 0.95) -> tuple[np
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
+def check_seed(seed: int | np.random.Generator | None) -> None:
+    """Refuse a negative integer seed (:class:`OptionError`), as every seeded function of Scenarist does."""
+    if seed is not None and not isinstance(seed, np.random.Generator) and int(seed) < 0:
+        raise OptionError(f"seed must be ≥ 0, got {seed}")
+
+
 def sampled_basins(
     compiled: CompiledModel,
     samples: int = 100_000,
@@ -372,10 +378,11 @@ def sampled_basins(
     Raises
     ------
     OptionError
-        ``samples`` < 1, ``confidence`` outside (0, 1), or an unknown operator.
+        ``samples`` < 1, ``confidence`` outside (0, 1), a negative integer seed, or an unknown operator.
     """
     from . import _kernels as K
 
+    check_seed(seed)
     if samples < 1:
         raise OptionError(f"samples must be ≥ 1, got {samples}")
     if not 0 < confidence < 1:
@@ -475,10 +482,12 @@ def basins(
     """Basins of attraction, exact when the free space has at most ``max_exact`` scenarios, else sampled.
 
     ``method``: ``auto``, ``exact`` or ``sampled``. Other parameters as in :func:`exact_basins` and
-    :func:`sampled_basins`. Raises :class:`OptionError` for an unknown method.
+    :func:`sampled_basins`. Raises :class:`OptionError` for an unknown method or a negative integer seed (checked
+    whichever method runs, so a call is accepted or refused the same way whatever the space's size).
     """
     if method not in ("auto", "exact", "sampled"):
         raise OptionError(f"unknown basins method {method!r} (choose from auto, exact, sampled)")
+    check_seed(seed)
     fx = normalise_fixed(compiled, fixed)
     space = math.prod(int(c) for c, f in zip(compiled.counts, fx) if f < 0)
     if method == "exact" or (method == "auto" and space <= max_exact):
