@@ -281,6 +281,9 @@ def test_import_and_export_never_overwrite_their_input(tmp_path):
         assert_user_error(run("export", model, "--to", "sl", "-o", target), "--output", "input")
         assert model.read_text() == text
     assert_user_error(run("export", model, "-o", tmp_path), "--output")
+    assert_user_error(run("export", model, "-o", ""), "--output: the file name is empty")
+    assert_user_error(run("import", scw, "-o", ""), "--output: the file name is empty")
+    assert_user_error(run("import", scw, "-o", tmp_path / "nowhere" / "x.yaml"), "does not exist")
     r = run("export", model, "-o", tmp_path / "out.csv")
     assert r.exit_code == 0 and r.stderr.strip() == f"Wrote {tmp_path / 'out.csv'}"
     r = run("import", tmp_path / "out.csv", "-o", tmp_path / "back.yaml")

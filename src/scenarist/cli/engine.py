@@ -56,7 +56,7 @@ TimingsOpt = Annotated[
     ),
 ]
 OutOpt = Annotated[
-    Path, typer.Option("--output", "-o", metavar="FILE", help="File to write (never one of the input files).")
+    str, typer.Option("--output", "-o", metavar="FILE", help="File to write (never one of the input files).")
 ]
 
 
@@ -167,7 +167,7 @@ def import_command(
         Path,
         typer.Argument(help="A ScenarioWizard project (.scw) or a CSV/XLSX cross-impact matrix.", metavar="FILE"),
     ],
-    output: OutOpt = Path("model.yaml"),
+    output: OutOpt = "model.yaml",
     self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Import a ScenarioWizard project or a CSV/XLSX matrix as a Scenarist YAML model.
@@ -206,7 +206,7 @@ def export_command(
         ),
     ] = None,
     output: Annotated[
-        Optional[Path],
+        Optional[str],
         typer.Option(
             "--output", "-o", metavar="FILE", help="File to write (required; never the model file).",
             show_default=False,
@@ -237,14 +237,14 @@ def export_command(
     if output is None:
         raise OptionError("--output/-o is required")
     check_output_path(output, inputs=[resolve_model_path(model)], option="--output")
-    fmt = (to or output.suffix.lstrip(".")).lower()
+    fmt = (to or Path(output).suffix.lstrip(".")).lower()
     if fmt not in ("scw", "sl", "csv", "xlsx"):
         raise OptionError(f"--to must be scw, sl, csv or xlsx, got {fmt!r}")
     m, compiled, _ = load_compiled(model, self_impacts)
     if fmt == "scw":
         write_scw(model_to_project(m), output)
     elif fmt in ("csv", "xlsx"):
-        if output.suffix.lower() != f".{fmt}":
+        if Path(output).suffix.lower() != f".{fmt}":
             raise OptionError(f"--output for {fmt} must end in .{fmt}")
         write_matrix_table(model_to_project(m), output, layout)
     else:
