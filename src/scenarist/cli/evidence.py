@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
@@ -19,7 +20,7 @@ from ..errors import OptionError, ScenaristError, UnknownNameError
 from ..io.yaml_model import check_output_path, load_model, packaged_models, resolve_model_path
 from ..likelihood.distribution import DEFAULT_DRAWS, DEFAULT_SEED
 from ..model import Model
-from .common import JsonOpt, ModelArg, SeedOpt, app, command, console, emit_json, err_console, fail, note_written
+from .common import JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, fail, load_model_as, note_written, show_warning
 
 #: Below this terminal width the tables switch to a compact layout, so that ids and dates (which a user types
 #: back) are never cut; titles and other text wrap instead.
@@ -42,13 +43,16 @@ app.add_typer(forecast_app, name="forecast")
 
 
 def _sub(group: typer.Typer, name: str) -> Callable:
-    """Register a command on a sub-group, turning ScenaristError into one stderr message and exit 2."""
+    """Register a command on a sub-group, turning ScenaristError into one stderr message and exit 2 and every
+    warning into one plain ``warning: …`` line (as :func:`~scenarist.cli.common.command` does)."""
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kw: Any) -> Any:
             try:
-                return fn(*args, **kw)
+                with warnings.catch_warnings():
+                    warnings.showwarning = show_warning
+                    return fn(*args, **kw)
             except ScenaristError as exc:
                 raise fail(str(exc)) from None
 
@@ -316,6 +320,7 @@ def track_cmd(
     end: ToOpt = None,
     draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help="Judgment draws per date for the bands (0: stated matrix only).")] = DEFAULT_DRAWS,
     seed: SeedOpt = DEFAULT_SEED,
+    self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
     report: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="Write an HTML report with the timeline chart.")] = None,
 ) -> None:
@@ -338,7 +343,7 @@ def track_cmd(
         inputs = [resolve_model_path(model), resolve_evidence_path(evidence) if evidence is not None else
                   sqlite_file(resolve_db_url(db))]
         check_output_path(report, inputs=inputs, option="--report")
-    m = load_model(model)
+    m = load_model_as(model, self_impacts)
     ledger = None
     if evidence is not None:
         ev = load_evidence(evidence, m)
@@ -460,6 +465,7 @@ def forecast_record(
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Free note.")] = None,
     draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help="With --from-model: judgment draws (0: the stated matrix only).")] = DEFAULT_DRAWS,
     seed: SeedOpt = DEFAULT_SEED,
+    self_impacts: SelfImpactsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -469,7 +475,7 @@ def forecast_record(
 
     if sum([bool(probabilities), from_model, from_assessments]) != 1:
         raise OptionError("give exactly one of --p, --from-model, --from-assessments")
-    m = load_model(model)
+    m = load_model_as(model, self_impacts)
     if from_model:
         from ..likelihood import outcome_distribution
 

@@ -14,10 +14,11 @@ import typer
 from rich.table import Table
 
 from ..errors import OptionError
-from ..io.yaml_model import load_model, resolve_model_path
+from ..io.yaml_model import resolve_model_path
 from ..likelihood import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, members_from_files, outcome_distribution, sensitivity
 from ..likelihood import report_section  # noqa: F401  (registers the report section)
-from .common import FixOpt, JsonOpt, ModelArg, SeedOpt, command, console, emit_json, err_console, parse_assignments
+from .common import (FixOpt, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, command, console, emit_json, err_console,
+                     load_model_as, parse_assignments)
 
 SchedulerOpt = Annotated[
     Optional[str],
@@ -103,6 +104,7 @@ def likelihood_command(
     credit: CreditOpt = "variants",
     shared_sections: SharedOpt = False,
     outcome: OutcomeOpt = None,
+    self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Outcome distribution with uncertainty bands, beside the source's own assessments.
@@ -119,7 +121,7 @@ def likelihood_command(
     elif draws and credit == "volume":
         raise OptionError(f"--credit volume evaluates the stated matrix only: give --draws 0 or leave --draws out "
                           f"(got --draws {draws})")
-    m = load_model(model)
+    m = load_model_as(model, self_impacts)
     with _Bar(draws) as bar:
         d = outcome_distribution(
             m, priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None, draws=draws, seed=seed,
@@ -196,11 +198,12 @@ def sensitivity_command(
     credit: CreditOpt = "variants",
     outcome: OutcomeOpt = None,
     top: Annotated[int, typer.Option("--top", min=0, metavar="N", help="Judgments to list (0: all).")] = 10,
+    self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Which judgments, moved by -1 or +1, change the kernel or shift the outcome most; and how the outcome
     responds to each exogenous prior (the outcome if each exogenous variant were certain)."""
-    s = sensitivity(load_model(model), priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None,
+    s = sensitivity(load_model_as(model, self_impacts), priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None,
                     outcome=outcome, credit=credit)
     if json_out:
         emit_json(s.to_dict())
@@ -267,6 +270,11 @@ def print_prior_response(s, labels: list[str]) -> None:
         console.print("none: 0 under every exogenous variant.", highlight=False, style="dim")
 
 
+def _scw_only(path: str, self_impacts: str | None) -> str | None:
+    """``--self-impacts`` for a member file: it settles ScenarioWizard members; YAML members state their own."""
+    return self_impacts if Path(path).suffix.lower() == ".scw" else None
+
+
 @command("ensemble")
 def ensemble_command(
     model: ModelArg = None,
@@ -275,15 +283,17 @@ def ensemble_command(
     fix: FixOpt = None,
     credit: CreditOpt = "variants",
     outcome: OutcomeOpt = None,
+    self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Ensemble of matrices on one structure: per-member kernels and outcome distributions, each scenario's
     support, the consensus scenarios and the weighted mixture. Members come from --member files or, without
     them, from the model's ensemble: list."""
-    m = load_model(model)
+    m = load_model_as(model, self_impacts)
     if weight and not member:
         raise OptionError("--weight needs --member files (an ensemble: list carries its own weights)")
-    members = members_from_files(m, member, weight, base_label=resolve_model_path(model).name) if member else None
+    members = members_from_files(m, member, weight, base_label=resolve_model_path(model).name,
+                                 loader=lambda p: load_model_as(p, _scw_only(p, self_impacts))) if member else None
     r = ensemble_distribution(m, members, fixed=parse_assignments(fix) or None, outcome=outcome, credit=credit,
                               base_dir=resolve_model_path(model).parent)
     if json_out:

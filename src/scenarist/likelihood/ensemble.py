@@ -20,7 +20,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -111,6 +111,7 @@ def members_from_files(
     paths: Sequence[str | os.PathLike],
     weights: Sequence[float] | None = None,
     base_label: str | None = None,
+    loader: Callable[[str], Model] | None = None,
 ) -> list[Member]:
     """The base model as first member (weight 1 unless ``weights`` says), then one member per file.
 
@@ -124,6 +125,9 @@ def members_from_files(
         One per member, the base model first; each finite and > 0 (default: all 1).
     base_label : str, optional
         Id of the base member, e.g. its file name (default: the model's ``metadata.id``).
+    loader : callable, optional
+        Reads one member file into a Model (default :func:`scenarist.io.yaml_model.load_model`); the command line
+        passes one that applies ``--self-impacts`` to ScenarioWizard members.
 
     Returns
     -------
@@ -152,7 +156,7 @@ def members_from_files(
     w = check_weights(w, labels)
     out = [Member(labels[0], model.metadata.title or labels[0], w[0], compile_model(model).matrix)]
     for p, label, wi in zip(paths, labels[1:], w[1:]):
-        other = load_model(p)
+        other = (loader or load_model)(str(p))
         _same_structure(model, other, str(p))
         out.append(Member(label, other.metadata.title or label, wi, compile_model(other).matrix))
     return out
