@@ -5,6 +5,7 @@ contradicted claims order, ensemble with no members)."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,48 @@ def test_self_impacts_ignore_changes_the_likelihood_kernel():
                               "--json").stdout) for o in ("ignore", "count")}
     assert len(docs["ignore"]["consistent_scenarios"]) == 10
     assert len(docs["count"]["consistent_scenarios"]) != 10
+
+
+# -- forecast scoring: an infinite log score explained; resolving before the horizon --
+
+
+def test_infinite_log_score_is_explained_in_terminal_and_json(tmp_path):
+    db = tmp_path / "s.db"
+    # p(truce) = 0 and truce happens: log score −ln 0 = ∞; Brier (0.5² + 1² + 0.5²) = 1.5
+    run("forecast", "record", "--id", "sure", "--p", "integration=0.5,truce=0,rupture=0.5", "--horizon", "2026-01-01",
+        "--criteria", "c", "--model", "example", "--db", db)
+    run("forecast", "resolve", "sure", "--outcome", "truce", "--date", "2026-01-01", "--db", db)
+    text = run("forecast", "score", "--db", db)
+    assert text.exit_code == 0
+    assert "log score infinite: forecast sure (analyst) gave the observed variant truce probability 0" in text.stderr
+    raw = run("forecast", "score", "--db", db, "--json").stdout
+    assert "Infinity" not in raw and "NaN" not in raw
+    doc = json.loads(raw)
+    row = doc["scores"][0]
+    assert row["log"] is None and row["log_infinite"] is True and row["brier"] == pytest.approx(1.5)
+    assert doc["summary"]["analyst"]["log"] is None and doc["summary"]["analyst"]["log_infinite"] == ["sure"]
+    assert any("forecast sure" in n and "probability 0" in n for n in doc["notes"])
+
+
+def test_finite_log_score_has_no_infinity_note(tmp_path):
+    db = tmp_path / "s.db"
+    run("forecast", "record", "--id", "f", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
+        "2026-01-01", "--criteria", "c", "--model", "example", "--db", db)
+    run("forecast", "resolve", "f", "--outcome", "truce", "--date", "2026-01-01", "--db", db)
+    doc = json.loads(run("forecast", "score", "--db", db, "--json").stdout)
+    assert doc["scores"][0]["log"] == pytest.approx(math.log(4)) and doc["scores"][0]["log_infinite"] is False
+    assert doc["summary"]["analyst"]["log_infinite"] == []
+    assert not any("infinite" in n for n in doc["notes"])
+
+
+def test_resolving_before_the_horizon_warns_on_one_line(tmp_path):
+    db = tmp_path / "s.db"
+    run("forecast", "record", "--id", "f", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
+        "2099-12-31", "--criteria", "c", "--model", "example", "--db", db)
+    r = run("forecast", "resolve", "f", "--outcome", "truce", "--db", db, "--json")  # default date: today
+    assert r.exit_code == 0 and json.loads(r.stdout)["id"] == "f"
+    warned = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(warned) == 1 and warned[0].startswith("warning: resolving f on ")
+    assert "before its horizon 2099-12-31" in warned[0] and "today" in warned[0]
+    on_time = run("forecast", "resolve", "f", "--outcome", "truce", "--date", "2099-12-31", "--replace", "--db", db)
+    assert on_time.exit_code == 0 and "horizon" not in on_time.stderr

@@ -269,12 +269,13 @@ class ScoreRow:
     log: float
 
     def to_dict(self) -> dict:
-        """JSON-safe dict of one scored forecast; an infinite log score (p(outcome) = 0) is written as None."""
+        """JSON-safe dict of one scored forecast. An infinite log score (p(outcome) = 0) is written as ``"log":
+        null`` with ``"log_infinite": true`` (strict JSON has no Infinity)."""
         return {
             "forecast": self.forecast_id, "forecaster": self.forecaster, "made_on": self.made_on.isoformat(),
             "resolved_on": self.resolved_on.isoformat(), "outcome": self.outcome,
             "probability_of_outcome": self.probability, "brier": self.brier,
-            "log": None if math.isinf(self.log) else self.log,
+            "log": None if math.isinf(self.log) else self.log, "log_infinite": math.isinf(self.log),
         }
 
 
@@ -301,12 +302,15 @@ class Scores:
     ----------
     rows : tuple of ScoreRow
         Resolved forecasts, by forecaster then date then id.
-    summary : dict forecaster → {"n", "brier", "log"}
-        Mean scores (``log`` is inf when any forecast gave the outcome probability 0).
+    summary : dict forecaster → {"n", "brier", "log", "log_infinite"}
+        Mean scores (``log`` is inf when any forecast gave the outcome probability 0; ``log_infinite`` lists the
+        ids of those forecasts, empty otherwise).
     calibration : tuple of CalibrationBin
     unresolved : tuple of str
         Ids of forecasts not yet resolved (not scored).
     notes : tuple of str
+        Plain-language notes, among them one per infinite log score naming the forecast and the variant it gave
+        probability 0.
     """
 
     rows: tuple[ScoreRow, ...]
@@ -319,7 +323,8 @@ class Scores:
         """JSON-safe dict (what ``scenarist forecast score --json`` prints)."""
         return {
             "scores": [r.to_dict() for r in self.rows],
-            "summary": {k: {"n": v["n"], "brier": v["brier"], "log": None if math.isinf(v["log"]) else v["log"]} for k, v in self.summary.items()},
+            "summary": {k: {"n": v["n"], "brier": v["brier"], "log": None if math.isinf(v["log"]) else v["log"],
+                            "log_infinite": list(v["log_infinite"])} for k, v in self.summary.items()},
             "calibration": [b.to_dict() for b in self.calibration],
             "unresolved": list(self.unresolved),
             "notes": list(self.notes),
@@ -374,11 +379,16 @@ def score(forecasts: Iterable[Forecast]) -> Scores:
             "n": len(mine),
             "brier": float(np.mean([r.brier for r in mine])),
             "log": float(np.mean([r.log for r in mine])),
+            "log_infinite": tuple(r.forecast_id for r in mine if math.isinf(r.log)),
         }
+    # An infinite log score is legitimate (the rule punishes certainty that proved wrong without limit) but
+    # surprising in a table: say which forecast caused it.
     notes = []
     if 0 < len(rows) < 30:
         notes.append(f"{len(rows)} resolved forecast(s): each resolution is a single data point; "
                      "scores and calibration mean little until many forecasts are resolved")
+    notes += [f"log score infinite: forecast {r.forecast_id} ({r.forecaster}) gave the observed variant {r.outcome} "
+              f"probability 0, so {r.forecaster}'s mean log score is infinite too" for r in rows if math.isinf(r.log)]
     unresolved = tuple(f.id for f in forecasts if f.resolution is None)
     return Scores(tuple(rows), summary, calibration_table(pairs), unresolved, tuple(notes))
 

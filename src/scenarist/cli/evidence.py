@@ -538,7 +538,7 @@ def forecast_list(
 def forecast_resolve(
     forecast_id: Annotated[str, typer.Argument(metavar="ID", help="Forecast id.", show_default=False)],
     outcome: Annotated[str, typer.Option("--outcome", metavar="VARIANT", help="The variant that happened.")],
-    resolved_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Day of the judgment (default: today).")] = None,
+    resolved_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Day of the judgment (default: today; a day before the horizon is warned about).")] = None,
     evidence: Annotated[Optional[list[str]], typer.Option("--evidence", metavar="ITEM", help="Evidence item id showing it (repeatable or comma-separated).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Why: how the criteria were applied.")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Change an earlier resolution.")] = False,
@@ -552,6 +552,10 @@ def forecast_resolve(
     ids = [e.strip() for item in evidence or [] for e in item.split(",") if e.strip()]
     with EvidenceStore(db) as store:
         f = resolve_forecast(store, forecast_id, outcome, _date(resolved_on, "--date") or dt.date.today(), ids, note, replace)
+    if f.resolution.resolved_on < f.horizon:
+        how = "--date" if resolved_on is not None else "today's date (the default; --date sets another)"
+        err_console.print(f"warning: resolving {f.id} on {f.resolution.resolved_on} ({how}), before its horizon "
+                          f"{f.horizon}", markup=False, highlight=False, soft_wrap=True)
     if json_out:
         emit_json(f.to_dict())
         return
