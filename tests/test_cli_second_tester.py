@@ -105,3 +105,39 @@ def test_resolving_before_the_horizon_warns_on_one_line(tmp_path):
     assert "before its horizon 2099-12-31" in warned[0] and "today" in warned[0]
     on_time = run("forecast", "resolve", "f", "--outcome", "truce", "--date", "2099-12-31", "--replace", "--db", db)
     assert on_time.exit_code == 0 and "horizon" not in on_time.stderr
+
+
+# -- track: an empty range says so; the starting row says what it is; the narrow evidence list fits --
+
+
+def test_track_with_no_evidence_in_range_says_so():
+    r = run("track", "-e", "iran-russia-2024-2026", "--from", "2030-01-01", "--draws", "0", "--json")
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert [p["date"] for p in doc["series"]] == ["2029-12-31"]  # the day before --from: all evidence counted
+    assert doc["start_label"] == "before 2030-01-01: evidence up to 2029-12-31 counted"
+    assert any(n.startswith("no evidence dated on or after 2030-01-01") for n in doc["notes"])
+    assert "note: no evidence dated on or after 2030-01-01" in r.stderr or "no evidence" in " ".join(doc["notes"])
+    both = json.loads(run("track", "-e", "iran-russia-2024-2026", "--from", "2030-01-01", "--to", "2030-06-30",
+                          "--draws", "0", "--json").stdout)
+    assert any(n.startswith("no evidence between 2030-01-01 and 2030-06-30") for n in both["notes"])
+    text = run("track", "-e", "iran-russia-2024-2026", "--from", "2030-01-01", "--draws", "0", env={"COLUMNS": "80"})
+    assert "2029-12-31  before 2030-01-01: evidence up to 2029-12-31 counted" in text.stdout
+    assert "as of" not in text.stdout.split("Evidence by date:")[1].splitlines()[1]
+    assert "note: no evidence dated on or after 2030-01-01" in text.stderr
+
+
+def test_track_with_evidence_labels_the_as_of_row_and_has_no_empty_note():
+    doc = json.loads(run("track", "-e", "iran-russia-2024-2026", "--draws", "0", "--json").stdout)
+    assert doc["series"][0]["date"] == doc["as_of"] and len(doc["series"]) > 1
+    assert doc["start_label"] == "model as of its date, before any evidence"
+    assert not any(n.startswith("no evidence") for n in doc["notes"])
+
+
+def test_track_narrow_evidence_list_fits_80_columns_without_wrapping():
+    out = run("track", "-e", "iran-russia-2024-2026", "--draws", "0", env={"COLUMNS": "80"}).stdout
+    listing = out.split("Evidence by date:\n")[1].split("Moved the outcome most")[0].splitlines()
+    assert listing and all(len(line) <= 80 for line in listing)
+    # every line is a dated item or a further item of the same date (14 spaces), never a wrapped fragment
+    assert all(line[:2] == "  " and (line[2:12].count("-") == 2 or line.startswith(" " * 14)) for line in listing)
+    assert not any("  " in line[14:] for line in listing)

@@ -406,14 +406,20 @@ def _print_track(r) -> None:
         return s
 
     for k, p in enumerate(r.points):
-        label = "as of" if k == 0 else "; ".join(cut(r.item(i).title) for i in p.items)
+        label = r.start_label if k == 0 else "; ".join(cut(r.item(i).title) for i in p.items)
         cells = [f"{cell(p.model, i)}\n{cell(p.indicators, i)}" for i in range(len(r.variants))]
         t.add_row(p.date.isoformat(), *([label] if wide else []), *cells, _pct(p.model.none), f"{100 * p.shift:.1f}")
     console.print(t)
     if not wide:
+        # One line per item, cut to the terminal, so that nothing wraps into the next date's column
         console.print("Evidence by date:")
+        room = max(20, console.width - 15)
+        first = r.points[0]
+        console.print(f"  {first.date}  {cut(r.start_label, room)}", markup=False, highlight=False, soft_wrap=True)
         for p in r.points[1:]:
-            console.print(f"  {p.date}  " + "; ".join(cut(r.item(i).title) for i in p.items), highlight=False)
+            for j, i in enumerate(p.items):
+                lead = f"  {p.date}  " if j == 0 else " " * 14
+                console.print(lead + cut(r.item(i).title, room), markup=False, highlight=False, soft_wrap=True)
     if r.draws and not bands:
         console.print(f"5–95 % bands over the {r.draws} draws: a terminal of {WIDE}+ columns, --json or --report.",
                       highlight=False, style="dim")

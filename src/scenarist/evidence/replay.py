@@ -154,6 +154,9 @@ class TrackResult:
     claims : tuple of ContradictedClaim
     draws, seed : int
     notes : tuple of str
+    start_label : str
+        What the first point is: the model as of its date before any evidence, or (with ``start``) the state just
+        before ``start``, with the evidence up to that day counted.
     """
 
     model_id: str
@@ -169,6 +172,7 @@ class TrackResult:
     draws: int = 0
     seed: int | None = None
     notes: tuple[str, ...] = ()
+    start_label: str = "model as of its date, before any evidence"
 
     def item(self, item_id: str) -> EvidenceItem:
         """The item with this id. Raises ``KeyError`` when absent."""
@@ -206,6 +210,7 @@ class TrackResult:
             "outcome": self.outcome,
             "variants": [{"id": a, "name": b} for a, b in zip(self.variants, self.variant_names)],
             "as_of": self.as_of.isoformat() if self.as_of else None,
+            "start_label": self.start_label,
             "draws": self.draws,
             "seed": self.seed,
             "band_percentiles": list(BAND) if self.draws else None,
@@ -339,6 +344,25 @@ def track(
     if first_day is not None and as_of is not None and first_day < as_of:
         first_day = None
     origin = first_day or as_of or (dates[0] - dt.timedelta(days=1) if dates else dt.date.today())
+    if first_day is not None:
+        start_label = f"before {start}: evidence up to {first_day} counted"
+    elif as_of is not None:
+        start_label = "model as of its date, before any evidence"
+    else:
+        start_label = "model before any evidence"
+    if not dates and items:
+        # Say why the table has one row: nothing to replay in the range (not an error: the range may be ahead).
+        lows = [d for d in (start, as_of + dt.timedelta(days=1) if as_of is not None else None) if d is not None]
+        low = max(lows) if lows else None
+        if low is None and end is None:
+            span = "to replay"
+        elif end is None:
+            span = f"dated on or after {low} (the last item is dated {items[-1].date})"
+        elif low is None:
+            span = f"dated on or before {end}"
+        else:
+            span = f"between {low} and {end}"
+        notes.append(f"no evidence {span}: the only row is the starting state ({start_label})")
     cache: dict[tuple, np.ndarray] = {}
 
     def point_at(day: dt.date | None, label_date: dt.date, day_items: tuple[str, ...]) -> TrackPoint:
@@ -378,6 +402,7 @@ def track(
         draws=int(draws),
         seed=seed,
         notes=tuple(notes),
+        start_label=start_label,
     )
 
 

@@ -103,7 +103,7 @@ def tracking_section(result: TrackResult):
     head = "".join(f"<th class='num'>{escape(n)}<br><span class='muted'>model | + indicators</span></th>" for n in result.variant_names)
     rows = []
     for k, p in enumerate(result.points):
-        ev = "<em>as of</em>" if k == 0 else "<br>".join(f"{escape(result.item(i).title)} <span class='muted'>({escape(str(result.item(i).grade))}, {escape(result.item(i).bearing.kind)})</span>" for i in p.items)
+        ev = f"<em>{escape(result.start_label)}</em>" if k == 0 else "<br>".join(f"{escape(result.item(i).title)} <span class='muted'>({escape(str(result.item(i).grade))}, {escape(result.item(i).bearing.kind)})</span>" for i in p.items)
         cells = "".join(f"<td class='num'>{_cell(p.model, i)}<br>{_cell(p.indicators, i)}</td>" for i in range(len(result.variants)))
         rows.append(f"<tr><td>{p.date.isoformat()}</td><td>{ev}</td>{cells}<td class='num'>{_pct(p.model.none)}</td><td class='num'>{100 * p.shift:.1f}</td></tr>")
     parts.append(
