@@ -294,7 +294,8 @@ def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
         log = -math.log(f.probability("tactical"))
         assert rows[who]["brier"] == pytest.approx(brier, abs=1e-12)
         assert rows[who]["log"] == pytest.approx(log, abs=1e-12)
-        assert scores["summary"][who] == {"n": 1, "brier": pytest.approx(brier, abs=1e-12), "log": pytest.approx(log, abs=1e-12)}
+        assert scores["summary"][who] == {"n": 1, "brier": pytest.approx(brier, abs=1e-12), "log": pytest.approx(log, abs=1e-12),
+                                           "log_infinite": []}
     # the article's by hand: (0.325/1.2)² + (1 − 0.5625)² + (0.2/1.2)² + 0², and −ln 0.5625
     assert rows["article"]["brier"] == pytest.approx((0.325 / 1.2) ** 2 + 0.4375 ** 2 + (0.2 / 1.2) ** 2, abs=1e-12)
     assert rows["article"]["brier"] == pytest.approx(0.292535, abs=1e-6)
