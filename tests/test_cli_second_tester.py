@@ -141,3 +141,42 @@ def test_track_narrow_evidence_list_fits_80_columns_without_wrapping():
     # every line is a dated item or a further item of the same date (14 spaces), never a wrapped fragment
     assert all(line[:2] == "  " and (line[2:12].count("-") == 2 or line.startswith(" " * 14)) for line in listing)
     assert not any("  " in line[14:] for line in listing)
+
+
+# -- --draws has a cap, stated in the help and the refusal; long runs report progress --
+
+CAPPED = [
+    ["likelihood", "example"],
+    ["track", "example", "-e", "{evidence}"],
+    ["forecast", "record", "--id", "f", "--criteria", "c", "--horizon", "2030-01-01", "--from-model",
+     "--model", "example", "--db", "{tmp}/s.db"],
+]
+
+
+@pytest.mark.parametrize("args", CAPPED, ids=lambda a: a[0])
+def test_draws_above_the_cap_are_refused_and_the_help_states_it(args, tmp_path):
+    evidence = Path(__file__).parent / "data" / "evidence" / "example.yaml"
+    args = [str(a).replace("{tmp}", str(tmp_path)).replace("{evidence}", str(evidence)) for a in args]
+    r = run(*args, "--draws", "100000000")
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    assert "--draws 100,000,000 is more than the limit of 100,000" in r.stderr
+    assert not (tmp_path / "s.db").exists()  # refused before anything was written
+    assert run(*args, "--draws", "100001").exit_code == 2
+    helptext = run(*args[: 2 if args[0] == "forecast" else 1], "--help", env={"COLUMNS": "200"}).stdout
+    assert "at most 100,000" in helptext
+
+
+def test_forecast_from_model_reports_draw_progress(tmp_path, monkeypatch):
+    import scenarist.likelihood as lik
+
+    seen = []
+    real = lik.outcome_distribution
+
+    def spy(*a, progress=None, **kw):
+        seen.append(progress)
+        return real(*a, progress=progress, **kw)
+
+    monkeypatch.setattr(lik, "outcome_distribution", spy)
+    r = run("forecast", "record", "--id", "f", "--criteria", "c", "--horizon", "2030-01-01", "--from-model",
+            "--draws", "30", "--model", "example", "--db", tmp_path / "s.db")
+    assert r.exit_code == 0 and len(seen) == 1 and callable(seen[0])

@@ -20,7 +20,7 @@ from ..errors import OptionError, ScenaristError, UnknownNameError
 from ..io.yaml_model import check_output_path, load_model, packaged_models, resolve_model_path
 from ..likelihood.distribution import DEFAULT_DRAWS, DEFAULT_SEED
 from ..model import Model
-from .common import JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, fail, load_model_as, note_written, show_warning
+from .common import MAX_DRAWS, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, check_draws, fail, load_model_as, note_written, show_warning
 
 #: Below this terminal width the tables switch to a compact layout, so that ids and dates (which a user types
 #: back) are never cut; titles and other text wrap instead.
@@ -318,7 +318,7 @@ def track_cmd(
     db: DbOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help="Judgment draws per date for the bands (0: stated matrix only).")] = DEFAULT_DRAWS,
+    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"Judgment draws per date for the bands (0: stated matrix only; at most {MAX_DRAWS:,}).")] = DEFAULT_DRAWS,
     seed: SeedOpt = DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
@@ -333,6 +333,7 @@ def track_cmd(
     from ..evidence import EvidenceStore, load_evidence
     from ..evidence.replay import track
 
+    check_draws(draws)
     if evidence is not None and db is not None:
         raise OptionError("give --evidence or --db, not both")
     inputs = []
@@ -469,7 +470,7 @@ def forecast_record(
     made_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Date the forecast is made (default: the model's as-of date).")] = None,
     forecaster: Annotated[Optional[str], typer.Option("--forecaster", metavar="NAME", help="Who forecasts (default: model, article or analyst).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Free note.")] = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help="With --from-model: judgment draws (0: the stated matrix only).")] = DEFAULT_DRAWS,
+    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"With --from-model: judgment draws (0: the stated matrix only; at most {MAX_DRAWS:,}).")] = DEFAULT_DRAWS,
     seed: SeedOpt = DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
     db: DbOpt = None,
@@ -481,11 +482,14 @@ def forecast_record(
 
     if sum([bool(probabilities), from_model, from_assessments]) != 1:
         raise OptionError("give exactly one of --p, --from-model, --from-assessments")
+    check_draws(draws)
     m = load_model_as(model, self_impacts)
     if from_model:
         from ..likelihood import outcome_distribution
+        from .likelihood import _Bar
 
-        probs = outcome_distribution(m, draws=draws, seed=seed).conditional
+        with _Bar(draws) as bar:
+            probs = outcome_distribution(m, draws=draws, seed=seed, progress=bar).conditional
         who = "model"
     elif from_assessments:
         probs, who = assessment_probabilities(m), "article"

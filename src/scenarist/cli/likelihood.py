@@ -17,8 +17,8 @@ from ..errors import OptionError
 from ..io.yaml_model import resolve_model_path
 from ..likelihood import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, members_from_files, outcome_distribution, sensitivity
 from ..likelihood import report_section  # noqa: F401  (registers the report section)
-from .common import (FixOpt, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, command, console, emit_json, err_console,
-                     load_model_as, parse_assignments)
+from .common import (MAX_DRAWS, FixOpt, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, command, console, emit_json, err_console,
+                     check_draws, load_model_as, parse_assignments)
 
 SchedulerOpt = Annotated[
     Optional[str],
@@ -95,7 +95,7 @@ def likelihood_command(
     draws: Annotated[
         Optional[int],
         typer.Option("--draws", min=0, metavar="N", show_default=f"{DEFAULT_DRAWS}; 0 with --credit volume",
-                     help="Judgment draws for the bands (0: the stated matrix only, exact)."),
+                     help=f"Judgment draws for the bands (0: the stated matrix only, exact; at most {MAX_DRAWS:,})."),
     ] = None,
     seed: SeedOpt = DEFAULT_SEED,
     fix: FixOpt = None,
@@ -116,6 +116,7 @@ def likelihood_command(
     defaults (500 draws, seed 0) are those of track and of the report, so all three show the same numbers.
     --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
     """
+    check_draws(draws or 0)
     if draws is None:
         draws = 0 if credit == "volume" else DEFAULT_DRAWS  # volume credit reads the stated matrix only
     elif draws and credit == "volume":
