@@ -180,3 +180,41 @@ def test_forecast_from_model_reports_draw_progress(tmp_path, monkeypatch):
     r = run("forecast", "record", "--id", "f", "--criteria", "c", "--horizon", "2030-01-01", "--from-model",
             "--draws", "30", "--model", "example", "--db", tmp_path / "s.db")
     assert r.exit_code == 0 and len(seen) == 1 and callable(seen[0])
+
+
+# -- small messages: validate of a non-model, claims order, ensemble without members --
+
+
+@pytest.mark.parametrize(
+    "suffix, says",
+    [(".sl", "a ScenarioWizard solution list"), (".csv", "scenarist import"), (".xlsx", "scenarist import")],
+)
+def test_validate_names_what_a_non_model_file_is(suffix, says, tmp_path):
+    f = tmp_path / f"x{suffix}"
+    f.write_bytes((CIB / "CIB_global.sl").read_bytes())
+    for cmd in ("validate", "analyze"):
+        r = run(cmd, f)
+        assert r.exit_code == 2 and "Traceback" not in r.stderr
+        assert says in r.stderr and "not a model" in r.stderr and "YAML mapping" not in r.stderr
+
+
+def test_track_lists_contradicted_claims_in_file_order_from_file_and_store(tmp_path):
+    from scenarist.evidence import load_evidence
+    from scenarist.io.yaml_model import load_model
+
+    db = tmp_path / "s.db"
+    name = "iran-russia-2024-2026"
+    in_file = [c.id for c in load_evidence(name, load_model(None)).contradicted_claims]
+    assert in_file != sorted(in_file)  # file order differs from id order: the test can tell them apart
+    run("evidence", "import", name, "--db", db)
+    from_file = json.loads(run("track", "-e", name, "--draws", "0", "--json").stdout)["contradicted_claims"]
+    from_db = json.loads(run("track", "--db", db, "--draws", "0", "--json").stdout)["contradicted_claims"]
+    assert [c["id"] for c in from_file] == [c["id"] for c in from_db] == in_file
+
+
+def test_ensemble_without_members_is_refused_as_the_help_says():
+    r = run("ensemble", "example")
+    assert r.exit_code == 2 and "with --member FILE the model itself is the first member" in r.stderr
+    helptext = " ".join(run("ensemble", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert "with --member, the model itself is the first member" in helptext
+    assert "a model with neither is refused" in helptext

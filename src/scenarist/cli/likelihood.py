@@ -279,7 +279,7 @@ def _scw_only(path: str, self_impacts: str | None) -> str | None:
 @command("ensemble")
 def ensemble_command(
     model: ModelArg = None,
-    member: Annotated[Optional[list[Path]], typer.Option("--member", metavar="FILE", help="Another model file with the same structure (repeatable); the model itself is the first member.")] = None,
+    member: Annotated[Optional[list[Path]], typer.Option("--member", metavar="FILE", help="A member model file with the same structure (repeatable); with --member, the model itself is the first member and the files follow.")] = None,
     weight: Annotated[Optional[list[float]], typer.Option("--weight", metavar="W", help="Member weights in order, the model first (default: equal).")] = None,
     fix: FixOpt = None,
     credit: CreditOpt = "variants",
@@ -288,8 +288,8 @@ def ensemble_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Ensemble of matrices on one structure: per-member kernels and outcome distributions, each scenario's
-    support, the consensus scenarios and the weighted mixture. Members come from --member files or, without
-    them, from the model's ensemble: list."""
+    support, the consensus scenarios and the weighted mixture. Members come from the model's ensemble: list or,
+    with --member FILE, are the model itself and then the files; a model with neither is refused."""
     m = load_model_as(model, self_impacts)
     if weight and not member:
         raise OptionError("--weight needs --member files (an ensemble: list carries its own weights)")

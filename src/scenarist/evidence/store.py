@@ -360,8 +360,9 @@ class EvidenceStore:
             return [EvidenceItem.model_validate(json.loads(r[0])) for r in conn.execute(q)]
 
     def claims(self, model_id: str | None = None) -> list[ContradictedClaim]:
-        """Stored contradicted claims (optionally of one model) in id order."""
-        q = select(contradicted_claims.c.content).order_by(contradicted_claims.c.claim_id)
+        """Stored contradicted claims (optionally of one model) in the order imported: a file's own order, so that
+        ``track --db`` and ``track -e`` list them alike and ``evidence export`` gives the file back."""
+        q = select(contradicted_claims.c.content).order_by(contradicted_claims.c.pk)
         if model_id is not None:
             q = q.where(contradicted_claims.c.model_id == model_id)
         with self.engine.connect() as conn:

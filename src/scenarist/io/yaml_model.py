@@ -228,6 +228,15 @@ def _cross_field_problems_of_rest(exc: ValidationError, tree: Any, name: str) ->
     return out
 
 
+#: Files users mistake for models, by suffix: what each is and which command reads it.
+_NOT_A_MODEL = {
+    ".sl": "a ScenarioWizard solution list (the scenarios a search found), not a model; give the .scw model it "
+           "came from, or a YAML model (scenarist export --to sl writes solution lists)",
+    **{suffix: "a cross-impact matrix table, not a model; turn it into one with scenarist import FILE -o MODEL.yaml "
+               "(or use the .scw/.yaml model it was exported from)" for suffix in (".csv", ".tsv", ".xlsx")},
+}
+
+
 def load_model(model: str | os.PathLike | None = None, text: str | None = None) -> Model:
     """Load and fully check a model.
 
@@ -257,6 +266,9 @@ def load_model(model: str | os.PathLike | None = None, text: str | None = None) 
 
             return import_scw(path)
         name = str(model) if model is not None and Path(model).exists() else str(path)
+        not_a_model = _NOT_A_MODEL.get(path.suffix.lower())
+        if not_a_model:
+            raise InputFileError(f"{name}: {not_a_model}")
     else:
         name = str(model or "<string>")
     tree = read_yaml(name if text is None else name, text)

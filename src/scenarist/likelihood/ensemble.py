@@ -295,7 +295,8 @@ def ensemble_distribution(
     if members is None:
         members = members_from_model(setup.model, base_dir)
     if not members:
-        raise OptionError("no ensemble members: the model has no ensemble: list and no member files were given")
+        raise OptionError("no ensemble members: the model has no ensemble: list and no member files were given "
+                          "(with --member FILE the model itself is the first member, the files the others)")
     entropy = normalise_seed(seed)
     w = np.array(check_weights([m.weight for m in members], [m.id for m in members], "weight"), dtype=np.float64)
     w = w / w.sum()
