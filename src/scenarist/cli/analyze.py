@@ -494,7 +494,7 @@ def outcome_table(result: Analysis) -> Table:
     o = result.outcome
     table = Table(
         title=f"Outcome: {o.descriptor_name}", title_justify="left", header_style="bold",
-        caption="A share of scenarios is not a probability." if o.n_scenarios else None, caption_justify="left",
+        caption="A share of scenarios is not a probability: `scenarist likelihood` gives probabilities with bands." if o.n_scenarios else None, caption_justify="left",
     )
     table.add_column("Variant")
     table.add_column("Scenarios", justify="right")
