@@ -74,9 +74,9 @@ def show_warning(message: Warning | str, *_: Any, **__: Any) -> None:
     note(f"warning: {' '.join(str(text).split())}")
 
 
-def command(name: str | None = None, **kwargs: Any) -> Callable:
-    """Register a command on :data:`app`, turning any ScenaristError into a clean exit 2 and every warning into
-    one plain ``warning: …`` line on stderr (:func:`show_warning`).
+def command(name: str | None = None, group: typer.Typer | None = None, **kwargs: Any) -> Callable:
+    """Register a command on :data:`app` (or on a sub-group such as ``evidence``), turning any ScenaristError into
+    a clean exit 2 and every warning into one plain ``warning: …`` line on stderr (:func:`show_warning`).
 
     Use instead of ``@app.command``; the command's docstring is its help text.
     """
@@ -91,7 +91,7 @@ def command(name: str | None = None, **kwargs: Any) -> Callable:
             except ScenaristError as exc:
                 raise fail(str(exc)) from None
 
-        app.command(name, **kwargs)(wrapper)
+        (group or app).command(name, **kwargs)(wrapper)
         return fn
 
     return decorate

@@ -7,9 +7,7 @@ present the result. ``--db`` (or ``$SCENARIST_DB``) names the store; default ``s
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
-import warnings
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
@@ -20,7 +18,7 @@ from ..errors import OptionError, ScenaristError, UnknownNameError
 from ..io.yaml_model import check_output_path, load_model, packaged_models, resolve_model_path
 from ..likelihood.distribution import DEFAULT_DRAWS, DEFAULT_SEED
 from ..model import Model
-from .common import MAX_DRAWS, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, check_draws, fail, load_model_as, note_written, show_warning
+from .common import MAX_DRAWS, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, check_draws, load_model_as, note_written
 
 #: Below this terminal width the tables switch to a compact layout, so that ids and dates (which a user types
 #: back) are never cut; titles and other text wrap instead.
@@ -43,23 +41,8 @@ app.add_typer(forecast_app, name="forecast")
 
 
 def _sub(group: typer.Typer, name: str) -> Callable:
-    """Register a command on a sub-group, turning ScenaristError into one stderr message and exit 2 and every
-    warning into one plain ``warning: …`` line (as :func:`~scenarist.cli.common.command` does)."""
-
-    def decorate(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kw: Any) -> Any:
-            try:
-                with warnings.catch_warnings():
-                    warnings.showwarning = show_warning
-                    return fn(*args, **kw)
-            except ScenaristError as exc:
-                raise fail(str(exc)) from None
-
-        group.command(name)(wrapper)
-        return fn
-
-    return decorate
+    """Register a command on a sub-group with the shared error and warning handling of :func:`command`."""
+    return command(name, group=group)
 
 
 DbOpt = Annotated[
