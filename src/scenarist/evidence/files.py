@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 
 from ..errors import InputFileError, ModelError, Problem
-from ..io.yaml_model import _plain, field_name, line_of, read_yaml, write_atomic
+from ..io.yaml_model import _plain, _prune, dump_yaml, field_name, line_of, read_yaml, write_atomic
 from ..model import Model
 from .items import BEARING_KINDS, FORMAT, EvidenceFile, EvidenceItem, check_evidence
 
@@ -270,32 +269,16 @@ def _load_csv(name: str, model: Model | None, text: str | None) -> EvidenceFile:
 # -- writing -------------------------------------------------------------------------------------------------
 
 
-def _python(node: Any) -> Any:
-    # Tuples → lists, drop None and empty containers; keep dates as dates so YAML writes them unquoted.
-    if isinstance(node, dict):
-        return {k: _python(v) for k, v in node.items() if v not in (None, (), [], {})}
-    if isinstance(node, (list, tuple)):
-        return [_python(v) for v in node]
-    return node
-
-
 def item_to_dict(item: EvidenceItem) -> dict:
     """An item as plain Python in file order (dates as ``datetime.date``; no empty optional fields)."""
-    return _python(item.model_dump(mode="python"))
+    return _prune(item.model_dump(mode="python"))
 
 
 def dump_evidence(ev: EvidenceFile) -> str:
     """Serialise an evidence file to YAML text in the documented format (round-trips through :func:`load_evidence`)."""
-    data = _python(ev.model_dump(mode="python"))
+    data = ev.model_dump(mode="python")
     data = {"format": FORMAT, **{k: v for k, v in data.items() if k != "format"}}
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
-    yaml.width = 110
-    yaml.allow_unicode = True
-    buf = io.StringIO()
-    yaml.dump(data, buf)
-    return buf.getvalue()
+    return dump_yaml(data)
 
 
 def item_to_row(item: EvidenceItem) -> dict[str, str]:

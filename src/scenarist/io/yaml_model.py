@@ -290,23 +290,27 @@ def load_model(model: str | os.PathLike | None = None, text: str | None = None) 
 
 def dump_model(model: Model) -> str:
     """Serialise a model to YAML text in the file format (``from`` keys, no empty optional fields)."""
-    data = model.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=False)
-    data = _prune(data)
+    return dump_yaml(model.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=False))
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for plain data (dicts in their given order, block style, UTF-8), leaving out ``None`` and
+    empty containers so written files stay readable. Shared by every YAML writer (models, evidence files)."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # type: ignore[attr-defined]
     yaml.width = 110
     yaml.allow_unicode = True
     buf = io.StringIO()
-    yaml.dump(data, buf)
+    yaml.dump(_prune(data), buf)
     return buf.getvalue()
 
 
 def _prune(node: Any) -> Any:
-    # Leave out empty lists and dicts so written files stay readable.
+    # Leave out None and empty containers; tuples become lists (YAML has no tuples).
     if isinstance(node, dict):
-        return {k: _prune(v) for k, v in node.items() if v not in ([], {}, None)}
-    if isinstance(node, list):
+        return {k: _prune(v) for k, v in node.items() if v not in (None, (), [], {})}
+    if isinstance(node, (list, tuple)):
         return [_prune(v) for v in node]
     return node
 
