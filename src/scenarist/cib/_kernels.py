@@ -424,55 +424,56 @@ def sweep_search(matrix, offsets, counts, fixed, tested, k, out, limit=-1):
 
 
 @njit(cache=True)
+def _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis):
+    # One scenario's IC, CV and TIS into ic[s], cv[s], tis[s]; shared by the serial and threaded loops below.
+    n = counts.shape[0]
+    V = offsets[n]
+    bal = np.zeros(V, dtype=np.int64)
+    for d in range(n):
+        r = offsets[d] + scenarios[s, d]
+        for c in range(V):
+            bal[c] += matrix[r, c]
+    worst = 0
+    margin = np.iinfo(np.int64).max
+    total = 0
+    for j in range(n):
+        oj = offsets[j]
+        c = scenarios[s, j]
+        bc = bal[oj + c]
+        total += bc
+        if not tested[j]:
+            continue
+        best = bc
+        rival = np.iinfo(np.int64).min
+        for b in range(counts[j]):
+            if b != c:
+                if bal[oj + b] > rival:
+                    rival = bal[oj + b]
+                if bal[oj + b] > best:
+                    best = bal[oj + b]
+        if best - bc > worst:
+            worst = best - bc
+        if bc - rival < margin:
+            margin = bc - rival
+    ic[s] = worst
+    cv[s] = margin if any_tested else 0
+    tis[s] = total
+
+
+@njit(cache=True)
 def evaluate_many(matrix, offsets, counts, scenarios, tested):
     """Inconsistency, consistency value and total impact score of each scenario ((N, n) int64): three (N,) int64.
 
     With no tested descriptor, inconsistency and consistency value are 0 (as :mod:`scenarist.cib.core`). Serial:
     small sets do not pay for starting threads; :func:`evaluate_many_parallel` is the same over threads."""
     N = scenarios.shape[0]
-    n = counts.shape[0]
-    V = offsets[n]
     ic = np.zeros(N, dtype=np.int64)
     cv = np.zeros(N, dtype=np.int64)
     tis = np.zeros(N, dtype=np.int64)
-    any_tested = False
-    for d in range(n):
-        if tested[d]:
-            any_tested = True
+    any_tested = tested.any()
     for s in range(N):
-        bal = np.zeros(V, dtype=np.int64)
-        for d in range(n):
-            r = offsets[d] + scenarios[s, d]
-            for c in range(V):
-                bal[c] += matrix[r, c]
-        worst = 0
-        margin = np.iinfo(np.int64).max
-        total = 0
-        for j in range(n):
-            oj = offsets[j]
-            c = scenarios[s, j]
-            bc = bal[oj + c]
-            total += bc
-            if not tested[j]:
-                continue
-            best = bc
-            rival = np.iinfo(np.int64).min
-            for b in range(counts[j]):
-                if b != c:
-                    if bal[oj + b] > rival:
-                        rival = bal[oj + b]
-                    if bal[oj + b] > best:
-                        best = bal[oj + b]
-            if best - bc > worst:
-                worst = best - bc
-            if bc - rival < margin:
-                margin = bc - rival
-        ic[s] = worst
-        cv[s] = margin if any_tested else 0
-        tis[s] = total
+        _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis)
     return ic, cv, tis
-
-
 
 
 @njit(cache=True, parallel=True)
@@ -481,48 +482,13 @@ def evaluate_many_parallel(matrix, offsets, counts, scenarios, tested):
 
     Same as :func:`evaluate_many`, over threads (for large sets)."""
     N = scenarios.shape[0]
-    n = counts.shape[0]
-    V = offsets[n]
     ic = np.zeros(N, dtype=np.int64)
     cv = np.zeros(N, dtype=np.int64)
     tis = np.zeros(N, dtype=np.int64)
-    any_tested = False
-    for d in range(n):
-        if tested[d]:
-            any_tested = True
+    any_tested = tested.any()
     for s in prange(N):
-        bal = np.zeros(V, dtype=np.int64)
-        for d in range(n):
-            r = offsets[d] + scenarios[s, d]
-            for c in range(V):
-                bal[c] += matrix[r, c]
-        worst = 0
-        margin = np.iinfo(np.int64).max
-        total = 0
-        for j in range(n):
-            oj = offsets[j]
-            c = scenarios[s, j]
-            bc = bal[oj + c]
-            total += bc
-            if not tested[j]:
-                continue
-            best = bc
-            rival = np.iinfo(np.int64).min
-            for b in range(counts[j]):
-                if b != c:
-                    if bal[oj + b] > rival:
-                        rival = bal[oj + b]
-                    if bal[oj + b] > best:
-                        best = bal[oj + b]
-            if best - bc > worst:
-                worst = best - bc
-            if bc - rival < margin:
-                margin = bc - rival
-        ic[s] = worst
-        cv[s] = margin if any_tested else 0
-        tis[s] = total
+        _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis)
     return ic, cv, tis
-
 
 
 # ----------------------------------------------------------------------------------------------------------------
