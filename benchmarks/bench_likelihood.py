@@ -29,8 +29,9 @@ def best_of(fn, repeat: int) -> float:
 
 
 def main() -> None:
-    from scenarist.io.yaml_model import default_model_name, load_model
-    from scenarist.likelihood import outcome_distribution, sensitivity
+    from scenarist.io.paths import default_model_name
+    from scenarist.io.yaml_model import load_model
+    from scenarist.probability import outcome_distribution, sensitivity
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default=default_model_name())

@@ -252,7 +252,8 @@ def bench_first_call() -> dict:
 
 
 def bench_batch(draws: int = 1000) -> dict:
-    from scenarist.io.yaml_model import load_model, packaged_models
+    from scenarist.io.yaml_model import load_model
+    from scenarist.io.paths import packaged_models
 
     if "iran-russia-pezeshkian" not in packaged_models():
         return {}

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from scenarist.cib import compile_model
 from scenarist.cib.core import evaluate
 from scenarist.cli import app
-from scenarist.io.yaml_model import load_model, packaged_models
+from scenarist.io.yaml_model import load_model
+from scenarist.io.paths import packaged_models
 
 
 def make_runner() -> CliRunner:
@@ -263,7 +264,7 @@ def test_report_in_missing_directory(tmp_path):
 
 def test_failed_report_leaves_nothing(tmp_path, monkeypatch):
     # A failure while the report is being rendered (after the search) must leave no file behind either.
-    import scenarist.report as report
+    import scenarist.reporting as report
 
     def broken(*a, **k):
         from scenarist.errors import OptionError

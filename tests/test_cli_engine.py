@@ -131,7 +131,7 @@ def test_analyze_basins_adds_volume_weights_in_tableau_order():
 
 def test_succession_from_a_reference_scenario_or_a_seeded_random_start():
     from scenarist.cib.succession import succession
-    from scenarist.io.yaml_model import packaged_models
+    from scenarist.io.paths import packaged_models
 
     example = str(packaged_models()["example"])
     model = load_model(example)

@@ -166,7 +166,7 @@ def test_draws_above_the_cap_are_refused_and_the_help_states_it(args, tmp_path):
 
 
 def test_forecast_from_model_reports_draw_progress(tmp_path, monkeypatch):
-    import scenarist.likelihood as lik
+    import scenarist.probability as lik
 
     seen = []
     real = lik.outcome_distribution

@@ -7,7 +7,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from scenarist.likelihood import outcome_distribution  # noqa: E402
+from scenarist.probability import outcome_distribution  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_same_seed_same_numbers_on_a_local_cluster(model, workers):
 
 def test_unreachable_scheduler_is_a_clean_error(model, monkeypatch):
     from scenarist.errors import OptionError
-    from scenarist.likelihood import backends
+    from scenarist.probability import backends
 
     monkeypatch.setattr(backends, "CONNECT_TIMEOUT", "1s")
     with pytest.raises(OptionError):

@@ -7,7 +7,7 @@ import pytest
 
 from scenarist.errors import ModelError
 from scenarist.io.yaml_model import load_model
-from scenarist.likelihood.ensemble import ensemble_distribution, members_from_files
+from scenarist.probability.ensemble import ensemble_distribution, members_from_files
 
 BASE = """\
 metadata: {id: e, title: E, provenance: optional}

@@ -27,7 +27,7 @@ from scenarist.evidence import EvidenceStore, counted_items, load_evidence
 from scenarist.evidence.replay import track
 from scenarist.forecasts import assessment_probabilities, list_forecasts
 from scenarist.io.yaml_model import load_model
-from scenarist.likelihood import outcome_distribution
+from scenarist.probability import outcome_distribution
 from scenarist.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from scenarist.cib import compile_model, impact_balances
 from scenarist.cib import search
 from scenarist.cli import app
-from scenarist.explain import explain_scenario
-from scenarist.io.yaml_model import load_model, packaged_models
+from scenarist.explanation import explain_scenario
+from scenarist.io.yaml_model import load_model
+from scenarist.io.paths import packaged_models
 
 try:
     runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2

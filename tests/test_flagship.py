@@ -18,7 +18,8 @@ import pytest
 import naive
 from conftest import SHARED
 from scenarist.analysis import analyze
-from scenarist.io.yaml_model import default_model_name, load_model, resolve_model_path
+from scenarist.io.paths import default_model_name, resolve_model_path
+from scenarist.io.yaml_model import load_model
 
 NAME = "iran-russia-pezeshkian"
 ARTICLE = SHARED / "seed" / "000_8eceb51c4f605c71.txt"

@@ -10,7 +10,9 @@ import stat
 import pytest
 
 from scenarist.errors import InputFileError, OptionError
-from scenarist.io.yaml_model import check_output_path, load_model, packaged_models, save_model, write_atomic
+from scenarist.io.output import check_output_path, write_atomic
+from scenarist.io.yaml_model import load_model, save_model
+from scenarist.io.paths import packaged_models
 from test_cli_analyze import assert_user_error, run
 
 EXAMPLE = packaged_models()["example"]

@@ -8,7 +8,7 @@ import pytest
 from likelihood_naive import build_model, naive_distribution
 
 from scenarist.errors import OptionError, UnknownNameError
-from scenarist.likelihood import outcome_distribution
+from scenarist.probability import outcome_distribution
 
 
 def two_descriptor(p=0.3):
@@ -109,7 +109,7 @@ def test_every_to_dict_is_strict_json_when_the_none_bin_holds_everything():
     import json
 
     from scenarist.evidence.replay import track
-    from scenarist.likelihood.sensitivity import sensitivity
+    from scenarist.probability.sensitivity import sensitivity
 
     m = cycle_model(0.25)
     for j in m.judgments:

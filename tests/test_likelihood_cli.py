@@ -130,7 +130,7 @@ def test_malformed_scheduler_address_is_one_message(address, why):
 
 
 def test_scheduler_addresses_that_are_well_formed():
-    from scenarist.likelihood.backends import check_scheduler_address
+    from scenarist.probability.backends import check_scheduler_address
 
     for ok in ("tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://[::1]:8786", "inproc://10.0.0.1/123/1", " h:1 "):
         assert check_scheduler_address(ok) == ok.strip()
@@ -142,7 +142,7 @@ def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_pat
     from types import SimpleNamespace
 
     from scenarist.io.yaml_model import load_model, save_model
-    from scenarist.likelihood.report_section import likelihood_section
+    from scenarist.probability.report_section import likelihood_section
 
     m = load_model("example")
     for j in m.judgments[::2]:

@@ -7,11 +7,11 @@ import importlib
 
 import pytest
 
-MODULES = ["distribution", "draws", "sensitivity", "ensemble", "priors", "search", "backends", "volume"]
+MODULES = ["distribution", "draws", "sensitivity", "ensemble", "priors", "combinations", "backends", "volume"]
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(f"scenarist.likelihood.{name}")
+    module = importlib.import_module(f"scenarist.probability.{name}")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

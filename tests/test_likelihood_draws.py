@@ -8,8 +8,8 @@ from likelihood_naive import build_model
 
 from scenarist.cib import compile_model
 from scenarist.errors import OptionError
-from scenarist.likelihood import CONFIDENCE_TABLE, offset_distribution, outcome_distribution
-from scenarist.likelihood.draws import draw_generator, draw_scores, judgment_spread, normalise_seed
+from scenarist.probability import CONFIDENCE_TABLE, offset_distribution, outcome_distribution
+from scenarist.probability.draws import draw_generator, draw_scores, judgment_spread, normalise_seed
 
 
 def test_offset_tables():

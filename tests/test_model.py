@@ -180,7 +180,7 @@ def test_dates_still_load_and_text_dates_stay_text(write_model):
 
 
 def test_read_yaml_keeps_timestamps_as_text():
-    from scenarist.io.yaml_model import read_yaml
+    from scenarist.io.yaml_text import read_yaml
 
     tree = read_yaml("t.yaml", "a: 2025-02-30\nb: 2024-10-01 10:00:00\nc: 3\n")
     assert (tree["a"], tree["b"], tree["c"]) == ("2025-02-30", "2024-10-01 10:00:00", 3)

@@ -11,9 +11,10 @@ import pytest
 
 from scenarist.analysis import analyze
 from scenarist.errors import OptionError
-from scenarist.io.yaml_model import load_model, packaged_models
-from scenarist.report import Section, build_report, register_section, write_report
-from scenarist.report import builder
+from scenarist.io.yaml_model import load_model
+from scenarist.io.paths import packaged_models
+from scenarist.reporting import Section, build_report, register_section, write_report
+from scenarist.reporting import builder
 
 EXAMPLE = packaged_models()["example"]
 
@@ -201,7 +202,7 @@ def test_many_scenarios_are_capped(model_with_addresses):
                            str(int(result.scenarios.total_impact_score[i]))]
     assert 'download="example-trade-scenarios.csv"' in html
     # Beyond MAX_CSV_SCENARIOS, no CSV: the note points to --json only.
-    import scenarist.report.builder as b
+    import scenarist.reporting.builder as b
 
     saved, b.MAX_CSV_SCENARIOS = b.MAX_CSV_SCENARIOS, 2
     try:
@@ -241,8 +242,8 @@ judgments:
 
 
 def test_packaged_template_exists():
-    # The template ships as package data (pyproject: report/templates/*.html).
-    import scenarist.report as report
+    # The template ships as package data (pyproject: reporting/templates/*.html).
+    import scenarist.reporting as report
 
     assert (Path(report.__file__).parent / "templates" / "report.html").is_file()
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from likelihood_naive import build_model, naive_distribution, naive_matrix
 
-from scenarist.likelihood.sensitivity import sensitivity
+from scenarist.probability.sensitivity import sensitivity
 
 
 def small():
@@ -90,7 +90,7 @@ def test_kernel_column_means_the_same_in_terminal_report_and_json(tmp_path):
 
     from scenarist.cli import app
     from scenarist.io.yaml_model import save_model
-    from scenarist.likelihood.report_section import sensitivity_table
+    from scenarist.probability.report_section import sensitivity_table
 
     path = tmp_path / "small.yaml"
     save_model(small(), path)

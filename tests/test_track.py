@@ -152,7 +152,7 @@ def test_bad_options(model, evidence):
 
 def test_first_point_is_the_likelihood_layers_distribution():
     # with no evidence, "model" at the as-of date is exactly what scenarist likelihood reports (same draws, seed)
-    from scenarist.likelihood import outcome_distribution
+    from scenarist.probability import outcome_distribution
 
     flagship = load_model("iran-russia-pezeshkian")
     r = track(flagship, [], draws=20, seed=7)

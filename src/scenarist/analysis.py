@@ -230,6 +230,54 @@ class OutcomeSummary:
 
 
 @dataclass(frozen=True)
+class VolumeWeights:
+    """Each scenario of the tableau with its volume weight: how many start scenarios (under the same interventions)
+    end in it under global succession (Weimer-Jehle 2006, §5; ScenarioWizard's "weight" of a solution).
+
+    Attributes
+    ----------
+    method : {"exact", "sampled"}
+        ``exact`` follows every start scenario; ``sampled`` follows random ones (seed 0).
+    operator : str
+        The succession operator (``"global"``).
+    total : int, ≥ 0
+        Start scenarios followed (the free part of the scenario space when exact; the sample size when sampled).
+    in_cycles : int, ≥ 0
+        Start scenarios whose succession ends in a cycle, not in an attractor.
+    weights : (n_scenarios,) int64 array
+        Start scenarios ending in each scenario of the tableau, in tableau order; 0 for a scenario found with
+        tolerance k > 0 that is no attractor.
+    seconds : float or None
+        Engine time of the basins, in seconds.
+    """
+
+    method: str
+    operator: str
+    total: int
+    in_cycles: int
+    weights: np.ndarray = field(compare=False)
+    seconds: float | None = field(default=None, compare=False)
+
+    @property
+    def shares(self) -> np.ndarray:
+        """``weights / total`` (0 when ``total`` is 0), floats in [0, 1]."""
+        return self.weights / max(self.total, 1)
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict: ``method``, ``operator``, ``total``, ``in_cycles``, ``by_scenario`` (``number``,
+        ``weight``, ``share``), ``seconds``."""
+        return {
+            "method": self.method,
+            "operator": self.operator,
+            "total": int(self.total),
+            "in_cycles": int(self.in_cycles),
+            "by_scenario": [{"number": i + 1, "weight": int(w), "share": float(s)}
+                            for i, (w, s) in enumerate(zip(self.weights, self.shares))],
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything ``scenarist analyze`` shows, as one result object.
 
@@ -246,6 +294,8 @@ class Analysis:
     outcome : OutcomeSummary or None
         ``None`` when the model has no outcome descriptor.
     timings : Timings
+    volume_weights : VolumeWeights or None
+        Each scenario's basin under global succession, when asked for (``analyze(..., basins=True)``).
     """
 
     model: Model
@@ -254,6 +304,7 @@ class Analysis:
     references: tuple[ReferenceResult, ...]
     outcome: OutcomeSummary | None
     timings: Timings = field(compare=False)
+    volume_weights: VolumeWeights | None = None
 
     @property
     def max_inconsistency(self) -> int:
@@ -306,7 +357,8 @@ class Analysis:
         Keys: ``model`` (id, title, as_of), ``size``, ``descriptors``, ``matrix`` (nested lists, rows = source
         variants, columns = target variants, in the order of ``descriptors``), ``max_inconsistency``, ``fixed``,
         ``n_scenarios``, ``scenarios`` (``number``, ``variants``, ``inconsistency``, ``consistency_value``,
-        ``total_impact_score``), ``reference_scenarios``, ``outcome``; and ``timings`` when ``timings`` is true.
+        ``total_impact_score``), ``reference_scenarios``, ``outcome``; ``timings`` when ``timings`` is true; and
+        ``volume_weights`` (:meth:`VolumeWeights.to_dict`) when they were computed.
         """
         m = self.model.metadata
         scen = self.scenarios.to_dict()
@@ -324,6 +376,8 @@ class Analysis:
         }
         if timings:
             out["timings"] = self.timings.to_dict()
+        if self.volume_weights is not None:
+            out["volume_weights"] = self.volume_weights.to_dict()
         return out
 
     def to_frame(self):

@@ -1,11 +1,11 @@
 """Commands ``validate``, ``analyze`` and ``explain`` (the foundation's commands).
 
 Each command parses its options, calls one library function (:func:`scenarist.analysis.analyze`,
-:func:`scenarist.explain.explain_scenario`) and presents the result with Rich, as JSON, or as the HTML report.
+:func:`scenarist.explanation.explain_scenario`) and presents the result with Rich, as JSON, or as the HTML report.
 
 Extending ``analyze``: an optional analysis (basins, likelihoods, …) adds its option to :func:`analyze_command`,
 computes its result in the marked block, and contributes through three lists: ``extra_json`` (keys added to the
-JSON document), ``sections`` (report sections, :class:`scenarist.report.Section`) and ``panels`` (Rich renderables
+JSON document), ``sections`` (report sections, :class:`scenarist.reporting.Section`) and ``panels`` (Rich renderables
 printed after the core output).
 """
 
@@ -24,7 +24,8 @@ from rich.text import Text
 from ..analysis import Analysis, analyze
 from ..cib.search import MAX_RESULTS, TooManyScenariosError, load_kernels
 from ..errors import ModelError, OptionError, ScenaristError, UnknownNameError
-from ..io.yaml_model import check_output_path, resolve_model_path
+from ..io.output import check_output_path
+from ..io.paths import resolve_model_path
 from .common import (
     FixOpt,
     JsonOpt,
@@ -103,7 +104,7 @@ def validate(model: ModelArg = None, json_out: JsonOpt = False, self_impacts: Se
 def check_report_path(path: str | None, inputs: Sequence[Any] = ()) -> None:
     """Fail early (before a long search) when the report could not, or must not, be written there.
 
-    Raises :class:`OptionError` (see :func:`scenarist.io.yaml_model.check_output_path`): an empty name, a
+    Raises :class:`OptionError` (see :func:`scenarist.io.output.check_output_path`): an empty name, a
     directory, a device or other non-regular file, a missing directory, or one of ``inputs`` (the model file).
     """
     if path is not None:
@@ -163,7 +164,7 @@ def analyze_command(
         result = result.with_timings(basins=time.perf_counter() - t0)
 
     if report is not None:
-        from ..report import build_report, write_report
+        from ..reporting import build_report, write_report
 
         t0 = time.perf_counter()
         html = build_report(result, extra_sections=sections)
@@ -573,7 +574,7 @@ def explain_command(
     """
     from ..cib import compile_model, find_scenarios
     from ..cib.search import normalise_fixed, tested_mask
-    from ..explain import explain_scenario
+    from ..explanation import explain_scenario
 
     given = [x is not None for x in (scenario, variants, reference)]
     if sum(given) != 1:
@@ -620,14 +621,14 @@ def explain_command(
 
 
 def _cite(citations) -> str:
-    from ..report import format_citations
+    from ..reporting import format_citations
 
     text = format_citations(citations)
     return f" [{text}]" if text else ""
 
 
 def print_explanation(result, title: str | None = None) -> None:
-    """Print an :class:`~scenarist.explain.Explanation` on the console, one table per descriptor."""
+    """Print an :class:`~scenarist.explanation.Explanation` on the console, one table per descriptor."""
     head = f"Scenario {result.number}" if result.number else (title or "Scenario").capitalize()
     status = "consistent" if result.inconsistency == 0 else f"inconsistent (inconsistency {result.inconsistency})"
     console.print(

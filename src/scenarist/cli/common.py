@@ -165,7 +165,8 @@ def load_model_as(model: str | None, self_impacts: str | None = None):
     :class:`OptionError` for a ``--self-impacts`` other than count or ignore, or one given with a model that is
     not a ``.scw`` file (a YAML model states ``metadata.self_impacts`` itself).
     """
-    from ..io.yaml_model import load_model, resolve_model_path
+    from ..io.yaml_model import load_model
+    from ..io.paths import resolve_model_path
 
     if self_impacts is None:
         return load_model(model)

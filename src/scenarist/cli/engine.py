@@ -20,7 +20,8 @@ from ..cib import compile_model
 from ..cib.compile import CompiledModel
 from ..cib.search import MAX_RESULTS
 from ..errors import InputFileError, OptionError
-from ..io.yaml_model import check_output_path, resolve_model_path
+from ..io.output import check_output_path
+from ..io.paths import resolve_model_path
 from .common import (
     FixOpt,
     JsonOpt,
@@ -532,7 +533,7 @@ def basins_for_analysis(result) -> tuple[dict, Any, Any]:
     95 % interval). A scenario found with tolerance k > 0 that is not an attractor has weight 0.
     """
     from ..cib.basins import basins
-    from ..report import Section, escape
+    from ..reporting import Section, escape
 
     found = result.scenarios
     with LazyProgress("basins") as bar:

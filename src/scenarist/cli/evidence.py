@@ -15,8 +15,10 @@ import typer
 from rich.table import Table
 
 from ..errors import OptionError, ScenaristError, UnknownNameError
-from ..io.yaml_model import check_output_path, load_model, packaged_models, resolve_model_path
-from ..likelihood.distribution import DEFAULT_DRAWS, DEFAULT_SEED
+from ..io.output import check_output_path
+from ..io.yaml_model import load_model
+from ..io.paths import packaged_models, resolve_model_path
+from ..probability.distribution import DEFAULT_DRAWS, DEFAULT_SEED
 from ..model import Model
 from .common import MAX_DRAWS, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, check_draws, load_model_as, note_written
 
@@ -86,7 +88,7 @@ def _model_for(file: Path | None, model: str | None) -> Model:
     """The model named by --model, else the packaged model whose id the evidence file names, else the default."""
     if model is not None or file is None:
         return load_model(model)
-    from ..io.yaml_model import read_yaml
+    from ..io.yaml_text import read_yaml
 
     wanted = None
     if file.suffix.lower() in (".yaml", ".yml") and file.exists():
@@ -346,7 +348,7 @@ def track_cmd(
     with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
         task = bar.add_task("replaying evidence", total=None)
         result = track(m, items, start=_date(start, "--from"), end=_date(end, "--to"), draws=draws, seed=seed,
-                       claims=claims, progress=lambda done, total: bar.update(task, completed=done, total=total),
+                       claims=claims, progress=lambda fraction, phase: bar.update(task, completed=fraction, total=1.0),
                        source=str(evidence) if evidence is not None else shown)
     if report is not None:
         from ..evidence.report import write_track_report
@@ -468,7 +470,7 @@ def forecast_record(
     check_draws(draws)
     m = load_model_as(model, self_impacts)
     if from_model:
-        from ..likelihood import outcome_distribution
+        from ..probability import outcome_distribution
         from .likelihood import _Bar
 
         with _Bar(draws) as bar:

@@ -1,6 +1,6 @@
 """Commands ``likelihood``, ``sensitivity`` and ``ensemble``: the likelihood layer on the command line.
 
-Each parses its options, calls one library function of :mod:`scenarist.likelihood`, and prints the result with Rich
+Each parses its options, calls one library function of :mod:`scenarist.probability`, and prints the result with Rich
 or as one JSON document. Importing this module also adds the likelihood section to ``analyze --report``.
 """
 
@@ -14,9 +14,9 @@ import typer
 from rich.table import Table
 
 from ..errors import OptionError
-from ..io.yaml_model import resolve_model_path
-from ..likelihood import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, members_from_files, outcome_distribution, sensitivity
-from ..likelihood import report_section  # noqa: F401  (registers the report section)
+from ..io.paths import resolve_model_path
+from ..probability import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, members_from_files, outcome_distribution, sensitivity
+from ..probability import report_section  # noqa: F401  (registers the report section)
 from .common import (MAX_DRAWS, FixOpt, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, command, console, emit_json, err_console,
                      check_draws, load_model_as, parse_assignments)
 
@@ -85,8 +85,8 @@ class _Bar:
     def __exit__(self, *exc):
         return self.progress.__exit__(*exc)
 
-    def __call__(self, done: int, total: int) -> None:
-        self.progress.update(self.task, completed=done, total=total)
+    def __call__(self, fraction: float, phase: str = "") -> None:
+        self.progress.update(self.task, completed=fraction, total=1.0)
 
 
 @command("likelihood")
@@ -137,7 +137,7 @@ def likelihood_command(
 
 
 def print_distribution(d, source: str | None = None) -> None:
-    """Print an :class:`~scenarist.likelihood.OutcomeDistribution` as Rich tables."""
+    """Print an :class:`~scenarist.probability.OutcomeDistribution` as Rich tables."""
     m = d.marginal()
     how = f"{d.draws} judgment draws, seed {d.seed}" if d.draws else "stated matrix (no draws)"
     if d.samples:

@@ -1,7 +1,7 @@
 """Bayes updates from graded evidence: which items count, the updated priors, interventions and indicators.
 
 Everything here is plain arithmetic on small vectors; the CIB pass that turns updated priors into an outcome
-distribution lives in :mod:`scenarist.likelihood` and is called by :mod:`.replay`.
+distribution lives in :mod:`scenarist.probability` and is called by :mod:`.replay`.
 
 Rules (``docs/evidence.md`` gives the reasoning):
 

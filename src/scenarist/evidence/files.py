@@ -17,7 +17,8 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from ..errors import InputFileError, ModelError, Problem
-from ..io.yaml_model import _plain, _prune, dump_yaml, field_name, line_of, read_yaml, write_atomic
+from ..io.yaml_text import plain as _plain, prune as _prune, dump_yaml, field_name, line_of, read_yaml
+from ..io.output import write_atomic
 from ..model import Model
 from .items import BEARING_KINDS, FORMAT, EvidenceFile, EvidenceItem, check_evidence
 

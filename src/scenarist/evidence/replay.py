@@ -1,7 +1,7 @@
 """Tracking: replay the evidence in date order and record the outcome distribution after each date.
 
 For every date with evidence after the model's as-of date (within ``start``..``end``), the items that count so far
-(:func:`~.bayes.evidence_state`) give updated priors and interventions; :func:`scenarist.likelihood.
+(:func:`~.bayes.evidence_state`) give updated priors and interventions; :func:`scenarist.probability.
 outcome_distribution` turns them into the outcome distribution **model** (with the none bin and, with draws, the
 5–95 % band); the last Bayes step with the indicator items gives **model + indicators**. The indicator step is
 applied to every judgment draw before the band is taken, so both series carry bands of the same meaning.
@@ -253,9 +253,9 @@ Distribution = Callable[[Model, dict, dict, int, "int | None"], np.ndarray]
 
 
 def likelihood_rows(model: Model, priors: dict, fixed: dict, draws: int, seed: int | None) -> np.ndarray:
-    """Outcome rows from :func:`scenarist.likelihood.outcome_distribution`: ``(R, k + 1)`` per-draw P(variant) and
+    """Outcome rows from :func:`scenarist.probability.outcome_distribution`: ``(R, k + 1)`` per-draw P(variant) and
     P(none) for R = ``draws`` (one row, the stated matrix, when ``draws`` is 0)."""
-    from ..likelihood import outcome_distribution
+    from ..probability import outcome_distribution
 
     d = outcome_distribution(model, priors=priors, fixed=fixed, draws=draws, seed=seed)
     c = d.compiled
@@ -277,7 +277,7 @@ def track(
     seed: int | None = None,
     claims: Sequence[ContradictedClaim] = (),
     distribution: Distribution | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
     source: str = "<evidence>",
 ) -> TrackResult:
     """Replay evidence in date order and record the outcome distribution after each date.
@@ -298,7 +298,8 @@ def track(
         Carried into the result for the report.
     distribution : callable, optional
         Replaces :func:`likelihood_rows` (tests use a stand-in with a known answer).
-    progress : callable(done, total), optional
+    progress : callable(fraction, phase), optional
+        Called after each date with the fraction of dates done in (0, 1] and the phase ``"replaying evidence"``.
     source : str
         Where the items come from (a file or a store), named in error messages.
 
@@ -377,7 +378,7 @@ def track(
     total = len(dates) + 1
     points = [point_at(first_day, origin, ())]
     if progress:
-        progress(1, total)
+        progress(1 / total, "replaying evidence")
     for k, day in enumerate(dates):
         p = point_at(day, day, tuple(it.id for it in after if it.date == day))
         prev = points[-1]
@@ -385,7 +386,7 @@ def track(
         shift_m = 0.5 * float(np.abs(p.model.vector() - prev.model.vector()).sum())
         points.append(TrackPoint(p.date, p.items, p.state, p.model, p.indicators, shift, shift_m))
         if progress:
-            progress(k + 2, total)
+            progress((k + 2) / total, "replaying evidence")
     background = tuple(it.id for it in items if as_of is not None and it.date <= as_of)
     outside = tuple(it.id for it in after if it.bearing.kind == "outside" and (start is None or it.date >= start))
     return TrackResult(

@@ -1,6 +1,6 @@
 """The tracking and contradicted-claims sections of the HTML report, and ``track --report``.
 
-The sections plug into the report package's extension point (:class:`scenarist.report.Section`), so the page
+The sections plug into the report package's extension point (:class:`scenarist.reporting.Section`), so the page
 keeps the analyze report's layout: summary, tableau and model appendix, with the timeline after the results.
 """
 
@@ -30,7 +30,7 @@ def timeline_chart(result: TrackResult, annotate: int = 3) -> str:
     """
     import matplotlib.dates as mdates
 
-    from ..report.plots import figure_to_svg, new_figure
+    from ..reporting.plots import figure_to_svg, new_figure
 
     dates = [p.date for p in result.points]
     # Values hold from one date until the next: draw steps, and extend the last one a little so it shows.
@@ -77,9 +77,9 @@ def _cell(snap, i: int) -> str:
 
 
 def tracking_section(result: TrackResult):
-    """The "Evidence tracking" :class:`~scenarist.report.Section`: chart, the events that moved the outcome most,
+    """The "Evidence tracking" :class:`~scenarist.reporting.Section`: chart, the events that moved the outcome most,
     the series table, developments outside the model, and the background items."""
-    from ..report import Section
+    from ..reporting import Section
 
     parts = []
     parts.append(
@@ -138,8 +138,8 @@ def _source(s) -> str:
 
 
 def claims_section(result: TrackResult):
-    """The "Contradicted claims" :class:`~scenarist.report.Section` (None when no claim is recorded)."""
-    from ..report import Section
+    """The "Contradicted claims" :class:`~scenarist.reporting.Section` (None when no claim is recorded)."""
+    from ..reporting import Section
 
     if not result.claims:
         return None
@@ -161,7 +161,7 @@ def claims_section(result: TrackResult):
 
 
 def forecasts_section(scores, forecasts=()):
-    """The "Forecast scores" :class:`~scenarist.report.Section`: each resolved forecast's Brier and log scores, the
+    """The "Forecast scores" :class:`~scenarist.reporting.Section`: each resolved forecast's Brier and log scores, the
     means per forecaster side by side, and the caveat that few resolutions mean little. None without forecasts.
 
     Parameters
@@ -172,7 +172,7 @@ def forecasts_section(scores, forecasts=()):
     """
     import math
 
-    from ..report import Section
+    from ..reporting import Section
 
     if not forecasts:
         return None
@@ -220,7 +220,7 @@ def write_track_report(model: Model, result: TrackResult, path: str | os.PathLik
         written.
     """
     from ..analysis import analyze
-    from ..report import build_report, write_report
+    from ..reporting import build_report, write_report
 
     extra = [tracking_section(result), claims_section(result)]
     if scores is not None:

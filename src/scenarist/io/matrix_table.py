@@ -293,7 +293,7 @@ def write_matrix_table(project: ScwProject, path: str | os.PathLike, layout: str
     InputFileError
         The path is not writable.
     """
-    from .yaml_model import write_atomic
+    from .output import write_atomic
 
     suffix = Path(path).suffix.lower()
     if suffix == ".xlsx":

@@ -347,7 +347,7 @@ def format_scw(project: ScwProject) -> str:
 
 def write_scw(project: ScwProject, path: str | os.PathLike) -> None:
     """Write ``project`` to ``path`` atomically. Raises :class:`InputFileError` when the path is not writable."""
-    from .yaml_model import write_atomic
+    from .output import write_atomic
 
     try:
         write_atomic(path, format_scw(project))
@@ -483,7 +483,7 @@ def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str
     problems = check_model(model)
     if problems:
         from ..errors import Problem
-        from .yaml_model import field_name
+        from .yaml_text import field_name
 
         raise ModelError([Problem(name, None, field_name(p), msg) for p, msg in problems])
     return model

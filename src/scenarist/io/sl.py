@@ -205,7 +205,7 @@ def from_scenario_set(scenarios, weights=None) -> SolutionList:
 
 def write_sl(solutions: SolutionList, path: str | os.PathLike) -> None:
     """Write a solution list atomically. Raises :class:`InputFileError` when the path is not writable."""
-    from .yaml_model import write_atomic
+    from .output import write_atomic
 
     try:
         write_atomic(path, format_sl(solutions))

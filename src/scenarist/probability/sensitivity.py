@@ -25,7 +25,7 @@ from ..cib.compile import CompiledModel
 from ..model import Model
 from .distribution import base_generator, prepare
 from .draws import normalise_seed
-from .search import MAX_COMBINATIONS, SAMPLES, make_pass_spec, run_pass
+from .combinations import MAX_COMBINATIONS, SAMPLES, make_pass_spec, run_pass
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ def sensitivity(
     Parameters
     ----------
     model, priors, fixed, outcome, credit, max_combinations, samples
-        As in :func:`~scenarist.likelihood.outcome_distribution` (stated matrix, no draws).
+        As in :func:`~scenarist.probability.outcome_distribution` (stated matrix, no draws).
     seed : int
         Only used when combinations are sampled; every probe then reuses the same sample (common random
         numbers), so shifts are not drowned by sampling noise.

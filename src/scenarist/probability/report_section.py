@@ -2,14 +2,14 @@
 distribution beside the source's own words, the table behind it, the sensitivity ranking and the prior response.
 
 A presenter: it calls the likelihood engines and renders; nothing here computes a probability. It registers itself
-with :func:`scenarist.report.register_section` when imported (the CLI imports it).
+with :func:`scenarist.reporting.register_section` when imported (the CLI imports it).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..report import Section, escape, register_section
+from ..reporting import Section, escape, register_section
 from .distribution import DEFAULT_DRAWS, DEFAULT_SEED, OutcomeDistribution, outcome_distribution
 from .sensitivity import SensitivityResult, sensitivity
 
@@ -24,7 +24,7 @@ REPORT_TOP = 10
 def band_chart(d: OutcomeDistribution) -> str:
     """Horizontal chart: per outcome variant and the none bin, the point estimate (bar), the 5–95 % band
     (black whisker) and, where the source assessed the variant, its WEP range (orange interval). SVG markup."""
-    from ..report.plots import BAR_COLOUR, RANGE_COLOUR, figure_to_svg, new_figure
+    from ..reporting.plots import BAR_COLOUR, RANGE_COLOUR, figure_to_svg, new_figure
 
     m = d.marginal()
     labels = list(m.variant_names) + ["(none)"]

@@ -1,6 +1,6 @@
 """The HTML report: one self-contained page (inline CSS and SVG) built from an analysis.
 
-See :mod:`scenarist.report.builder` for how other analyses add their sections.
+See :mod:`scenarist.reporting.builder` for how other analyses add their sections.
 """
 
 from .builder import (

@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..cib.basins import basins
-from .search import PassResult, PassSpec
+from .combinations import PassResult, PassSpec
 
 #: Largest free space per exogenous combination whose basins are computed exactly.
 MAX_EXACT = 1 << 18

@@ -85,7 +85,7 @@ def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(
-        loader=PackageLoader("scenarist.report", "templates"),
+        loader=PackageLoader("scenarist.reporting", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -278,7 +278,7 @@ def write_report(path, html: str, inputs=(), option: str = "--report") -> None:
         The path is empty, names something other than a regular file (a directory, a device), lies in a directory
         that does not exist, is one of ``inputs``, or cannot be written; nothing is left behind.
     """
-    from ..io.yaml_model import check_output_path, write_atomic
+    from ..io.output import check_output_path, write_atomic
 
     check_output_path(path, inputs=inputs, option=option)
     try:

@@ -29,7 +29,7 @@ from ..model import Model
 from .backends import DrawTask, merge_counts, run_draws
 from .draws import JudgmentSpread, judgment_spread, normalise_seed
 from .priors import Priors, resolve_priors
-from .search import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_spec, run_pass
+from .combinations import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_spec, run_pass
 
 #: Percentiles of the per-draw probabilities that bound the uncertainty band.
 BAND = (5.0, 95.0)
@@ -425,7 +425,7 @@ def outcome_distribution(
     max_combinations: int = MAX_COMBINATIONS,
     samples: int = SAMPLES,
     scheduler: Any = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> OutcomeDistribution:
     """Likelihood of every variant of every descriptor, with the none bin and, with draws, uncertainty bands.
 
@@ -456,8 +456,8 @@ def outcome_distribution(
         Above ``max_combinations`` exogenous combinations, ``samples`` of them are drawn from the priors per matrix.
     scheduler : None, str or distributed.Client
         Run the draws on this Dask scheduler (identical numbers for any number of workers).
-    progress : callable(done, total), optional
-        Called as draws complete.
+    progress : callable(fraction, phase), optional
+        Called as draws complete, with the fraction done in (0, 1] and the phase (``"judgment draws"``).
 
     Returns
     -------

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import OptionError
 from .draws import JudgmentSpread, apply_scores, draw_generator, draw_scores
-from .search import PassSpec, run_pass
+from .combinations import PassSpec, run_pass
 
 #: How long to wait for a Dask scheduler given by address before giving up.
 CONNECT_TIMEOUT = "10s"
@@ -174,7 +174,7 @@ def run_draws(
     task: DrawTask,
     n_draws: int,
     scheduler: Any = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, str], None] | None = None,
     chunk_size: int | None = None,
 ) -> list[DrawChunk]:
     """Evaluate draws ``0 .. n_draws - 1``, in-process or on Dask; chunks come back in draw order.
@@ -185,8 +185,8 @@ def run_draws(
     n_draws : int ≥ 1
     scheduler : None, str or ``distributed.Client``
         None runs here; a string is a Dask scheduler address (``tcp://host:8786``); a Client is used as it is.
-    progress : callable(done, total), optional
-        Called after each chunk with the number of draws done so far.
+    progress : callable(fraction, phase), optional
+        Called after each chunk with the fraction of draws done (0–1] and the phase ``"judgment draws"``.
     chunk_size : int, optional
         Draws per task (default: 25 in-process; about four tasks per Dask worker).
 
@@ -202,7 +202,7 @@ def run_draws(
             out.append(evaluate_draws(task, a, b))
             done = b
             if progress is not None:
-                progress(done, n_draws)
+                progress(done / n_draws, "judgment draws")
         return out
     return _run_on_dask(task, n_draws, scheduler, progress, chunk_size)
 
@@ -229,7 +229,7 @@ def _run_on_dask(task, n_draws, scheduler, progress, chunk_size):
             chunk = fut.result()
             done += chunk.stop - chunk.start
             if progress is not None:
-                progress(done, n_draws)
+                progress(done / n_draws, "judgment draws")
         chunks = client.gather(futures)
     finally:
         if own:

@@ -28,7 +28,7 @@ from ..cib.compile import CompiledModel, compile_model
 from ..errors import ModelError, OptionError, Problem
 from ..model import Model, split_ref
 from .distribution import OutcomeDistribution, prepare, summarise
-from .search import MAX_COMBINATIONS, SAMPLES, run_pass
+from .combinations import MAX_COMBINATIONS, SAMPLES, run_pass
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def ensemble_distribution(
     members : sequence of Member, optional
         E.g. from :func:`members_from_files`.
     priors, fixed, outcome, credit, max_combinations, samples
-        As in :func:`~scenarist.likelihood.outcome_distribution`; the same for every member.
+        As in :func:`~scenarist.probability.outcome_distribution`; the same for every member.
     seed : int
         Only used when exogenous combinations are sampled.
     base_dir : path, optional
@@ -285,7 +285,7 @@ def ensemble_distribution(
     OptionError
         No members (the model has no ``ensemble:`` and none were given), or as in ``outcome_distribution``.
     """
-    from ..io.yaml_model import resolve_model_path
+    from ..io.paths import resolve_model_path
     from .draws import normalise_seed
     from .distribution import base_generator
 
