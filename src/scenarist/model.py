@@ -337,7 +337,12 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     variants: dict[str, set[str]] = {}
     for i, d in enumerate(model.descriptors):
         if len(d.variants) < 2:
-            add((("descriptors", i, "variants"), f"descriptor {d.id!r} has {len(d.variants)} variant(s); it needs at least 2"))
+            add(
+                (
+                    ("descriptors", i, "variants"),
+                    f"descriptor {d.id!r} has {len(d.variants)} variant(s); it needs at least 2",
+                )
+            )
         seen: set[str] = set()
         for j, v in enumerate(d.variants):
             if v.id in seen:
@@ -347,15 +352,30 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
         if d.prior is not None:
             p = d.prior
             if not d.exogenous:
-                add((("descriptors", i, "prior"), f"descriptor {d.id!r} is not exogenous; only exogenous descriptors carry priors"))
+                add(
+                    (
+                        ("descriptors", i, "prior"),
+                        f"descriptor {d.id!r} is not exogenous; only exogenous descriptors carry priors",
+                    )
+                )
             for name, prob in p.probabilities.items():
                 if name not in seen:
-                    add((("descriptors", i, "prior", "probabilities", name), f"unknown variant {name!r} of descriptor {d.id!r}"))
+                    add(
+                        (
+                            ("descriptors", i, "prior", "probabilities", name),
+                            f"unknown variant {name!r} of descriptor {d.id!r}",
+                        )
+                    )
                 if not (0.0 <= prob <= 1.0):
                     add((("descriptors", i, "prior", "probabilities", name), f"probability {prob} is outside [0, 1]"))
             missing = [v for v in seen if v not in p.probabilities]
             if missing:
-                add((("descriptors", i, "prior", "probabilities"), f"no probability for variant(s) {', '.join(sorted(missing))}"))
+                add(
+                    (
+                        ("descriptors", i, "prior", "probabilities"),
+                        f"no probability for variant(s) {', '.join(sorted(missing))}",
+                    )
+                )
             total = sum(p.probabilities.values())
             if abs(total - 1.0) > 1e-6:
                 add((("descriptors", i, "prior", "probabilities"), f"probabilities sum to {total:.6g}, not 1"))
@@ -391,7 +411,9 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
             add((base + ("confidence",), "give spread or confidence, not both"))
         if src and dst:
             if src[0] == dst[0] and meta.self_impacts == "forbid":
-                add((base + ("to",), f"judgment within one descriptor ({src[0]!r}); the method leaves these blocks out"))
+                add(
+                    (base + ("to",), f"judgment within one descriptor ({src[0]!r}); the method leaves these blocks out")
+                )
             if dst[0] in exogenous and src[0] != dst[0]:
                 add((base + ("to",), f"descriptor {dst[0]!r} is exogenous: nothing in the model may impact it"))
             if (j.from_, j.to) in cells:
@@ -410,7 +432,12 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
             if link.descriptor not in variants:
                 add((path + ("descriptor",), f"unknown descriptor {link.descriptor!r}"))
             elif link.preferred_variant is not None and link.preferred_variant not in variants[link.descriptor]:
-                add((path + ("preferred_variant",), f"unknown variant {link.preferred_variant!r} of descriptor {link.descriptor!r}"))
+                add(
+                    (
+                        path + ("preferred_variant",),
+                        f"unknown variant {link.preferred_variant!r} of descriptor {link.descriptor!r}",
+                    )
+                )
         problems.extend(_check_citations(a.citations, source_ids, ("actors", i)))
 
     for i, r in enumerate(model.reference_scenarios):
@@ -440,11 +467,26 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
             src = check_ref(j.from_, base + ("judgments", k, "from"))
             dst = check_ref(j.to, base + ("judgments", k, "to"))
             if not (meta.scale.min <= j.score <= meta.scale.max):
-                add((base + ("judgments", k, "score"), f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}"))
+                add(
+                    (
+                        base + ("judgments", k, "score"),
+                        f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}",
+                    )
+                )
             if src and dst and dst[0] in exogenous and src[0] != dst[0]:
-                add((base + ("judgments", k, "to"), f"descriptor {dst[0]!r} is exogenous: nothing in the model may impact it"))
+                add(
+                    (
+                        base + ("judgments", k, "to"),
+                        f"descriptor {dst[0]!r} is exogenous: nothing in the model may impact it",
+                    )
+                )
             if src and dst and src[0] == dst[0] and meta.self_impacts == "forbid":
-                add((base + ("judgments", k, "to"), f"judgment within one descriptor ({src[0]!r}); the method leaves these blocks out"))
+                add(
+                    (
+                        base + ("judgments", k, "to"),
+                        f"judgment within one descriptor ({src[0]!r}); the method leaves these blocks out",
+                    )
+                )
         problems.extend(_check_citations(member.citations, source_ids, base))
 
     if model.assessments is not None:
@@ -458,14 +500,24 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
         else:
             for k, va in enumerate(a.variants):
                 if va.variant not in variants[a.outcome]:
-                    add((("assessments", "variants", k, "variant"), f"unknown variant {va.variant!r} of descriptor {a.outcome!r}"))
+                    add(
+                        (
+                            ("assessments", "variants", k, "variant"),
+                            f"unknown variant {va.variant!r} of descriptor {a.outcome!r}",
+                        )
+                    )
                 if va.term not in terms:
                     add((("assessments", "variants", k, "term"), f"term {va.term!r} is not in the WEP table"))
                 problems.extend(_check_citations(va.citations, source_ids, ("assessments", "variants", k)))
             for k, ja in enumerate(a.joint):
                 for v in ja.variants:
                     if v not in variants[a.outcome]:
-                        add((("assessments", "joint", k, "variants"), f"unknown variant {v!r} of descriptor {a.outcome!r}"))
+                        add(
+                            (
+                                ("assessments", "joint", k, "variants"),
+                                f"unknown variant {v!r} of descriptor {a.outcome!r}",
+                            )
+                        )
                 if ja.term is not None and ja.term not in terms:
                     add((("assessments", "joint", k, "term"), f"term {ja.term!r} is not in the WEP table"))
                 problems.extend(_check_citations(ja.citations, source_ids, ("assessments", "joint", k)))

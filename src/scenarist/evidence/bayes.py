@@ -22,8 +22,8 @@ Heuer, R. J. (1999). Psychology of Intelligence Analysis, ch. 8 (Analysis of Com
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -63,7 +63,9 @@ def bayes_update(prior: Sequence[float], likelihood: Sequence[float]) -> np.ndar
     return post / post.sum()
 
 
-def counted_items(items: Iterable[EvidenceItem], as_of: dt.date | None, until: dt.date | None = None) -> list[EvidenceItem]:
+def counted_items(
+    items: Iterable[EvidenceItem], as_of: dt.date | None, until: dt.date | None = None
+) -> list[EvidenceItem]:
     """The items that count at date ``until``: after ``as_of``, not later than ``until``, one per cluster.
 
     ``outside`` items are never counted (they move nothing). Returns the cluster representatives sorted by
@@ -192,7 +194,9 @@ def evidence_state(
     )
 
 
-def apply_indicator(distribution: Sequence[float], none: float, likelihood: Sequence[float] | None) -> tuple[np.ndarray, float]:
+def apply_indicator(
+    distribution: Sequence[float], none: float, likelihood: Sequence[float] | None
+) -> tuple[np.ndarray, float]:
     """The last Bayes step: update an outcome distribution with a likelihood over its variants.
 
     Parameters

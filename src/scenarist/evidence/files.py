@@ -8,27 +8,60 @@ as one :class:`~scenarist.errors.ModelError` whose problems name file, line and 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import InputFileError, ModelError, Problem
-from ..io.yaml_text import plain as _plain, prune as _prune, dump_yaml, field_name, line_of, read_yaml
 from ..io.output import write_atomic
+from ..io.yaml_text import dump_yaml, field_name, line_of, read_yaml
+from ..io.yaml_text import plain as _plain
+from ..io.yaml_text import prune as _prune
 from ..model import Model
 from .items import BEARING_KINDS, FORMAT, EvidenceFile, EvidenceItem, check_evidence
 
 #: Columns of the CSV form, in order. ``likelihoods`` holds ``variant=value`` pairs separated by ``;``.
 CSV_COLUMNS: tuple[str, ...] = (
-    "id", "date", "title", "summary", "outlet", "address", "accessed", "published", "headline",
-    "reliability", "credibility", "status", "cluster", "kind", "descriptor", "variant", "likelihoods",
-    "indicator", "what", "rationale", "period", "tags", "note",
+    "id",
+    "date",
+    "title",
+    "summary",
+    "outlet",
+    "address",
+    "accessed",
+    "published",
+    "headline",
+    "reliability",
+    "credibility",
+    "status",
+    "cluster",
+    "kind",
+    "descriptor",
+    "variant",
+    "likelihoods",
+    "indicator",
+    "what",
+    "rationale",
+    "period",
+    "tags",
+    "note",
 )
-_REQUIRED_COLUMNS = ("id", "date", "title", "summary", "outlet", "accessed", "reliability", "credibility", "status", "kind")
+_REQUIRED_COLUMNS = (
+    "id",
+    "date",
+    "title",
+    "summary",
+    "outlet",
+    "accessed",
+    "reliability",
+    "credibility",
+    "status",
+    "kind",
+)
 
 
 def _fmt(path: str | os.PathLike, fmt: str | None) -> str:
@@ -75,7 +108,9 @@ def packaged_evidence() -> dict[str, Path]:
     from importlib import resources
 
     root = resources.files("scenarist") / "data"
-    return {e.name.rsplit(".", 1)[0]: Path(str(e)) for e in root.iterdir() if e.name.endswith((".yaml", ".yml", ".csv"))}
+    return {
+        e.name.rsplit(".", 1)[0]: Path(str(e)) for e in root.iterdir() if e.name.endswith((".yaml", ".yml", ".csv"))
+    }
 
 
 def resolve_evidence_path(path: str | os.PathLike) -> Path:
@@ -124,14 +159,23 @@ def load_evidence(
         return _load_csv(name, model, text)
     tree = read_yaml(name, text)
     if tree is None:  # nothing but blanks and comments: an error, as for an empty model file
-        raise ModelError([Problem(name, 1, "", "the file is empty: an evidence file is a YAML mapping "
-                                  "(format:, model:, items:, ...)")])
+        raise ModelError(
+            [
+                Problem(
+                    name, 1, "", "the file is empty: an evidence file is a YAML mapping (format:, model:, items:, ...)"
+                )
+            ]
+        )
     if not isinstance(tree, dict):
-        raise ModelError([Problem(name, 1, "", "an evidence file must be a YAML mapping (format:, model:, items:, ...)")])
+        raise ModelError(
+            [Problem(name, 1, "", "an evidence file must be a YAML mapping (format:, model:, items:, ...)")]
+        )
     try:
         ev = EvidenceFile.model_validate(_plain(tree))
     except ValidationError as exc:
-        raise ModelError([Problem(name, line_of(tree, _loc(e)), field_name(_loc(e)), _message(e)) for e in exc.errors()]) from None
+        raise ModelError(
+            [Problem(name, line_of(tree, _loc(e)), field_name(_loc(e)), _message(e)) for e in exc.errors()]
+        ) from None
     problems = [Problem(name, line_of(tree, p), field_name(p), m) for p, m in check_evidence(ev, model)]
     if problems:
         raise ModelError(problems)
@@ -160,8 +204,16 @@ def _int_or_text(x: str | None):
 
 def _row_to_item(row: dict[str, str]) -> dict[str, Any]:
     g = lambda k: (row.get(k) or "").strip() or None  # noqa: E731
-    source = {k: g(c) for k, c in (("outlet", "outlet"), ("address", "address"), ("accessed", "accessed"),
-                                    ("published", "published"), ("headline", "headline"))}
+    source = {
+        k: g(c)
+        for k, c in (
+            ("outlet", "outlet"),
+            ("address", "address"),
+            ("accessed", "accessed"),
+            ("published", "published"),
+            ("headline", "headline"),
+        )
+    }
     bearing: dict[str, Any] = {"kind": g("kind")}
     for key in ("descriptor", "variant", "indicator", "what", "rationale"):
         if g(key) is not None:
@@ -169,10 +221,14 @@ def _row_to_item(row: dict[str, str]) -> dict[str, Any]:
     if g("likelihoods") is not None:
         bearing["likelihoods"] = _split_pairs(g("likelihoods"))
     item: dict[str, Any] = {
-        "id": g("id"), "date": g("date"), "title": g("title"), "summary": g("summary"),
+        "id": g("id"),
+        "date": g("date"),
+        "title": g("title"),
+        "summary": g("summary"),
         "source": {k: v for k, v in source.items() if v is not None},
         "grade": {"reliability": g("reliability"), "credibility": _int_or_text(g("credibility"))},
-        "status": g("status"), "bearing": bearing,
+        "status": g("status"),
+        "bearing": bearing,
     }
     for key in ("cluster", "period", "note"):
         if g(key) is not None:
@@ -182,8 +238,22 @@ def _row_to_item(row: dict[str, str]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v is not None}
 
 
-_CSV_FIELD = {"outlet", "address", "accessed", "published", "headline", "reliability", "credibility",
-              "kind", "descriptor", "variant", "likelihoods", "indicator", "what", "rationale"}
+_CSV_FIELD = {
+    "outlet",
+    "address",
+    "accessed",
+    "published",
+    "headline",
+    "reliability",
+    "credibility",
+    "kind",
+    "descriptor",
+    "variant",
+    "likelihoods",
+    "indicator",
+    "what",
+    "rationale",
+}
 
 
 def _csv_column(loc: tuple) -> str:
@@ -218,7 +288,9 @@ def _load_csv(name: str, model: Model | None, text: str | None) -> EvidenceFile:
     problems: list[Problem] = []
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
-        problems.append(Problem(name, 1, unknown[0], f"unknown column(s) {', '.join(unknown)} (known: {', '.join(CSV_COLUMNS)})"))
+        problems.append(
+            Problem(name, 1, unknown[0], f"unknown column(s) {', '.join(unknown)} (known: {', '.join(CSV_COLUMNS)})")
+        )
     missing = [h for h in _REQUIRED_COLUMNS if h not in header]
     if missing:
         problems.append(Problem(name, 1, missing[0], f"missing column(s) {', '.join(missing)}"))
@@ -287,16 +359,29 @@ def item_to_row(item: EvidenceItem) -> dict[str, str]:
     b = item.bearing
     s = item.source
     row = {
-        "id": item.id, "date": item.date.isoformat(), "title": item.title, "summary": item.summary,
-        "outlet": s.outlet, "address": s.address or "", "accessed": s.accessed.isoformat(),
-        "published": s.published.isoformat() if s.published else "", "headline": s.headline or "",
-        "reliability": item.grade.reliability, "credibility": str(item.grade.credibility),
-        "status": item.status, "cluster": item.cluster or "", "kind": b.kind,
-        "descriptor": getattr(b, "descriptor", None) or "", "variant": getattr(b, "variant", None) or "",
+        "id": item.id,
+        "date": item.date.isoformat(),
+        "title": item.title,
+        "summary": item.summary,
+        "outlet": s.outlet,
+        "address": s.address or "",
+        "accessed": s.accessed.isoformat(),
+        "published": s.published.isoformat() if s.published else "",
+        "headline": s.headline or "",
+        "reliability": item.grade.reliability,
+        "credibility": str(item.grade.credibility),
+        "status": item.status,
+        "cluster": item.cluster or "",
+        "kind": b.kind,
+        "descriptor": getattr(b, "descriptor", None) or "",
+        "variant": getattr(b, "variant", None) or "",
         "likelihoods": "; ".join(f"{k}={_num(v)}" for k, v in getattr(b, "likelihoods", {}).items()),
-        "indicator": getattr(b, "indicator", None) or "", "what": getattr(b, "what", None) or "",
-        "rationale": getattr(b, "rationale", None) or "", "period": item.period or "",
-        "tags": "; ".join(item.tags), "note": item.note or "",
+        "indicator": getattr(b, "indicator", None) or "",
+        "what": getattr(b, "what", None) or "",
+        "rationale": getattr(b, "rationale", None) or "",
+        "period": item.period or "",
+        "tags": "; ".join(item.tags),
+        "note": item.note or "",
     }
     return row
 

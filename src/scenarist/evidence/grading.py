@@ -30,12 +30,20 @@ RELIABILITY_WEIGHT: dict[str, float] = {"A": 1.0, "B": 0.8, "C": 0.6, "D": 0.4, 
 CREDIBILITY_WEIGHT: dict[int, float] = {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.3, 5: 0.1, 6: 0.5}
 
 RELIABILITY_LABEL: dict[str, str] = {
-    "A": "completely reliable", "B": "usually reliable", "C": "fairly reliable",
-    "D": "not usually reliable", "E": "unreliable", "F": "reliability cannot be judged",
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "reliability cannot be judged",
 }
 CREDIBILITY_LABEL: dict[int, str] = {
-    1: "confirmed by other sources", 2: "probably true", 3: "possibly true",
-    4: "doubtful", 5: "improbable", 6: "truth cannot be judged",
+    1: "confirmed by other sources",
+    2: "probably true",
+    3: "possibly true",
+    4: "doubtful",
+    5: "improbable",
+    6: "truth cannot be judged",
 }
 
 
@@ -84,4 +92,11 @@ def temper(likelihoods, weight: float) -> np.ndarray:
     return (lik / lik.max()) ** float(weight)
 
 
-__all__ = ["CREDIBILITY_LABEL", "CREDIBILITY_WEIGHT", "RELIABILITY_LABEL", "RELIABILITY_WEIGHT", "grade_weight", "temper"]
+__all__ = [
+    "CREDIBILITY_LABEL",
+    "CREDIBILITY_WEIGHT",
+    "RELIABILITY_LABEL",
+    "RELIABILITY_WEIGHT",
+    "grade_weight",
+    "temper",
+]

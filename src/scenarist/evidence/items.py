@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -139,7 +139,7 @@ class OutsideBearing(_Strict):
 
 
 Bearing = Annotated[
-    Union[LikelihoodBearing, InterventionBearing, IndicatorBearing, OutsideBearing], Field(discriminator="kind")
+    LikelihoodBearing | InterventionBearing | IndicatorBearing | OutsideBearing, Field(discriminator="kind")
 ]
 
 
@@ -233,15 +233,36 @@ def check_evidence(ev: EvidenceFile, model: Model | None = None) -> list[tuple[P
             add((base + ("id",), f"duplicate item id {it.id!r} (first at items[{seen[it.id]}])"))
         seen.setdefault(it.id, i)
         if it.source.accessed < it.date:
-            add((base + ("source", "accessed"), f"source read on {it.source.accessed} before the event's date {it.date}"))
+            add(
+                (
+                    base + ("source", "accessed"),
+                    f"source read on {it.source.accessed} before the event's date {it.date}",
+                )
+            )
         b = it.bearing
         if b.kind == "intervention" and it.status != "confirmed":
-            add((base + ("bearing", "kind"), f"an intervention must be an established fact (status confirmed, not {it.status}); record a {it.status} as a likelihood"))
+            add(
+                (
+                    base + ("bearing", "kind"),
+                    (
+                        f"an intervention must be an established fact (status confirmed, not {it.status}); "
+                        f"record a {it.status} as a likelihood"
+                    ),
+                )
+            )
         if it.cluster is not None:
             tgt = "<outcome>" if b.kind == "indicator" else b.descriptor
             first = cluster_target.setdefault(it.cluster, (tgt, i))
             if first[0] != tgt:
-                add((base + ("cluster",), f"cluster {it.cluster!r} mixes bearings on {first[0]} (items[{first[1]}]) and {tgt}; one cluster reports one development"))
+                add(
+                    (
+                        base + ("cluster",),
+                        (
+                            f"cluster {it.cluster!r} mixes bearings on {first[0]} (items[{first[1]}]) and {tgt}; "
+                            "one cluster reports one development"
+                        ),
+                    )
+                )
     claim_ids: set[str] = set()
     for i, c in enumerate(ev.contradicted_claims):
         base = ("contradicted_claims", i)
@@ -296,13 +317,34 @@ def _check_against_model(ev: EvidenceFile, model: Model) -> list[tuple[Path, str
             continue
         if not d.exogenous:
             hint = " (use kind: indicator for the outcome)" if outcome is not None and d.id == outcome.id else ""
-            add((base + ("descriptor",), f"descriptor {d.id!r} is not exogenous in model {model.metadata.id!r}: evidence may update only exogenous descriptors{hint}"))
+            add(
+                (
+                    base + ("descriptor",),
+                    (
+                        f"descriptor {d.id!r} is not exogenous in model {model.metadata.id!r}: "
+                        f"evidence may update only exogenous descriptors{hint}"
+                    ),
+                )
+            )
             continue
         if b.kind == "likelihood":
             vector(base + ("likelihoods",), b.likelihoods, d)
         elif b.variant not in [v.id for v in d.variants]:
-            add((base + ("variant",), f"unknown variant {b.variant!r} of descriptor {d.id!r} (known: {', '.join(v.id for v in d.variants)})"))
+            add(
+                (
+                    base + ("variant",),
+                    (
+                        f"unknown variant {b.variant!r} of descriptor {d.id!r} "
+                        f"(known: {', '.join(v.id for v in d.variants)})"
+                    ),
+                )
+            )
     for i, c in enumerate(ev.contradicted_claims):
         if c.citation is not None and c.citation.source not in sources:
-            add((("contradicted_claims", i, "citation", "source"), f"unknown source {c.citation.source!r} of model {model.metadata.id!r}"))
+            add(
+                (
+                    ("contradicted_claims", i, "citation", "source"),
+                    f"unknown source {c.citation.source!r} of model {model.metadata.id!r}",
+                )
+            )
     return problems

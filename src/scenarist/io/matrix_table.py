@@ -245,8 +245,10 @@ def read_xlsx_matrix(path: str | os.PathLike) -> ScwProject:
     except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
         raise InputFileError(f"{path}: not a readable XLSX workbook: {exc}") from None
     ws = wb.worksheets[0]
-    grid = [["" if c is None else (str(int(c)) if isinstance(c, float) and c == int(c) else str(c)) for c in row]
-            for row in ws.iter_rows(values_only=True)]
+    grid = [
+        ["" if c is None else (str(int(c)) if isinstance(c, float) and c == int(c) else str(c)) for c in row]
+        for row in ws.iter_rows(values_only=True)
+    ]
     wb.close()
     return grid_to_project(grid, f"{path} (sheet {ws.title})")
 

@@ -166,7 +166,7 @@ def _quoted(cur: _Lines) -> str:
     start = cur.i + 1
     first = cur.take("a quoted text")
     if not first.startswith('"'):
-        raise cur.error(f'expected a quoted text, got {first[:40]!r}', line=start)
+        raise cur.error(f"expected a quoted text, got {first[:40]!r}", line=start)
     body = first[1:]
     while not _closed(body):
         if cur.peek() is None:
@@ -528,6 +528,7 @@ def model_to_project(model: Model) -> ScwProject:
             lst = notes.setdefault((si, ti), [])
             if j.rationale.strip() not in lst:
                 lst.append(j.rationale.strip())
+
     def line(text: str) -> str:  # one line of the file: no line breaks inside a name
         return " ".join(str(text).split())
 

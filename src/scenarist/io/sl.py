@@ -29,7 +29,9 @@ HEADER = "$ ScenarioWizard 3.0"
 #: ScenarioWizard's volume-weight counter is a single-precision float: it cannot count past 2^24.
 SINGLE_PRECISION_CAP = 2**24
 
-_ROW = re.compile(r'^"(?P<variants>[^"]*)",(?P<weight>[^,]*),(?P<cv>[^,]*),(?P<zero>[^,]*),(?P<tis>[^,]*),(?P<label>.*)$')
+_ROW = re.compile(
+    r'^"(?P<variants>[^"]*)",(?P<weight>[^,]*),(?P<cv>[^,]*),(?P<zero>[^,]*),(?P<tis>[^,]*),(?P<label>.*)$'
+)
 
 
 @dataclass(frozen=True)

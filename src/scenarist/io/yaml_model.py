@@ -56,9 +56,12 @@ def _cross_field_problems_of_rest(exc: ValidationError, tree: Any, name: str) ->
 #: Files users mistake for models, by suffix: what each is and which command reads it.
 _NOT_A_MODEL = {
     ".sl": "a ScenarioWizard solution list (the scenarios a search found), not a model; give the .scw model it "
-           "came from, or a YAML model (scenarist export --to sl writes solution lists)",
-    **{suffix: "a cross-impact matrix table, not a model; turn it into one with scenarist import FILE -o MODEL.yaml "
-               "(or use the .scw/.yaml model it was exported from)" for suffix in (".csv", ".tsv", ".xlsx")},
+    "came from, or a YAML model (scenarist export --to sl writes solution lists)",
+    **dict.fromkeys(
+        (".csv", ".tsv", ".xlsx"),
+        "a cross-impact matrix table, not a model; turn it into one with scenarist import FILE -o MODEL.yaml "
+        "(or use the .scw/.yaml model it was exported from)",
+    ),
 }
 
 
@@ -96,7 +99,7 @@ def load_model(model: str | os.PathLike | None = None, text: str | None = None) 
             raise InputFileError(f"{name}: {not_a_model}")
     else:
         name = str(model or "<string>")
-    tree = read_yaml(name if text is None else name, text)
+    tree = read_yaml(name, text)
     if tree is None:
         raise ModelError([Problem(name, 1, "", "the file is empty; a model needs at least metadata: and descriptors:")])
     if not isinstance(tree, dict):

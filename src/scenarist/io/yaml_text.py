@@ -20,6 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import InputFileError, Problem
 
+
 def plain(node: Any) -> Any:
     """ruamel's round-trip containers and scalars → plain dicts, lists, str, int, float, bool, date."""
     if isinstance(node, dict):

@@ -5,8 +5,8 @@ Revises:
 Create Date: 2026-11-29
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0001"
 down_revision = None
@@ -83,7 +83,9 @@ def upgrade() -> None:
         sa.Column("note", sa.Text, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("pk", name="pk_resolutions"),
-        sa.ForeignKeyConstraint(["forecast_pk"], ["forecasts.pk"], name="fk_resolutions_forecast_pk_forecasts", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["forecast_pk"], ["forecasts.pk"], name="fk_resolutions_forecast_pk_forecasts", ondelete="CASCADE"
+        ),
         sa.UniqueConstraint("forecast_pk", name="uq_resolutions_forecast_pk"),
     )
 
