@@ -44,7 +44,8 @@ def main() -> None:
     outcome_distribution(m, draws=5, seed=0)  # warm-up: numba compilation / cache load
     spread = sum(1 for j in m.judgments if j.spread or j.confidence)
     print(f"model {args.model}: {len(m.descriptors)} descriptors, {len(m.judgments)} judgments ({spread} with a "
-          f"spread), {sum(d.exogenous for d in m.descriptors)} exogenous; machine: {platform.processor() or platform.machine()}, "
+          f"spread), {sum(d.exogenous for d in m.descriptors)} exogenous; "
+          f"machine: {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} logical CPUs\n")
     d = outcome_distribution(m)
     print(f"exact pass on the stated matrix: {best_of(lambda: outcome_distribution(m), args.repeat) * 1e3:.1f} ms "
@@ -54,7 +55,7 @@ def main() -> None:
     print("| draws | in-process (s) | ms per draw |")
     print("|---:|---:|---:|")
     for r in sorted({100, 250, 500, args.draws, 2 * args.draws}):
-        t = best_of(lambda: outcome_distribution(m, draws=r, seed=1), args.repeat if r <= args.draws else 1)
+        t = best_of(lambda r=r: outcome_distribution(m, draws=r, seed=1), args.repeat if r <= args.draws else 1)
         print(f"| {r} | {t:.2f} | {t / r * 1e3:.2f} |")
 
     if args.no_dask:
@@ -69,7 +70,7 @@ def main() -> None:
                 Client(cluster) as client:
             outcome_distribution(m, draws=2 * w, seed=0, scheduler=client)  # warm-up in the workers
             got = []
-            t = best_of(lambda: got.append(outcome_distribution(m, draws=args.draws, seed=1, scheduler=client)),
+            t = best_of(lambda got=got: got.append(outcome_distribution(m, draws=args.draws, seed=1, scheduler=client)),
                         args.repeat)
             same = np.array_equal(got[-1].per_draw, ref)
         print(f"| {w} | {t:.2f} | {'yes' if same else 'NO'} |")

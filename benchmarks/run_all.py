@@ -64,12 +64,12 @@ def bench_files(quick: bool) -> list[dict]:
     julia = {r["file"]: r for r in json.loads((DATA / "bench_results_julia.json").read_text())}
     rows = []
     for path in sorted(DATA.glob("*.scw")):
-        t_read, _ = best_of(lambda: read_scw(path), 5)
+        t_read, _ = best_of(lambda path=path: read_scw(path), 5)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SelfImpactWarning)
             c = compile_model(import_scw(path))
         find_scenarios(c)  # load kernels
-        t_search, found = best_of(lambda: find_scenarios(c), 20 if c.space_size < 1e9 else 5)
+        t_search, found = best_of(lambda c=c: find_scenarios(c), 20 if c.space_size < 1e9 else 5)
         row = {
             "file": path.name,
             "descriptors": c.n_descriptors,
@@ -83,7 +83,7 @@ def bench_files(quick: bool) -> list[dict]:
         if not (quick and c.space_size > 1e8):
             if c.space_size < 1e8:
                 exact_basins(c, keep_labels=False)  # warm up
-            t_b, b = best_of(lambda: exact_basins(c, keep_labels=False), 3 if c.space_size < 1e8 else 1)
+            t_b, b = best_of(lambda c=c: exact_basins(c, keep_labels=False), 3 if c.space_size < 1e8 else 1)
             row.update(basins_s=t_b, in_cycles=b.in_cycles, attractors=len(b.attractors), phases=b.seconds)
             ref = julia.get(path.stem)
             if ref is not None:
@@ -137,16 +137,16 @@ def bench_random(quick: bool, seeds: int, budget: float = 60.0) -> list[dict]:
             c = random_compiled(n, 1000 * n + seed)
             spaces.append(c.space_size)
             find_scenarios(c, fixed=np.r_[0, [-1] * (n - 1)])  # load kernels on a smaller problem
-            t, s = best_of(lambda: find_scenarios(c), 1)
+            t, s = best_of(lambda c=c: find_scenarios(c), 1)
             if t < 1:
-                t, s = best_of(lambda: find_scenarios(c), 3)
+                t, s = best_of(lambda c=c: find_scenarios(c), 3)
             times.append(t)
             found.append(len(s))
             if c.space_size <= 1 << 28:
-                t_b, _ = best_of(lambda: exact_basins(c, keep_labels=False), 1)
+                t_b, _ = best_of(lambda c=c: exact_basins(c, keep_labels=False), 1)
                 b_kinds.append("exact")
             else:
-                t_b, _ = best_of(lambda: sampled_basins(c, 20_000, seed=0), 1)
+                t_b, _ = best_of(lambda c=c: sampled_basins(c, 20_000, seed=0), 1)
                 b_kinds.append("sampled")
             b_times.append(t_b)
         rows.append({
@@ -209,7 +209,7 @@ def bench_analyze() -> list[dict]:
                 engines.append(doc["timings"]["search"])
         c = random_compiled(len(counts), 7, counts)
         find_scenarios(c)
-        t_engine, _ = best_of(lambda: find_scenarios(c), 5)
+        t_engine, _ = best_of(lambda c=c: find_scenarios(c), 5)
         rows.append({"space": label, "scenarios": int(np.prod(counts)), "consistent": len(doc["scenarios"]),
                      "wall_s": min(walls), "search_s": min(engines), "engine_in_process_s": t_engine})
         print(f"  analyze {label}: {min(walls):.2f} s wall, search {1000 * min(engines):.1f} ms "
@@ -252,8 +252,8 @@ def bench_first_call() -> dict:
 
 
 def bench_batch(draws: int = 1000) -> dict:
-    from scenarist.io.yaml_model import load_model
     from scenarist.io.paths import packaged_models
+    from scenarist.io.yaml_model import load_model
 
     if "iran-russia-pezeshkian" not in packaged_models():
         return {}
@@ -268,7 +268,7 @@ def bench_batch(draws: int = 1000) -> dict:
     nz = c.matrix != 0
     mats = mats + rng.integers(-1, 2, size=mats.shape) * nz[None]
     tally_scenarios(c, fixed[:1], mats[:1])
-    t, res = best_of(lambda: tally_scenarios(c, fixed, mats), 3)
+    t, _ = best_of(lambda: tally_scenarios(c, fixed, mats), 3)
     out = {"descriptors": c.n_descriptors, "space": c.space_size, "combinations": len(combos), "matrices": draws,
            "searches": draws * len(combos), "seconds": t, "us_per_search": 1e6 * t / (draws * len(combos))}
     print(f"  batch: {out}", file=sys.stderr)
@@ -319,7 +319,8 @@ def main() -> None:
           "basins (s) |")
     print("|---:|---:|---:|---:|---:|---|---:|")
     for r in results.get("random", []):
-        print(f"| {r['descriptors']} | {r['space_median']:.3g} | {r['search_ms_median']:.2f} | {r['search_ms_max']:.2f} | "
+        print(f"| {r['descriptors']} | {r['space_median']:.3g} | {r['search_ms_median']:.2f} | "
+              f"{r['search_ms_max']:.2f} | "
               f"{r['consistent_median']:.0f} | {r['basins']} | {r['basins_s_median']:.3f} |")
     for r in results.get("analyze", []):
         print(f"\nanalyze {r['space']}: {r['wall_s']:.2f} s wall, search {1000 * r['search_s']:.1f} ms, "

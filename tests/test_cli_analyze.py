@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from scenarist.cib import compile_model
 from scenarist.cib.core import evaluate
 from scenarist.cli import app
-from scenarist.io.yaml_model import load_model
 from scenarist.io.paths import packaged_models
+from scenarist.io.yaml_model import load_model
 
 
 def make_runner() -> CliRunner:
@@ -534,7 +534,7 @@ def test_ids_break_after_underscores_only(width):
             assert c.endswith("_") or any(i.endswith(c) for i in ids), c
 
 
-def LONG_IDS_PATH(width):  # noqa: N802 - a tiny helper that writes the model once per width
+def LONG_IDS_PATH(width):
     import tempfile
 
     path = Path(tempfile.mkdtemp()) / f"long{width}.yaml"

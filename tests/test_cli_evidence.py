@@ -90,7 +90,7 @@ def test_export_and_list(db, tmp_path):
 
 def test_track_json_and_report(db, tmp_path):
     doc = run_json("track", "example", "--evidence", EXAMPLE, "--draws", "0")
-    assert [p["date"] for p in doc["series"]][0] == "2025-01-01" and len(doc["series"]) == 7
+    assert doc["series"][0]["date"] == "2025-01-01" and len(doc["series"]) == 7
     assert doc["series"][1]["model"]["probability"]["integration"] == pytest.approx(0.383806, abs=1e-6)
     assert [m["date"] for m in doc["moved_most"]] == ["2025-06-30", "2025-03-05", "2025-02-10"]
     run("evidence", "import", EXAMPLE, "--db", db)

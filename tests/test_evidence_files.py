@@ -69,8 +69,16 @@ def test_descriptor_not_exogenous_is_an_error_that_says_so(model, text):
 
 
 def test_outcome_descriptor_points_to_indicator(model, text):
-    bad = text.replace("kind: outside\n      descriptor: politics", "kind: likelihood\n      descriptor: relationship\n      likelihoods: {integration: 1, truce: 1, rupture: 1}\n      rationale: x\n      x_what: y")
-    bad = bad.replace("      x_what: y\n      what: No majority at all; a caretaker cabinet is neither a liberal nor a nationalist majority.\n", "")
+    bad = text.replace(
+        "kind: outside\n      descriptor: politics",
+        "kind: likelihood\n      descriptor: relationship\n"
+        "      likelihoods: {integration: 1, truce: 1, rupture: 1}\n      rationale: x\n      x_what: y",
+    )
+    bad = bad.replace(
+        "      x_what: y\n"
+        "      what: No majority at all; a caretaker cabinet is neither a liberal nor a nationalist majority.\n",
+        "",
+    )
     (p,) = _problems(model, bad)
     assert "not exogenous" in p.message and "kind: indicator" in p.message
 

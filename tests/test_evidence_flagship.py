@@ -27,8 +27,8 @@ from scenarist.evidence import EvidenceStore, counted_items, load_evidence
 from scenarist.evidence.replay import track
 from scenarist.forecasts import assessment_probabilities, list_forecasts
 from scenarist.io.yaml_model import load_model
-from scenarist.probability import outcome_distribution
 from scenarist.model import Model
+from scenarist.probability import outcome_distribution
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIDENCE = ROOT / "data" / "evidence" / "iran-russia-2024-2026.yaml"

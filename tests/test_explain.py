@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from scenarist.cib import compile_model, impact_balances
-from scenarist.cib import search
+from scenarist.cib import compile_model, impact_balances, search
 from scenarist.cli import app
 from scenarist.explanation import explain_scenario
-from scenarist.io.yaml_model import load_model
 from scenarist.io.paths import packaged_models
+from scenarist.io.yaml_model import load_model
 
 try:
     runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
@@ -58,7 +57,7 @@ def test_consistent_scenario_by_hand(example):
     assert balances(e, "relationship") == {"integration": 3, "truce": 1, "rupture": -2}
     assert terms(e, "policy", "open") == [("politics.liberal", 1), ("world.growth", 2)]
     assert terms(e, "relationship", "truce") == [("politics.liberal", 1)]
-    world, policy, politics, rel = e.descriptors
+    world, policy, _politics, rel = e.descriptors
     assert (world.tested, world.status) == (False, "not tested")
     assert (policy.status, policy.margin, policy.inconsistency) == ("wins", 5, 0)
     assert (rel.status, rel.margin) == ("wins", 2)

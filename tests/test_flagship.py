@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -223,7 +222,8 @@ def test_degree_rules(model):
             assert len(impactors[d.id]) >= 5
         else:
             assert len(impactors[d.id]) >= 2, f"{d.id} is impacted by {sorted(impactors[d.id])} only"
-    # every descriptor impacts something (nothing is decorative), except the outcome, which the article treats as a result
+    # every descriptor impacts something (nothing is decorative), except the outcome, which the article treats as a
+    # result
     sources = {j.from_.split(".")[0] for j in model.judgments}
     assert sources == {d.id for d in model.descriptors if d.role != "outcome"}
 

@@ -5,14 +5,15 @@ overwritten, and messages name the user's path, never the temporary file's."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pytest
 
 from scenarist.errors import InputFileError, OptionError
 from scenarist.io.output import check_output_path, write_atomic
-from scenarist.io.yaml_model import load_model, save_model
 from scenarist.io.paths import packaged_models
+from scenarist.io.yaml_model import load_model, save_model
 from test_cli_analyze import assert_user_error, run
 
 EXAMPLE = packaged_models()["example"]
@@ -52,10 +53,10 @@ def test_write_atomic_refuses_what_is_not_a_regular_file(tmp_path):
     with pytest.raises(InputFileError, match=r"^is a named pipe \(FIFO\), not a regular file$"):
         write_atomic(fifo, "x")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
-    with pytest.raises(InputFileError, match="^is a directory, not a regular file$"):
+    with pytest.raises(InputFileError, match=r"^is a directory, not a regular file$"):
         write_atomic(tmp_path, "x")
     if os.path.exists("/dev/null"):
-        with pytest.raises(InputFileError, match="^is a character device"):
+        with pytest.raises(InputFileError, match=r"^is a character device"):
             write_atomic("/dev/null", "x")
         assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
     # Through a symbolic link too.
@@ -85,7 +86,7 @@ def test_write_failure_leaves_the_old_file(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full)
-    with pytest.raises(InputFileError, match="^No space left on device$"):
+    with pytest.raises(InputFileError, match=r"^No space left on device$"):
         write_atomic(target, "new")
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
@@ -107,11 +108,11 @@ def test_check_output_path_refuses_inputs_by_any_spelling(tmp_path, monkeypatch)
 
 
 def test_check_output_path_messages(tmp_path):
-    with pytest.raises(OptionError, match="^--report: the file name is empty; give a file name$"):
+    with pytest.raises(OptionError, match=r"^--report: the file name is empty; give a file name$"):
         check_output_path("", option="--report")
-    with pytest.raises(OptionError, match=f"^--report {tmp_path}: is a directory, not a regular file$"):
+    with pytest.raises(OptionError, match=rf"^--report {re.escape(str(tmp_path))}: is a directory, not a regular file$"):
         check_output_path(tmp_path, option="--report")
-    with pytest.raises(OptionError, match="directory .* does not exist"):
+    with pytest.raises(OptionError, match=r"directory .* does not exist"):
         check_output_path(tmp_path / "no" / "x.html")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from likelihood_naive import build_model, naive_distribution
 
+from likelihood_naive import build_model, naive_distribution
 from scenarist.errors import OptionError, UnknownNameError
 from scenarist.probability import outcome_distribution
 
@@ -249,13 +249,12 @@ def test_example_model_by_hand():
     # two consistent outcomes (truce, rupture) sharing 0.4. See the model file's judgments.
     d = outcome_distribution("example")
     assert d.probability == pytest.approx({"integration": 0.6, "truce": 0.2, "rupture": 0.2})
-    want, none = naive_distribution(__import__("scenarist.io.yaml_model", fromlist=["x"]).load_model("example"))
+    want, _none = naive_distribution(__import__("scenarist.io.yaml_model", fromlist=["x"]).load_model("example"))
     assert {k: float(v) for k, v in want["relationship"].items()} == pytest.approx(d.probability)
 
 
 def test_volume_credit_matches_brute_force_succession():
     from likelihood_naive import naive_volume_distribution
-
     from scenarist.io.yaml_model import load_model
 
     models = [load_model("example"), credit_model(), cycle_model()]

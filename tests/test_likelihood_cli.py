@@ -151,7 +151,8 @@ def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_pat
     save_model(m, path)
     evidence = tmp_path / "ev.yaml"
     evidence.write_text("format: scenarist-evidence/1\nmodel: example-trade\nitems:\n  - id: later\n    date: 2025-03-01\n"
-                        "    title: t\n    summary: s\n    source: {outlet: o, accessed: 2025-03-02}\n    grade: {reliability: B, credibility: 2}\n"
+                        "    title: t\n    summary: s\n    source: {outlet: o, accessed: 2025-03-02}\n"
+                        "    grade: {reliability: B, credibility: 2}\n"
                         "    status: confirmed\n    bearing: {kind: intervention, descriptor: world, variant: growth, "
                         "rationale: r}\n")
     first = json.loads(run("likelihood", str(path), "--json").stdout)
@@ -178,7 +179,6 @@ def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_pat
 def test_a_model_without_outcome_needs_outcome_named(tmp_path):
     """Defect #18: no silent headline of the last descriptor; --outcome makes it explicit."""
     from likelihood_naive import build_model
-
     from scenarist.io.yaml_model import save_model
 
     m = build_model([("a", ["a1", "a2"], True, {"a1": 0.5, "a2": 0.5}), ("b", ["b1", "b2"], False, None)],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from likelihood_naive import build_model
 
+from likelihood_naive import build_model
 from scenarist.cib import compile_model
 from scenarist.errors import OptionError
 from scenarist.probability import CONFIDENCE_TABLE, offset_distribution, outcome_distribution
@@ -21,7 +21,7 @@ def test_offset_tables():
     assert offset_distribution(confidence=3) == offset_distribution(spread=1)
     assert offset_distribution(confidence=1) == offset_distribution(spread=3)
     assert offset_distribution(confidence=5) == {0: 1.0}
-    for c, dist in CONFIDENCE_TABLE.items():
+    for dist in CONFIDENCE_TABLE.values():
         assert sum(dist.values()) == pytest.approx(1.0)
         assert dist[0] == max(dist.values())  # the stated score stays the most likely
     with pytest.raises(OptionError):

@@ -185,9 +185,9 @@ def test_read_yaml_keeps_timestamps_as_text():
     tree = read_yaml("t.yaml", "a: 2025-02-30\nb: 2024-10-01 10:00:00\nc: 3\n")
     assert (tree["a"], tree["b"], tree["c"]) == ("2025-02-30", "2024-10-01 10:00:00", 3)
     # ruamel's own loaders are left alone (the change is local to Scenarist's reader).
-    from ruamel.yaml import YAML
-
     import datetime as dt
+
+    from ruamel.yaml import YAML
 
     assert YAML(typ="rt").load("a: 2025-01-01")["a"] == dt.date(2025, 1, 1)
 
@@ -207,7 +207,7 @@ def test_read_yaml_keeps_timestamps_as_text():
 )
 def test_numbers_and_flags_are_strict(write_model, old, new, field, message):
     assert old in GOOD
-    path, ps = problems(write_model, GOOD.replace(old, new, 1))
+    _path, ps = problems(write_model, GOOD.replace(old, new, 1))
     assert [(p.field, p.message) for p in ps] == [(field, message)]
 
 

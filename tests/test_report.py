@@ -11,10 +11,9 @@ import pytest
 
 from scenarist.analysis import analyze
 from scenarist.errors import OptionError
-from scenarist.io.yaml_model import load_model
 from scenarist.io.paths import packaged_models
-from scenarist.reporting import Section, build_report, register_section, write_report
-from scenarist.reporting import builder
+from scenarist.io.yaml_model import load_model
+from scenarist.reporting import Section, build_report, builder, register_section, write_report
 
 EXAMPLE = packaged_models()["example"]
 
@@ -112,7 +111,7 @@ def test_self_contained(html):
 
 def test_tableau_in_tableau_order(html, model_with_addresses):
     result = analyze(model_with_addresses)
-    rows = dict((c, r) for c, r in parse(html).tables)["tableau"]
+    rows = dict(parse(html).tables)["tableau"]
     header = rows[0]
     assert header[1:4] == ["1", "2", "3"] and header[4] == "Status quo 2024"
     by_name = {r[0]: r[1:] for r in rows[1:]}
@@ -184,7 +183,7 @@ def test_many_scenarios_are_capped(model_with_addresses):
     result = analyze(model_with_addresses, max_inconsistency=3)
     assert len(result.scenarios) > 2
     html = build_report(result, max_columns=2)
-    header = dict((c, r) for c, r in parse(html).tables)["tableau"][0]
+    header = dict(parse(html).tables)["tableau"][0]
     assert header[1:3] == ["1", "2"] and header[3] == "Status quo 2024"
     assert f"Shown: the first 2 of {len(result.scenarios)} scenarios ({len(result.scenarios) - 2} not shown)" in html
     # #10: every scenario is in a CSV file inside the page (a data: address), in tableau order, variant ids.
@@ -280,7 +279,7 @@ def test_reference_contradicting_an_intervention(model_with_addresses):
     result = analyze(model_with_addresses, fixed={"politics": "liberal"})
     html = build_report(result)
     tables = parse(html).tables
-    rows = dict((c, r) for c, r in tables)["tableau"]
+    rows = dict(tables)["tableau"]
     by_name = {r[0]: r[1:] for r in rows[1:]}
     politics = next(v for k, v in by_name.items() if k.startswith("Domestic politics"))
     assert politics[-1] == "Nationalist majority (≠ fixed)"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from likelihood_naive import build_model, naive_distribution, naive_matrix
 
+from likelihood_naive import build_model, naive_distribution, naive_matrix
 from scenarist.probability.sensitivity import sensitivity
 
 
