@@ -34,7 +34,7 @@ case "$DB" in
 esac
 
 CRITERIA="How close Iran and Russia are in the year to 30 June 2026, read against the eight observable tests \
-of the project's facts file (/work/shared/facts/iran-russia-timeline.md), restated in our words. Strategic \
+of the project's compilation of Iran-Russia facts for July 2024 to June 2026, restated in our words. Strategic \
 alliance: either side has signed or ratified a promise to defend or assist the other; or Russia sends troops, \
 aircrews or air-defence units when Iran comes under attack; heavy weapons moving in both directions also count. \
 Tactical alliance: under attack, Iran gets only hidden help from Moscow (intelligence, spare parts); Russia \

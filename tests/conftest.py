@@ -11,8 +11,13 @@ DATA = TESTS / "data"
 
 
 def _find_shared() -> Path:
-    """The team's shared folder (source article, facts, reference data): $SCENARIST_SHARED, else ``../shared``
-    beside the checkout, else ``/work/shared``. Tests that need it skip cleanly when none exists."""
+    """The team's shared folder (source article, facts, reference data), which is not part of the repository.
+
+    Looked for in this order: the folder named by $SCENARIST_SHARED; ``../shared`` beside the checkout (where CI and
+    the team's machines put it); ``/work/shared``, the one absolute path the project keeps on purpose, for a checkout
+    that lives elsewhere on a team machine. ``tests/test_project_hygiene.py`` allows exactly this occurrence of a
+    machine path. Tests that need the folder skip cleanly when none exists.
+    """
     import os
 
     for candidate in (os.environ.get("SCENARIST_SHARED"), TESTS.parent.parent / "shared", "/work/shared"):

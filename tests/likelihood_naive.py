@@ -1,7 +1,7 @@
 """Slow, plainly correct references for the likelihood layer, and a builder of small models for its tests.
 
 Nothing here calls Scenarist's search or likelihood code: the consistency test and the crediting rule are written
-out from their definitions (DESIGN §2 and §3.2) with Python loops.
+out from their definitions (docs/cib.md §3 and docs/method.md §2) with Python loops.
 """
 
 from __future__ import annotations

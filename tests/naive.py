@@ -1,6 +1,6 @@
 """Slow, plainly correct references for the CIB engine (stumpy's pattern: every kernel is checked against one).
 
-Written from the definitions (Weimer-Jehle 2006; DESIGN.md §2) in plain Python loops over nested lists, sharing no
+Written from the definitions (Weimer-Jehle 2006; docs/cib.md §3) in plain Python loops over nested lists, sharing no
 code with ``scenarist.cib``. Use only on small spaces.
 
 Conventions: ``matrix`` is a list of lists (or array) of ints, row = impacting variant, column = impacted variant;

@@ -120,6 +120,7 @@ def test_readme_lists_every_command_group():
                      "sensitivity", "ensemble", "evidence", "track", "forecast"}
 
 
+@pytest.mark.slow  # 16-20 s: every README example, the flagship's likelihood and track among them
 def test_readme_examples_run(tmp_path, monkeypatch):
     import shlex
     import subprocess

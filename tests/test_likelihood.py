@@ -1,4 +1,4 @@
-"""Exact outcome distribution for one matrix (DESIGN §3.2): closed forms, the none bin, invariances, options,
+"""Exact outcome distribution for one matrix (docs/method.md §2): closed forms, the none bin, invariances, options,
 and agreement with a brute-force reference on random models."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Judgment spread and draws (DESIGN §3.3): offset tables, clipping, shared sections, seeds, bands, robustness."""
+"""Judgment spread and draws (docs/method.md §3): offset tables, clipping, shared sections, seeds, bands, robustness."""
 
 from __future__ import annotations
 

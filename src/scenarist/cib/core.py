@@ -4,7 +4,7 @@ All functions take plain arrays and accept one scenario ``(n_descriptors,)`` or 
 scenario entries are 0-based variant positions. ``tested`` is an (n_descriptors,) bool mask of the descriptors
 the consistency test looks at (exogenous and intervened descriptors are left out; their impacts still count).
 
-Formulas (DESIGN §2): ``θ_j(b; s) = Σ_i C[i, s_i][j, b]``; ``IC_j(s) = max_b θ_j(b; s) − θ_j(s_j; s)``;
+Formulas (docs/cib.md §3): ``θ_j(b; s) = Σ_i C[i, s_i][j, b]``; ``IC_j(s) = max_b θ_j(b; s) − θ_j(s_j; s)``;
 ``IC(s) = max_{j tested} IC_j(s)``; ``CV(s) = min_{j tested} (θ_j(s_j; s) − max_{b ≠ s_j} θ_j(b; s))``;
 ``TIS(s) = Σ_j θ_j(s_j; s)`` over all descriptors. Blocks of a descriptor on itself are whatever the compiled
 matrix holds (zero unless a ScenarioWizard model asks to count them).

@@ -87,9 +87,20 @@ def check_output_path(
 
     Examples
     --------
-    >>> check_output_path("model.yaml", inputs=["model.yaml"], option="--report")  # doctest: +SKIP
+    Writing the report over the model it was computed from is refused (the packaged example model stands in
+    for any existing file; nothing is written):
+
+    >>> from scenarist.io.paths import packaged_models
+    >>> model = packaged_models()["example"]
+    >>> check_output_path(model, inputs=[model], option="--report")
     Traceback (most recent call last):
-    scenarist.errors.OptionError: --report model.yaml: is an input of this command; refusing to overwrite it
+    scenarist.errors.OptionError: --report .../example.yaml: is an input of this command (...); refusing to overwrite it
+
+    A directory is not a file:
+
+    >>> check_output_path(model.parent, option="-o")
+    Traceback (most recent call last):
+    scenarist.errors.OptionError: -o ...: is a directory, not a regular file
     """
     label = f"{option} {path}" if option else str(path)
     if str(path) == "":

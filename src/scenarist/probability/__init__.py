@@ -1,4 +1,4 @@
-"""From consistency to likelihood (DESIGN §3): priors, the exact outcome distribution of a matrix, judgment draws
+"""From consistency to likelihood (docs/method.md): priors, the exact outcome distribution of a matrix, judgment draws
 with uncertainty bands, ensembles and sensitivity.
 
 Stable public API (the evidence and tracking layers call it):

@@ -21,7 +21,7 @@ from .priors import Priors
 #: (``volume`` is handled by :mod:`.volume`, outside the fast pass).
 CREDITS = ("variants", "scenarios", "volume")
 
-#: Above this many exogenous combinations the exact pass samples them (DESIGN §3.2); see :func:`make_pass_spec`.
+#: Above this many exogenous combinations the exact pass samples them (docs/method.md §2); see :func:`make_pass_spec`.
 MAX_COMBINATIONS = 1 << 16
 #: Combinations drawn per matrix when sampling.
 SAMPLES = 4096
@@ -50,7 +50,7 @@ class PassSpec:
     order_endogenous : (n_free - n_exo,)
         Search order over the free descriptors other than ``exo`` (used when combinations are sampled).
     credit : str
-        ``"variants"`` (DESIGN §3.2) or ``"scenarios"``.
+        ``"variants"`` (docs/method.md §2) or ``"scenarios"``.
     samples : int
         0 when every combination is enumerated; otherwise how many combinations are drawn per matrix.
     n_combinations : int
@@ -238,7 +238,7 @@ def group_credit(spec: PassSpec, scenarios: np.ndarray, group: np.ndarray, n_gro
 
 
 def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None = None) -> PassResult:
-    """Evaluate one matrix: the exact outcome distribution of every descriptor (DESIGN §3.2).
+    """Evaluate one matrix: the exact outcome distribution of every descriptor (docs/method.md §2).
 
     Parameters
     ----------

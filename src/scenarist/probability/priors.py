@@ -1,4 +1,4 @@
-"""Prior probabilities over the variants of exogenous descriptors (DESIGN §3.1).
+"""Prior probabilities over the variants of exogenous descriptors (docs/method.md §1).
 
 A model states a prior on each exogenous descriptor (``descriptors[i].prior``) with a rationale and citations.
 Where it states none, the prior is uniform and :class:`Priors` records that it was assumed, so every result can say

@@ -1,4 +1,4 @@
-"""Crediting by volume weight: the option ``credit="volume"`` of the outcome distribution (DESIGN §3.2).
+"""Crediting by volume weight: the option ``credit="volume"`` of the outcome distribution (docs/method.md §2).
 
 Instead of sharing ``P(x)`` equally among the outcome variants (or scenarios) coherent under the exogenous
 combination x, share it in proportion to the **volume weight** of each consistent scenario under x: the share of
