@@ -20,6 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .results import Result
 from .cib import CompiledModel, ScenarioSet, compile_model, find_scenarios
 from .cib.core import descriptor_inconsistency, evaluate
 from .cib.search import MAX_RESULTS, normalise_fixed, tested_mask
@@ -277,8 +278,8 @@ class VolumeWeights:
         }
 
 
-@dataclass(frozen=True)
-class Analysis:
+@dataclass(frozen=True, repr=False)
+class Analysis(Result):
     """Everything ``scenarist analyze`` shows, as one result object.
 
     Attributes
@@ -305,6 +306,10 @@ class Analysis:
     outcome: OutcomeSummary | None
     timings: Timings = field(compare=False)
     volume_weights: VolumeWeights | None = None
+
+    def _summary(self) -> dict:
+        return {"model": self.model.metadata.id, "scenarios": len(self.scenarios), "k": self.max_inconsistency,
+                **({"fixed": ",".join(f"{d}={v}" for d, v in self.fixed.items())} if self.fixed else {})}
 
     @property
     def max_inconsistency(self) -> int:

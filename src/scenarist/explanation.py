@@ -20,6 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
+from .results import Result
 from .cib import CompiledModel
 from .cib.core import evaluate, impact_balances
 from .errors import OptionError
@@ -147,8 +148,8 @@ class DescriptorExplanation:
         }
 
 
-@dataclass(frozen=True)
-class Explanation:
+@dataclass(frozen=True, repr=False)
+class Explanation(Result):
     """A scenario explained descriptor by descriptor.
 
     Attributes
@@ -169,6 +170,10 @@ class Explanation:
     consistency_value: int
     total_impact_score: int
     descriptors: tuple[DescriptorExplanation, ...]
+
+    def _summary(self) -> dict:
+        return {**({"number": self.number} if self.number else {}), "inconsistency": self.inconsistency,
+                "consistency_value": self.consistency_value, "total_impact_score": self.total_impact_score}
 
     def to_dict(self) -> dict:
         """JSON-safe dict: what ``scenarist explain --json`` prints."""

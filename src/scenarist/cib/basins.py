@@ -27,6 +27,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from ..results import Result
+from ..checks import check_seed
 from ..errors import OptionError
 from .compile import CompiledModel
 from .search import normalise_fixed, order_scenarios, tested_mask
@@ -43,8 +45,8 @@ Progress = Callable[[float, str], None]
 """A progress callback: ``progress(fraction_done, phase)`` with ``fraction_done`` in [0, 1]."""
 
 
-@dataclass(frozen=True)
-class Basins:
+@dataclass(frozen=True, repr=False)
+class Basins(Result):
     """Basin sizes of the attractors, and how many start scenarios end in cycles.
 
     Attributes
@@ -77,6 +79,11 @@ class Basins:
         of its attractor (≥ 0) or ``-1 - c`` for cycle c.
     seconds : dict
         Engine time per phase.
+    model_id : str or None
+        Id of the model (set by :func:`scenarist.basins`); ``to_dict`` then adds ``model`` (id, descriptors, space).
+    timings : dict of str → float
+        Seconds per step of the whole call (``read``, ``compile``, ``engine``, …, ``total``), set by
+        :func:`scenarist.basins`.
     """
 
     compiled: CompiledModel
@@ -96,6 +103,12 @@ class Basins:
     unresolved: int = 0
     labels: np.ndarray | None = field(default=None, repr=False)
     seconds: dict = field(default_factory=dict)
+    model_id: str | None = None
+    timings: dict = field(default_factory=dict, compare=False)
+
+    def _summary(self) -> dict:
+        return {"method": "exact" if self.exact else "sampled", "operator": self.operator,
+                "attractors": len(self.attractors), "total": int(self.total), "in_cycles": self.in_cycles}
 
     @property
     def in_cycles(self) -> int:
@@ -145,6 +158,8 @@ class Basins:
                 cycle_share_high=float(self.cycle_share_high),
                 unresolved=int(self.unresolved),
             )
+        if self.model_id is not None:
+            out["model"] = {"id": self.model_id, "descriptors": c.n_descriptors, "space": c.space_size}
         return out
 
     def to_frame(self):
@@ -350,12 +365,6 @@ def wilson_interval(k: np.ndarray, n: int, confidence: float = 0.95) -> tuple[np
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
-def check_seed(seed: int | np.random.Generator | None) -> None:
-    """Refuse a negative integer seed (:class:`OptionError`), as every seeded function of Scenarist does."""
-    if seed is not None and not isinstance(seed, np.random.Generator) and int(seed) < 0:
-        raise OptionError(f"seed must be ≥ 0, got {seed}")
 
 
 def sampled_basins(

@@ -22,13 +22,11 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import OptionError
+from ..checks import MAX_RESULTS  # the default max_results, stated with the other bounds
 from .compile import CompiledModel
 from .core import evaluate
 
 
-#: Default for ``max_results``: the most scenarios one search keeps (about 200 MB of scenario rows for 25
-#: descriptors, before scoring and ordering).
-MAX_RESULTS = 1_000_000
 #: When a search exceeds ``max_results``, scenarios are counted (not kept) up to this many to say how many there are.
 COUNT_MAX = 10_000_000
 
@@ -478,14 +476,11 @@ def tally_scenarios(
     return ScenarioTally(found, tally, np.asarray(compiled.offsets, dtype=np.int64), int(max_inconsistency))
 
 
-def load_kernels() -> float:
-    """Load (the first time ever: compile) the search kernels by running them on a 2 × 2 model; returns seconds.
+def warm_search() -> None:
+    """Run every search kernel once on a 2 × 2 model, so that numba loads (the first time ever: compiles) them.
 
-    Call it before timing :func:`find_scenarios` to keep kernel loading out of the engine's time.
+    Called by :func:`scenarist.cib.warmup.load_kernels`, which times it.
     """
-    import time
-
-    t0 = time.perf_counter()
     m = np.array([[0, 0, 1, -1], [0, 0, -1, 1], [1, -1, 0, 0], [-1, 1, 0, 0]], dtype=np.int64)
     counts = np.array([2, 2], dtype=np.int64)
     offsets = np.array([0, 2, 4], dtype=np.int64)
@@ -499,4 +494,3 @@ def load_kernels() -> float:
     out = np.zeros((K.task_count(m, offsets, counts, fixed, tested, 2), 4, 2), dtype=np.int64)
     K.bnb_search_parallel(m, offsets, counts, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2,
                           np.int64(-1))
-    return time.perf_counter() - t0

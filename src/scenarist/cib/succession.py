@@ -23,11 +23,12 @@ Technological Forecasting and Social Change 73(4), 334–361. https://doi.org/10
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
 
+from ..results import Result
 from ..errors import OptionError
 from .compile import CompiledModel
 from .search import normalise_fixed, tested_mask
@@ -43,8 +44,8 @@ def operator_code(operator: str) -> int:
         raise OptionError(f"unknown succession operator {operator!r} (choose from {', '.join(OPERATORS)})") from None
 
 
-@dataclass(frozen=True)
-class SuccessionResult:
+@dataclass(frozen=True, repr=False)
+class SuccessionResult(Result):
     """The path of one start scenario under succession.
 
     Attributes
@@ -57,6 +58,8 @@ class SuccessionResult:
         ``path[cycle_start:]`` is where succession ends: one state (an attractor) or a cycle.
     fixed : (n_descriptors,) int64
         Interventions (-1 where free).
+    timings : dict of str → float
+        Seconds per step (``read``, ``compile``, ``engine``, ``total``) when :func:`scenarist.succession` ran it.
     """
 
     compiled: CompiledModel
@@ -64,6 +67,11 @@ class SuccessionResult:
     path: np.ndarray
     cycle_start: int
     fixed: np.ndarray
+    timings: dict = field(default_factory=dict, compare=False)
+
+    def _summary(self) -> dict:
+        return {"operator": self.operator, "steps": int(self.steps),
+                "ends_in": "attractor" if self.is_attractor else f"cycle of {len(self.end)}"}
 
     @property
     def is_attractor(self) -> bool:

@@ -1,12 +1,6 @@
-"""Commands ``validate``, ``analyze`` and ``explain`` (the foundation's commands).
-
-Each command parses its options, calls one library function (:func:`scenarist.analysis.analyze`,
-:func:`scenarist.explanation.explain_scenario`) and presents the result with Rich, as JSON, or as the HTML report.
-
-Extending ``analyze``: an optional analysis (basins, likelihoods, …) adds its option to :func:`analyze_command`,
-computes its result in the marked block, and contributes through three lists: ``extra_json`` (keys added to the
-JSON document), ``sections`` (report sections, :class:`scenarist.reporting.Section`) and ``panels`` (Rich renderables
-printed after the core output).
+"""Commands ``validate``, ``analyze`` and ``explain``: parse the options, call :func:`scenarist.validate`,
+:func:`scenarist.analyze` (and :func:`scenarist.report`) or :func:`scenarist.explain`, and present the result with
+Rich, as JSON, or as the HTML report. Nothing is computed here.
 """
 
 from __future__ import annotations
@@ -14,34 +8,31 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis import Analysis, analyze
-from ..cib.search import MAX_RESULTS, TooManyScenariosError, load_kernels
-from ..errors import ModelError, OptionError, ScenaristError, UnknownNameError
-from ..io.output import check_output_path
-from ..io.paths import resolve_model_path
+import scenarist
+
 from .common import (
     FixOpt,
     JsonOpt,
     MaxInconsistencyOpt,
     MaxResultsOpt,
     ModelArg,
+    ProgressBar,
     SelfImpactsOpt,
     command,
     console,
     emit_json,
-    err_console,
-    load_model_as,
     note_written,
     parse_assignments,
-    search_limit_error,
 )
+
+if TYPE_CHECKING:
+    from scenarist.analysis import Analysis
 
 #: Widest the descriptor column of the terminal tableau gets (longer names wrap).
 DESCRIPTOR_WIDTH = 24
@@ -83,39 +74,15 @@ def validate(model: ModelArg = None, json_out: JsonOpt = False, self_impacts: Se
     --json prints one JSON document instead, {"file", "valid", "problems": [{"file", "line", "field",
     "message"}]}, with the same exit status.
     """
-    if not json_out:
-        load_model_as(model, self_impacts)
-        console.print(f"OK {resolve_model_path(model)}", highlight=False, soft_wrap=True)
+    result = scenarist.validate(model, self_impacts=self_impacts)
+    if json_out:
+        emit_json(result.to_dict())
+        if not result.valid:
+            raise typer.Exit(2)
         return
-    problems: list[dict] = []
-    name = str(model) if model is not None else None
-    try:
-        name = str(resolve_model_path(model))
-        load_model_as(model, self_impacts)
-    except ModelError as exc:
-        problems = [{"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
-    except ScenaristError as exc:
-        problems = [{"file": name, "line": None, "field": "", "message": str(exc)}]
-    emit_json({"file": name, "valid": not problems, "problems": problems})
-    if problems:
-        raise typer.Exit(2)
-
-
-def check_report_path(path: str | None, inputs: Sequence[Any] = ()) -> None:
-    """Fail early (before a long search) when the report could not, or must not, be written there.
-
-    Raises :class:`OptionError` (see :func:`scenarist.io.output.check_output_path`): an empty name, a
-    directory, a device or other non-regular file, a missing directory, or one of ``inputs`` (the model file).
-    """
-    if path is not None:
-        check_output_path(path, inputs=inputs, option="--report")
-
-
-def load_timed(model: str | None, self_impacts: str | None = None):
-    """``(Model, seconds)``: load and validate a model (``--self-impacts`` applied to a .scw), timing it."""
-    t0 = time.perf_counter()
-    m = load_model_as(model, self_impacts)
-    return m, time.perf_counter() - t0
+    if not result.valid:
+        raise scenarist.ModelError(list(result.problems))
+    console.print(f"OK {result.file}", highlight=False, soft_wrap=True)
 
 
 @command("analyze")
@@ -128,7 +95,7 @@ def analyze_command(
     timings: TimingsOpt = False,
     columns: ColumnsOpt = None,
     basins: Annotated[bool, typer.Option("--basins", help="Add each scenario's volume weight (global-succession basin).")] = False,
-    max_results: MaxResultsOpt = MAX_RESULTS,
+    max_results: MaxResultsOpt = scenarist.MAX_RESULTS,
     self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Find the consistent scenarios of a model by Cross-Impact Balance analysis and show the scenario tableau.
@@ -139,43 +106,22 @@ def analyze_command(
     (an intervention: left out of the test, its impacts still count). --json prints one JSON document instead;
     --report writes an HTML report.
     """
-    source = resolve_model_path(model)
-    check_report_path(report, inputs=[source])
-    m, load_s = load_timed(model, self_impacts)
-    kernels_s = load_kernels()  # loading (or compiling) the kernels is no part of the search's own time
-    try:
-        result = analyze(m, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix) or None,
-                         max_results=max_results)
-    except TooManyScenariosError as exc:
-        raise search_limit_error(exc) from None
-    result = result.with_timings(load=load_s, kernels=kernels_s)
-
-    extra_json: dict[str, Any] = {}
-    sections: list = []
-    panels: list = []
-    # -- optional analyses: compute here (time them with result = result.with_timings(name=seconds));
-    #    add to extra_json / sections / panels --
-    if basins:
-        from .engine import basins_for_analysis
-
-        t0 = time.perf_counter()
-        for target, item in zip((extra_json, panels, sections), basins_for_analysis(result)):
-            target.update(item) if isinstance(target, dict) else target.append(item)
-        result = result.with_timings(basins=time.perf_counter() - t0)
-
+    source = scenarist.api.model_path(model)
+    if report is not None:  # refuse a bad report path before a long search
+        scenarist.api.check_output(report, inputs=[source], option="--report")
+    with ProgressBar("basins") as bar:
+        result = scenarist.analyze(model, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix),
+                                   max_results=max_results, basins=basins, self_impacts=self_impacts, progress=bar)
     if report is not None:
-        from ..reporting import build_report, write_report
-
         t0 = time.perf_counter()
-        html = build_report(result, extra_sections=sections)
+        scenarist.report(result, path=report, inputs=[source])
         result = result.with_timings(report=time.perf_counter() - t0)
-        write_report(report, html, inputs=[source])
     if json_out:
-        emit_json({**result.to_dict(timings=timings), **extra_json})
+        emit_json(result.to_dict(timings=timings))
     else:
         print_analysis(result, columns=columns, source=str(source))
-        for panel in panels:
-            console.print(panel)
+        if result.volume_weights is not None:
+            console.print(volume_weights_table(result.volume_weights))
     if report is not None:
         note_written(report, "HTML report")
     if timings:
@@ -525,15 +471,23 @@ def _assessment_text(a) -> str:
 
 
 def print_timings(result: Analysis) -> None:
-    """Print the timed steps on stderr, in milliseconds."""
-    table = Table(title="Timings", title_justify="left", header_style="bold")
-    table.add_column("Step")
-    table.add_column("ms", justify="right")
-    for step, seconds in result.timings.steps().items():
-        label = "search (engine)" if step == "search" else step
-        table.add_row(label, f"{1000 * seconds:.1f}")
-    table.add_row("total", f"{1000 * result.timings.total:.1f}", style="bold")
-    err_console.print(table)
+    """Print the timed steps of an analysis on stderr, in milliseconds."""
+    from .common import print_timings as timings_table
+
+    timings_table({**result.timings.steps(), "total": result.timings.total}, rename={"search": "search (engine)"})
+
+
+def volume_weights_table(vw) -> Table:
+    """Each scenario's volume weight and share (a :class:`~scenarist.analysis.VolumeWeights`) as a Rich table."""
+    kind = "exact" if vw.method == "exact" else f"sampled from {vw.total:,} starts"
+    table = Table(title=f"Volume weights ({vw.operator} succession, {kind})", header_style="bold")
+    table.add_column("scenario", justify="right")
+    table.add_column("weight", justify="right")
+    table.add_column("share", justify="right")
+    for i, (w, share) in enumerate(zip(vw.weights, vw.shares)):
+        table.add_row(str(i + 1), f"{int(w):,}", f"{share:.4%}")
+    table.caption = f"{vw.in_cycles:,} of {vw.total:,} start scenarios end in cycles."
+    return table
 
 
 # -- explain ----------------------------------------------------------------------------------------------------
@@ -563,7 +517,7 @@ def explain_command(
     max_inconsistency: MaxInconsistencyOpt = 0,
     fix: FixOpt = None,
     json_out: JsonOpt = False,
-    max_results: MaxResultsOpt = MAX_RESULTS,
+    max_results: MaxResultsOpt = scenarist.MAX_RESULTS,
     self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Explain a scenario: per descriptor, the impact balance of each variant and the judgments behind it.
@@ -572,48 +526,11 @@ def explain_command(
     or --reference ID. For each descriptor it shows every variant's balance as the sum of its terms, whether
     the chosen variant wins, and the judgments pushing toward or against it, with rationales and citations.
     """
-    from ..cib import compile_model, find_scenarios
-    from ..cib.search import normalise_fixed, tested_mask
-    from ..explanation import explain_scenario
-
-    given = [x is not None for x in (scenario, variants, reference)]
-    if sum(given) != 1:
-        raise OptionError("give exactly one of --scenario N, --variants D=V,... or --reference ID")
-    m = load_model_as(model, self_impacts)
-    compiled = compile_model(m)
-    fixed = parse_assignments(fix)
-    fx = normalise_fixed(compiled, fixed or None)
-    number = None
-    if scenario is not None:
-        try:
-            found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fx, max_results=max_results)
-        except TooManyScenariosError as exc:
-            raise search_limit_error(exc) from None
-        if not 1 <= scenario <= len(found):
-            span = f"1..{len(found)}" if len(found) else "none"
-            raise UnknownNameError(f"--scenario {scenario}: no such scenario (found {len(found)}; numbers: {span})")
-        chosen: Any = found.scenarios[scenario - 1]
-        number = scenario
-    elif variants is not None:
-        given_map = parse_assignments([variants], option="--variants")
-        for d, v in fixed.items():
-            if d in given_map and compiled.variant_index(d, given_map[d]) != compiled.variant_index(d, v):
-                raise OptionError(f"--variants gives {d}={given_map[d]} but --fix gives {d}={v}")
-            given_map.setdefault(d, v)
-        chosen = compiled.scenario_from_mapping(given_map)
-    else:
-        refs = {r.id: r for r in m.reference_scenarios}
-        if reference not in refs:
-            known = ", ".join(refs) or "none"
-            raise UnknownNameError(f"--reference {reference}: no such reference scenario (known: {known})")
-        chosen = compiled.scenario_from_mapping(refs[reference].variants)
-        for d, v in enumerate(fx):
-            if v >= 0 and v != chosen[d]:
-                raise OptionError(
-                    f"reference {reference!r} has {compiled.descriptor_ids[d]}={compiled.variant_ids[d][chosen[d]]}"
-                    f" but --fix gives {compiled.variant_ids[d][v]}"
-                )
-    result = explain_scenario(m, compiled, np.asarray(chosen), tested=tested_mask(compiled, fx), number=number)
+    result = scenarist.explain(
+        model, scenario=scenario, variants=parse_assignments([variants], option="--variants") if variants else None,
+        reference=reference, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix),
+        max_results=max_results, self_impacts=self_impacts,
+    )
     if json_out:
         emit_json(result.to_dict())
     else:
@@ -621,7 +538,7 @@ def explain_command(
 
 
 def _cite(citations) -> str:
-    from ..reporting import format_citations
+    from scenarist.reporting import format_citations
 
     text = format_citations(citations)
     return f" [{text}]" if text else ""

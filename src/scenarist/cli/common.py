@@ -66,11 +66,10 @@ def note_written(path: Any, detail: str | None = None) -> None:
 def show_warning(message: Warning | str, *_: Any, **__: Any) -> None:
     """Print a warning as one plain line on stderr, ``warning: …`` (no file, line or source as Python shows them).
 
-    A :class:`~scenarist.io.scw.SelfImpactWarning` names the option that settles it (``--self-impacts``).
+    A warning that can name the option settling it (``describe``, e.g. ScenarioWizard's self-impacts) does so.
     """
-    from ..io.scw import SelfImpactWarning
-
-    text = message.describe("--self-impacts ") if isinstance(message, SelfImpactWarning) else message
+    describe = getattr(message, "describe", None)
+    text = describe("--self-impacts ") if callable(describe) else message
     note(f"warning: {' '.join(str(text).split())}")
 
 
@@ -145,48 +144,6 @@ MaxInconsistencyOpt = Annotated[
 ]
 
 
-#: Most judgment draws a command accepts. At 100,000 draws the Monte Carlo standard error of a probability is at most
-#: 0.16 percentage points (√(0.25 / 100 000)); more only costs time (the flagship takes about 2 ms a draw).
-MAX_DRAWS = 100_000
-
-
-def check_draws(draws: int, option: str = "--draws") -> int:
-    """``draws`` if it is at most :data:`MAX_DRAWS`; else :class:`OptionError` naming the limit."""
-    if draws > MAX_DRAWS:
-        raise OptionError(f"{option} {draws:,} is more than the limit of {MAX_DRAWS:,} judgment draws (the Monte Carlo "
-                          f"error at {MAX_DRAWS:,} is already below 0.2 percentage points)")
-    return draws
-
-
-def load_model_as(model: str | None, self_impacts: str | None = None):
-    """Load and validate a model as ``MODEL`` and ``--self-impacts`` (:data:`SelfImpactsOpt`) say.
-
-    Returns the :class:`~scenarist.model.Model`. Raises what :func:`scenarist.io.yaml_model.load_model` raises, and
-    :class:`OptionError` for a ``--self-impacts`` other than count or ignore, or one given with a model that is
-    not a ``.scw`` file (a YAML model states ``metadata.self_impacts`` itself).
-    """
-    from ..io.yaml_model import load_model
-    from ..io.paths import resolve_model_path
-
-    if self_impacts is None:
-        return load_model(model)
-    if self_impacts not in ("count", "ignore"):
-        raise OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
-    path = resolve_model_path(model)
-    if path.suffix.lower() != ".scw":
-        raise OptionError(
-            f"--self-impacts applies to ScenarioWizard (.scw) models; {path.name} states metadata.self_impacts itself"
-        )
-    from ..io.scw import import_scw
-
-    return import_scw(path, self_impacts=self_impacts)
-
-
-def search_limit_error(exc: Any) -> OptionError:
-    """A :class:`~scenarist.cib.search.TooManyScenariosError` reworded with the command line's options."""
-    return OptionError(exc.describe(limit="--max-results", tolerance="-k", fix="--fix"))
-
-
 def parse_assignments(items: list[str] | None, option: str = "--fix") -> dict[str, str]:
     """Parse ``["D=V", "E=W"]`` (or one ``"D=V,E=W"``) into ``{"D": "V", "E": "W"}``.
 
@@ -207,6 +164,97 @@ def parse_assignments(items: list[str] | None, option: str = "--fix") -> dict[st
     return out
 
 
+def parse_priors(items: list[str] | None) -> dict[str, dict[str, float]]:
+    """Parse ``["d=a:0.7,b:0.3"]`` into ``{"d": {"a": 0.7, "b": 0.3}}``. Raises OptionError on malformed items."""
+    out: dict[str, dict[str, float]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise OptionError(f"--prior: expected DESCRIPTOR=VARIANT:P,..., got {item!r}")
+        d, rest = (x.strip() for x in item.split("=", 1))
+        if d in out:
+            raise OptionError(f"--prior: descriptor {d!r} given twice")
+        probs = {}
+        for part in rest.split(","):
+            if ":" not in part:
+                raise OptionError(f"--prior {d}: expected VARIANT:P, got {part!r}")
+            v, p = (x.strip() for x in part.split(":", 1))
+            try:
+                probs[v] = float(p)
+            except ValueError:
+                raise OptionError(f"--prior {d}: {p!r} is not a number") from None
+        out[d] = probs
+    return out
+
+
+def parse_date(value: str | None, option: str):
+    """``value`` (YYYY-MM-DD) as a date, ``None`` as None; :class:`OptionError` naming ``option`` otherwise."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise OptionError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class ProgressBar:
+    """The one Rich adapter for the library's ``progress(fraction, phase)`` callbacks: a bar on stderr that
+    appears only on a terminal and only once the work has run for more than ``delay`` seconds.
+
+    Use it as a context manager and pass the instance as ``progress=``.
+    """
+
+    def __init__(self, description: str, delay: float = 1.0):
+        import time
+
+        self.description = description
+        self.delay = delay
+        self.clock = time.perf_counter
+        self.t0 = self.clock()
+        self.bar = None
+        self.task = None
+
+    def __enter__(self) -> "ProgressBar":
+        self.t0 = self.clock()
+        return self
+
+    def __call__(self, fraction: float, phase: str = "") -> None:
+        if not err_console.is_terminal:
+            return
+        if self.bar is None:
+            if self.clock() - self.t0 < self.delay:
+                return
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(), console=err_console, transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=1.0)
+        label = f"{self.description} ({phase})" if phase and phase != self.description else self.description
+        self.bar.update(self.task, completed=fraction, description=label)
+
+    def __exit__(self, *exc: Any) -> bool:
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def print_timings(timings: dict[str, float], rename: dict[str, str] | None = None) -> None:
+    """A table of timed steps on stderr, in milliseconds (``total`` in bold)."""
+    from rich.table import Table
+
+    table = Table(title="Timings", title_justify="left", header_style="bold")
+    table.add_column("Step")
+    table.add_column("ms", justify="right")
+    for step, seconds in timings.items():
+        style = "bold" if step in ("engine", "total") else None
+        table.add_row((rename or {}).get(step, step), f"{1000 * seconds:.1f}", style=style)
+    err_console.print(table)
+
+
 def emit_json(document: Any) -> None:
     """Write one JSON document to stdout (UTF-8, indented), nothing else."""
     sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False, default=_json_default))
@@ -217,28 +265,18 @@ def emit_json(document: Any) -> None:
 def _json_default(obj: Any) -> Any:
     import datetime as dt
 
-    import numpy as np
-
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
     if isinstance(obj, (dt.date, dt.datetime)):
         return obj.isoformat()
+    if hasattr(obj, "tolist"):  # numpy scalars and arrays, without importing numpy here
+        return obj.tolist()
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def version() -> str:
     """The installed Scenarist version (``"unknown"`` when run from a tree that was never installed)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as _version
+    from .. import __version__
 
-    try:
-        return _version("scenarist")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 def _print_version(value: bool) -> None:

@@ -7,37 +7,30 @@ one start scenario; ``basins`` follows all of them (or a sample). Each is a thin
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from ..cib import compile_model
-from ..cib.compile import CompiledModel
-from ..cib.search import MAX_RESULTS
-from ..errors import InputFileError, OptionError
-from ..io.output import check_output_path
-from ..io.paths import resolve_model_path
+import scenarist
+
 from .common import (
     FixOpt,
     JsonOpt,
     MaxInconsistencyOpt,
     MaxResultsOpt,
     ModelArg,
+    ProgressBar,
     SeedOpt,
     SelfImpactsOpt,
     command,
     console,
     emit_json,
-    err_console,
-    load_model_as,
     note_written,
     parse_assignments,
-    search_limit_error,
+    print_timings,
 )
 
 OperatorOpt = Annotated[
@@ -61,104 +54,6 @@ OutOpt = Annotated[
 ]
 
 
-# -- helpers ------------------------------------------------------------------------------------------------------
-
-
-def load_compiled(model: str | None, self_impacts: str | None = None):
-    """``(Model, CompiledModel, seconds)``: the model as ``MODEL`` and ``--self-impacts`` give it (see
-    :func:`~scenarist.cli.common.load_model_as`; warnings reach stderr as one ``warning:`` line each)."""
-    t0 = time.perf_counter()
-    m = load_model_as(model, self_impacts)
-    return m, compile_model(m), time.perf_counter() - t0
-
-
-def check_seed(seed: int | None) -> None:
-    """Refuse a negative ``--seed`` (numpy's generators take none), as every command does."""
-    if seed is not None and seed < 0:
-        raise OptionError(f"--seed must be ≥ 0, got {seed}")
-
-
-class LazyProgress:
-    """A Rich progress bar on stderr that appears only once the work has run for more than ``delay`` seconds.
-
-    Call the instance as a progress callback ``(fraction, phase)``; use it as a context manager.
-    """
-
-    def __init__(self, description: str, delay: float = 1.0, enabled: bool = True):
-        self.description = description
-        self.delay = delay
-        self.enabled = enabled
-        self.t0 = time.perf_counter()
-        self.bar = None
-        self.task = None
-
-    def __enter__(self):
-        self.t0 = time.perf_counter()
-        return self
-
-    def __call__(self, fraction: float, phase: str = "") -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            if time.perf_counter() - self.t0 < self.delay:
-                return
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                TimeElapsedColumn(), console=err_console, transient=True,
-            )
-            self.bar.start()
-            self.task = self.bar.add_task(self.description, total=1.0)
-        self.bar.update(self.task, completed=fraction, description=f"{self.description} ({phase})" if phase else
-                        self.description)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
-
-
-def _tiny(compiled_like: CompiledModel | None = None) -> CompiledModel:
-    """A 2 × 2 model with the array types of a real one: running the engines on it loads or compiles the kernels."""
-    counts = np.array([2, 2], dtype=np.int64)
-    return CompiledModel(
-        descriptor_ids=("a", "b"), descriptor_names=("a", "b"), variant_ids=(("x", "y"), ("x", "y")),
-        variant_names=(("x", "y"), ("x", "y")), counts=counts, offsets=np.array([0, 2, 4], dtype=np.int64),
-        matrix=np.array([[0, 0, 1, -1], [0, 0, -1, 1], [1, -1, 0, 0], [-1, 1, 0, 0]], dtype=np.int64),
-        exogenous=np.zeros(2, dtype=bool),
-    )
-
-
-def warm_up(kind: str, operator: str = "global") -> float:
-    """Load (or, the first time, compile) the kernels a command needs; returns the seconds it took."""
-    t0 = time.perf_counter()
-    tiny = _tiny()
-    if kind == "succession":
-        from ..cib.succession import succession
-
-        succession(tiny, np.array([0, 0]), operator)
-    elif kind == "basins-exact":
-        from ..cib.basins import exact_basins
-
-        exact_basins(tiny, operator)
-    elif kind == "basins-sampled":
-        from ..cib.basins import sampled_basins
-
-        sampled_basins(tiny, 4, seed=0, operator=operator)
-    return time.perf_counter() - t0
-
-
-def print_timings(timings: dict[str, float]) -> None:
-    """Timings table on stderr, milliseconds."""
-    table = Table(title="Timings", title_justify="left", header_style="bold")
-    table.add_column("Step")
-    table.add_column("ms", justify="right")
-    for step, seconds in timings.items():
-        table.add_row(step, f"{1000 * seconds:.1f}", style="bold" if step == "engine" else None)
-    err_console.print(table)
-
-
 # -- import / export ----------------------------------------------------------------------------------------------
 
 
@@ -176,22 +71,13 @@ def import_command(
     Names, descriptions and block notes (as rationales) carry over; ids derive from the names; the model records
     its origin, a scale wide enough for its scores, and provenance: optional. The written model validates.
     """
-    from ..io.matrix_table import read_matrix_table
-    from ..io.scw import import_scw, project_to_model
-    from ..io.yaml_model import save_model
-
-    if self_impacts not in (None, "count", "ignore"):
-        raise OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
+    if self_impacts is not None and self_impacts not in ("count", "ignore"):
+        raise scenarist.OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
     if not file.exists():
-        raise InputFileError(f"{file}: no such file")
-    check_output_path(output, inputs=[file], option="--output")
-    if file.suffix.lower() == ".scw":
-        model = import_scw(file, self_impacts=self_impacts)
-    elif file.suffix.lower() in (".csv", ".xlsx", ".tsv", ".txt"):
-        model = project_to_model(read_matrix_table(file), str(file), self_impacts)
-    else:
-        raise InputFileError(f"{file}: unknown file type (import reads .scw, .csv and .xlsx)")
-    save_model(model, output)
+        raise scenarist.InputFileError(f"{file}: no such file")
+    scenarist.api.check_output(output, inputs=[file], option="--output")
+    model = scenarist.import_model(file, self_impacts=self_impacts)
+    scenarist.save(model, output)
     V = sum(len(d.variants) for d in model.descriptors)
     note_written(output, f"{len(model.descriptors)} descriptors, {V} variants, {len(model.judgments)} judgments")
 
@@ -225,45 +111,18 @@ def export_command(
     weights: Annotated[
         bool, typer.Option("--weights", help="For sl: fill the weight column with exact global-succession basins.")
     ] = False,
-    max_results: MaxResultsOpt = MAX_RESULTS,
+    max_results: MaxResultsOpt = scenarist.MAX_RESULTS,
     self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Export a model as a ScenarioWizard project (scw), its scenarios as a solution list (sl), or its matrix as
     CSV/XLSX. A .sl lists the scenarios with inconsistency ≤ K in tableau order, 1-based variants, as
     ScenarioWizard writes them."""
-    from ..io.matrix_table import write_matrix_table
-    from ..io.scw import model_to_project, write_scw
-    from ..io.sl import from_scenario_set, write_sl
-
     if output is None:
-        raise OptionError("--output/-o is required")
-    check_output_path(output, inputs=[resolve_model_path(model)], option="--output")
-    fmt = (to or Path(output).suffix.lstrip(".")).lower()
-    if fmt not in ("scw", "sl", "csv", "xlsx"):
-        raise OptionError(f"--to must be scw, sl, csv or xlsx, got {fmt!r}")
-    m, compiled, _ = load_compiled(model, self_impacts)
-    if fmt == "scw":
-        write_scw(model_to_project(m), output)
-    elif fmt in ("csv", "xlsx"):
-        if Path(output).suffix.lower() != f".{fmt}":
-            raise OptionError(f"--output for {fmt} must end in .{fmt}")
-        write_matrix_table(model_to_project(m), output, layout)
-    else:
-        from ..cib import find_scenarios
-        from ..cib.search import TooManyScenariosError
-
-        fixed = parse_assignments(fix) or None
-        try:
-            found = find_scenarios(compiled, max_inconsistency, fixed, max_results=max_results)
-        except TooManyScenariosError as exc:
-            raise search_limit_error(exc) from None
-        w = None
-        if weights:
-            from ..cib.basins import exact_basins
-
-            with LazyProgress("basins") as bar:
-                w = exact_basins(compiled, fixed=fixed, keep_labels=False, progress=bar).weight_of(found.scenarios)
-        write_sl(from_scenario_set(found, w), output)
+        raise scenarist.OptionError("--output/-o is required")
+    with ProgressBar("basins") as bar:
+        scenarist.export(model, output, to=to, layout=layout, max_inconsistency=max_inconsistency,
+                         fixed=parse_assignments(fix), weights=weights, max_results=max_results,
+                         self_impacts=self_impacts, progress=bar)
     note_written(output)
 
 
@@ -327,32 +186,13 @@ def succession_command(
     it ends. A descriptor whose current variant ties for the highest balance keeps it. Fixed descriptors (--fix)
     stay put.
     """
-    from ..cib.succession import operator_code, succession
-    from ..errors import UnknownNameError
-
-    operator_code(operator)
-    check_seed(seed)
-    if sum([bool(start), reference is not None, random_start]) != 1:
-        raise OptionError("give exactly one of --start D=V,..., --reference ID or --random")
-    t_all = time.perf_counter()
-    m, compiled, read_s = load_compiled(model, self_impacts)
-    if reference is not None:
-        refs = {r.id: r for r in m.reference_scenarios}
-        if reference not in refs:
-            raise UnknownNameError(f"--reference {reference}: no such reference scenario (known: {', '.join(refs) or 'none'})")
-        start_map: Any = dict(refs[reference].variants)
-    elif random_start:
-        rng = np.random.default_rng(seed)
-        start_map = np.array([rng.integers(0, c) for c in compiled.counts], dtype=np.int64)
-    else:
-        start_map = parse_assignments(start, "--start")
-    compile_s = warm_up("succession", operator)
-    t0 = time.perf_counter()
-    result = succession(compiled, start_map, operator, fixed=parse_assignments(fix) or None)
-    engine_s = time.perf_counter() - t0
-    t_info = {"read": read_s, "compile": compile_s, "engine": engine_s, "total": time.perf_counter() - t_all}
+    result = scenarist.succession(
+        model, start=parse_assignments(start, "--start") or None, reference=reference, random=random_start,
+        seed=seed, operator=operator, fixed=parse_assignments(fix), self_impacts=self_impacts,
+    )
+    t_info = result.timings
     if json_out:
-        doc: dict[str, Any] = result.to_dict()
+        doc = result.to_dict()
         if timings:
             doc["timings"] = t_info
         emit_json(doc)
@@ -385,12 +225,12 @@ def share_text(share: float) -> str:
     return f"{pct:.2f}%" if pct >= 0.01 else f"{pct:.2g}%"
 
 
-def variant_code(compiled: CompiledModel, scenario) -> str:
+def variant_code(compiled, scenario) -> str:
     """A scenario as one character per descriptor, the 1-based position of its variant (``1``–``9``, then ``a``–
     ``z`` for a 10th to 35th variant), in groups of five: ``21132 11213``. Dot-separated numbers when a descriptor
     has more than 35 variants."""
     digits = "123456789abcdefghijklmnopqrstuvwxyz"
-    if int(np.max(compiled.counts)) > len(digits):
+    if max(int(c) for c in compiled.counts) > len(digits):
         return ".".join(str(int(v) + 1) for v in scenario)
     text = "".join(digits[int(v)] for v in scenario)
     return " ".join(text[i : i + 5] for i in range(0, len(text), 5))
@@ -404,7 +244,8 @@ def basins_table(result, rows: int | None = BASIN_ROWS) -> tuple[Table, list[str
     notes explain the numbering and the code, and say how many rows were left out.
     """
     c = result.compiled
-    order = np.argsort(-np.asarray(result.sizes), kind="stable")
+    sizes = [int(x) for x in result.sizes]
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])  # stable: ties keep tableau order
     shown = order if not rows else order[:rows]
     table = Table(header_style="bold", box=None, pad_edge=False)
     table.add_column("#", justify="right", no_wrap=True)
@@ -471,35 +312,13 @@ def basins_command(
     Wilson interval for each share. Scenarios whose succession enters a cycle are counted apart. Lists the
     largest basins first, each attractor's variants as a compact code (--json names them).
     """
-    from ..cib.basins import MAX_EXACT, basins
-    from ..cib.succession import operator_code
-
-    operator_code(operator)
-    check_seed(seed)
-    if method not in ("auto", "exact", "sampled"):
-        raise OptionError(f"--method must be auto, exact or sampled, got {method!r}")
-    if not 0 < confidence < 1:
-        raise OptionError(f"--confidence must be between 0 and 1 (e.g. 0.95), got {confidence}")
-    t_all = time.perf_counter()
-    m, compiled, read_s = load_compiled(model, self_impacts)
-    fixed = parse_assignments(fix) or None
-    from ..cib.search import normalise_fixed
-
-    fx = normalise_fixed(compiled, fixed)
-    space = int(np.prod([int(c) for c, f in zip(compiled.counts, fx) if f < 0], dtype=object))
-    exact = method == "exact" or (method == "auto" and space <= MAX_EXACT)
-    compile_s = warm_up("basins-exact" if exact else "basins-sampled", operator)
-    t0 = time.perf_counter()
-    with LazyProgress("basins", enabled=True) as bar:
-        result = basins(compiled, operator, fx, "exact" if exact else "sampled", samples, seed, confidence,
-                        progress=bar)
-    engine_s = time.perf_counter() - t0
-    t_info = {"read": read_s, "compile": compile_s, "engine": engine_s}
-    t_info.update({f"engine: {k}": v for k, v in result.seconds.items() if k != "total"})
-    t_info["total"] = time.perf_counter() - t_all
+    with ProgressBar("basins") as bar:
+        result = scenarist.basins(model, operator=operator, fixed=parse_assignments(fix), method=method,
+                                  samples=samples, seed=seed, confidence=confidence, self_impacts=self_impacts,
+                                  progress=bar)
+    t_info = result.timings
     if json_out:
         doc = result.to_dict()
-        doc["model"] = {"id": m.metadata.id, "descriptors": compiled.n_descriptors, "space": compiled.space_size}
         if timings:
             doc["timings"] = t_info
         emit_json(doc)
@@ -520,49 +339,3 @@ def basins_command(
             console.print(line, markup=False, highlight=False, style="dim" if line.startswith(("variants", "#")) else None)
     if timings:
         print_timings(t_info)
-
-
-# -- analyze --basins ---------------------------------------------------------------------------------------------
-
-
-def basins_for_analysis(result) -> tuple[dict, Any, Any]:
-    """What ``analyze --basins`` adds: ``(json keys, Rich panel, report section)``.
-
-    Each scenario of the tableau gets its volume weight: the number of start scenarios (with the same
-    interventions) whose global succession ends in it. Exact when the space fits, else sampled (seed 0, with a
-    95 % interval). A scenario found with tolerance k > 0 that is not an attractor has weight 0.
-    """
-    from ..cib.basins import basins
-    from ..reporting import Section, escape
-
-    found = result.scenarios
-    with LazyProgress("basins") as bar:
-        b = basins(result.compiled, "global", found.fixed, seed=0, progress=bar)
-    weights = b.weight_of(found.scenarios) if len(found) else np.zeros(0, dtype=np.int64)
-    doc = {
-        "volume_weights": {
-            "method": "exact" if b.exact else "sampled",
-            "operator": "global",
-            "total": int(b.total),
-            "in_cycles": b.in_cycles,
-            "by_scenario": [{"number": i + 1, "weight": int(w), "share": float(w / max(b.total, 1))}
-                            for i, w in enumerate(weights)],
-            "seconds": b.seconds.get("total"),
-        }
-    }
-    kind = "exact" if b.exact else f"sampled from {b.total:,} starts"
-    table = Table(title=f"Volume weights (global succession, {kind})", header_style="bold")
-    table.add_column("scenario", justify="right")
-    table.add_column("weight", justify="right")
-    table.add_column("share", justify="right")
-    rows = []
-    for i, w in enumerate(weights):
-        table.add_row(str(i + 1), f"{int(w):,}", f"{w / max(b.total, 1):.4%}")
-        rows.append(f"<tr><td>{i + 1}</td><td>{int(w):,}</td><td>{w / max(b.total, 1):.4%}</td></tr>")
-    table.caption = f"{b.in_cycles:,} of {b.total:,} start scenarios end in cycles."
-    html = (
-        f"<p>{escape(kind.capitalize())}: how many start scenarios end in each scenario of the tableau under global "
-        f"succession; {b.in_cycles:,} of {b.total:,} end in cycles.</p><table><thead><tr><th>Scenario</th>"
-        f"<th>Volume weight</th><th>Share</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    return doc, table, Section("Volume weights", html)

@@ -9,18 +9,28 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Callable, Optional
 
 import typer
 from rich.table import Table
 
-from ..errors import OptionError, ScenaristError, UnknownNameError
-from ..io.output import check_output_path
-from ..io.yaml_model import load_model
-from ..io.paths import packaged_models, resolve_model_path
-from ..probability.distribution import DEFAULT_DRAWS, DEFAULT_SEED
-from ..model import Model
-from .common import MAX_DRAWS, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, app, command, console, emit_json, err_console, check_draws, load_model_as, note_written
+import scenarist
+
+from .common import (
+    JsonOpt,
+    ModelArg,
+    ProgressBar,
+    SeedOpt,
+    SelfImpactsOpt,
+    app,
+    command,
+    console,
+    emit_json,
+    err_console,
+    note_written,
+    parse_assignments,
+    parse_date,
+)
 
 #: Below this terminal width the tables switch to a compact layout, so that ids and dates (which a user types
 #: back) are never cut; titles and other text wrap instead.
@@ -63,46 +73,6 @@ FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="
 ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Last date (YYYY-MM-DD).")]
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise OptionError(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _packaged_model(model_id: str) -> Model | None:
-    """The packaged model whose ``metadata.id`` is ``model_id`` (None when there is none)."""
-    for path in packaged_models().values():
-        try:
-            m = load_model(path)
-        except ScenaristError:
-            continue
-        if m.metadata.id == model_id:
-            return m
-    return None
-
-
-def _model_for(file: Path | None, model: str | None) -> Model:
-    """The model named by --model, else the packaged model whose id the evidence file names, else the default."""
-    if model is not None or file is None:
-        return load_model(model)
-    from ..io.yaml_text import read_yaml
-
-    wanted = None
-    if file.suffix.lower() in (".yaml", ".yml") and file.exists():
-        tree = read_yaml(file)
-        if isinstance(tree, dict):
-            wanted = tree.get("model")
-    if wanted:
-        m = _packaged_model(str(wanted))
-        if m is not None:
-            return m
-        raise OptionError(f"{file}: names model {wanted!r}, which is not packaged; give the model file with --model")
-    return load_model(None)
-
-
 def _pct(x: float | None) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
@@ -114,16 +84,11 @@ def _pct(x: float | None) -> str:
 def evidence_validate(file: FileArg, model: ModelOpt = None, json_out: JsonOpt = False) -> None:
     """Check an evidence file against its model: print OK and exit 0, or list every problem
     (file:line: field: message) and exit 2."""
-    from ..evidence import load_evidence
-
-    m = _model_for(file, model)
-    ev = load_evidence(file, m)
-    as_of = m.metadata.as_of
-    background = sum(1 for it in ev.items if as_of is not None and it.date <= as_of)
+    check = scenarist.evidence.check_file(file, model)
     if json_out:
-        emit_json({"file": str(file), "model": m.metadata.id, "ok": True, "items": len(ev.items),
-                   "background": background, "contradicted_claims": len(ev.contradicted_claims)})
+        emit_json(check.to_dict())
         return
+    m, ev, background = check.model, check.evidence, check.background
     console.print(f"OK {file}: {len(ev.items)} item(s) for model {m.metadata.id} ({background} background, "
                   f"{len(ev.contradicted_claims)} contradicted claim(s))", markup=False, highlight=False, soft_wrap=True)
 
@@ -140,38 +105,15 @@ def evidence_import(
 
     Importing the same file again adds nothing; an item stored with different content is refused (nothing is
     written) unless --replace is given."""
-    from ..evidence import EvidenceStore, load_evidence
-
-    m = _model_for(file, model)
-    ev = load_evidence(file, m)
-    with EvidenceStore(db) as store:
-        result = store.import_evidence(ev, m.metadata.id, replace=replace, origin=str(file))
+    result = scenarist.evidence.import_file(file, model, db, replace_changed=replace)
     if json_out:
-        emit_json({**result.to_dict(), "db": store._shown_url()})
+        emit_json(result.to_dict())
         return
     console.print(
         f"{file}: {len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged "
-        f"(model {m.metadata.id}; claims: {len(result.claims_added)} added) in {store._shown_url()}",
+        f"(model {result.model_id}; claims: {len(result.claims_added)} added) in {result.db}",
         markup=False, highlight=False, soft_wrap=True,
     )
-
-
-def _store_model_id(store, model_id: str | None) -> str:
-    """The model whose stored evidence to use: ``model_id`` if the store holds evidence for it, else the only one.
-
-    Raises OptionError (empty store, several models and none chosen) or UnknownNameError (an id the store does
-    not hold, with the ids it does)."""
-    ids = store.model_ids()
-    if not ids:
-        raise OptionError(f"{store._shown_url()}: the store holds no evidence")
-    if model_id is not None:
-        if model_id not in ids:
-            raise UnknownNameError(f"--model-id {model_id!r}: {store._shown_url()} holds no evidence for it "
-                                   f"(known: {', '.join(ids)})")
-        return model_id
-    if len(ids) == 1:
-        return ids[0]
-    raise OptionError(f"the store holds evidence for several models ({', '.join(ids)}); choose one with --model-id")
 
 
 ModelIdOpt = Annotated[
@@ -195,23 +137,19 @@ def evidence_export(
 ) -> None:
     """Write the stored evidence of one model as an evidence file (YAML keeps the contradicted claims; CSV holds
     the items only)."""
-    from ..evidence import EvidenceStore, dump_csv, dump_evidence, save_evidence
-    from ..evidence.store import resolve_db_url, sqlite_file
-
     if fmt is not None and fmt not in ("yaml", "csv"):
-        raise OptionError(f"--format {fmt!r}: use yaml or csv")
+        raise scenarist.OptionError(f"--format {fmt!r}: use yaml or csv")
     if output is not None:
         if fmt is None and output.suffix.lower() not in (".yaml", ".yml", ".csv"):
-            raise OptionError(f"--output {output}: cannot tell the format from the suffix (use .yaml, .yml or .csv, "
-                              "or give --format)")
-        check_output_path(output, inputs=[sqlite_file(resolve_db_url(db))], option="--output")
-    with EvidenceStore(db) as store:
-        ev = store.evidence_file(_store_model_id(store, model_id))
+            raise scenarist.OptionError(f"--output {output}: cannot tell the format from the suffix (use .yaml, "
+                                        ".yml or .csv, or give --format)")
+        scenarist.api.check_output(output, inputs=[scenarist.evidence.evidence_source(None, db)], option="--output")
+    ev = scenarist.evidence.stored_evidence(db, model_id)
     if output is None:
-        text = dump_csv(ev.items) if fmt == "csv" else dump_evidence(ev)
+        text = scenarist.evidence.dump_csv(ev.items) if fmt == "csv" else scenarist.evidence.dump_evidence(ev)
         typer.echo(text, nl=False)
         return
-    save_evidence(ev, output, fmt)
+    scenarist.evidence.save_evidence(ev, output, fmt)
     note_written(output, f"{len(ev.items)} evidence item(s)")
 
 
@@ -227,44 +165,11 @@ def evidence_list(
 ) -> None:
     """List evidence items (from the store, or a file with --evidence) with grade, weight, bearing and whether they
     are background (dated on or before the model's as-of date)."""
-    from ..evidence import EvidenceStore, item_weight, load_evidence
-
-    lo, hi = _date(start, "--from"), _date(end, "--to")
-    as_of = None
-    if evidence is not None:
-        if db is not None:
-            raise OptionError("give --evidence or --db, not both")
-        m = _model_for(evidence, model)
-        if model_id is not None and model_id != m.metadata.id:
-            raise OptionError(f"--model-id {model_id!r}: the evidence file is read for model {m.metadata.id!r}; "
-                              "--model-id selects evidence in the store (give --model to check the file against "
-                              "another model)")
-        items = list(load_evidence(evidence, m).items)
-        as_of, mid = m.metadata.as_of, m.metadata.id
-    else:
-        with EvidenceStore(db) as store:
-            if model is not None:
-                m = load_model(model)
-                as_of, mid = m.metadata.as_of, m.metadata.id
-                if model_id is not None and model_id != mid:
-                    raise OptionError(f"--model-id {model_id!r} and --model {model} (id {mid!r}) disagree; give one")
-            else:
-                mid = _store_model_id(store, model_id)
-                packaged = _packaged_model(mid)
-                as_of = packaged.metadata.as_of if packaged is not None else None
-            items = store.items(mid)
-    items = [it for it in items if (lo is None or it.date >= lo) and (hi is None or it.date <= hi)]
-    rows = []
-    for it in sorted(items, key=lambda it: (it.date, it.id)):
-        b = it.bearing
-        rows.append({
-            "id": it.id, "date": it.date.isoformat(), "title": it.title, "grade": str(it.grade),
-            "weight": item_weight(it), "status": it.status, "kind": b.kind,
-            "target": getattr(b, "descriptor", None) or "(outcome)", "cluster": it.cluster,
-            "background": None if as_of is None else it.date <= as_of,
-        })
+    listing = scenarist.evidence.list_items(model, evidence, db, model_id, parse_date(start, "--from"),
+                                            parse_date(end, "--to"))
+    rows, mid, as_of = listing.rows, listing.model_id, listing.as_of
     if json_out:
-        emit_json({"model": mid, "as_of": as_of.isoformat() if as_of else None, "items": rows})
+        emit_json(listing.to_dict())
         return
     t = Table(title=f"Evidence for {mid}" + (f" (as of {as_of})" if as_of else ""))
     # Dates and ids are typed back (--from, forecast resolve --evidence): never cut; the other columns wrap.
@@ -303,8 +208,8 @@ def track_cmd(
     db: DbOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"Judgment draws per date for the bands (0: stated matrix only; at most {MAX_DRAWS:,}).")] = DEFAULT_DRAWS,
-    seed: SeedOpt = DEFAULT_SEED,
+    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"Judgment draws per date for the bands (0: stated matrix only; at most {scenarist.MAX_DRAWS:,}).")] = scenarist.DEFAULT_DRAWS,
+    seed: SeedOpt = scenarist.DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
     report: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="Write an HTML report with the timeline chart.")] = None,
@@ -313,47 +218,17 @@ def track_cmd(
     date: "model" (updated priors and interventions through CIB) and "model + indicators", with 5-95 % bands and
     the none bin. Evidence comes from --evidence FILE or the store (--db). The as-of row is what `scenarist
     likelihood` prints with the same --draws and --seed (the defaults agree)."""
-    from rich.progress import Progress
-
-    from ..evidence import EvidenceStore, load_evidence
-    from ..evidence.replay import track
-
-    check_draws(draws)
     if evidence is not None and db is not None:
-        raise OptionError("give --evidence or --db, not both")
-    inputs = []
+        raise scenarist.OptionError("give --evidence or --db, not both")
+    inputs = [scenarist.api.model_path(model), scenarist.evidence.evidence_source(evidence, db)]
+    if report is not None:  # refuse a bad report path before the replay
+        scenarist.api.check_output(report, inputs=inputs, option="--report")
+    with ProgressBar("replaying evidence", delay=0.0) as bar:
+        result = scenarist.track(model, evidence=evidence, db=db, start=parse_date(start, "--from"),
+                                 end=parse_date(end, "--to"), draws=draws, seed=seed, self_impacts=self_impacts,
+                                 progress=bar)
     if report is not None:
-        from ..evidence.files import resolve_evidence_path
-        from ..evidence.store import resolve_db_url, sqlite_file
-
-        inputs = [resolve_model_path(model), resolve_evidence_path(evidence) if evidence is not None else
-                  sqlite_file(resolve_db_url(db))]
-        check_output_path(report, inputs=inputs, option="--report")
-    m = load_model_as(model, self_impacts)
-    ledger = None
-    if evidence is not None:
-        ev = load_evidence(evidence, m)
-        items, claims = list(ev.items), list(ev.contradicted_claims)
-    else:
-        from ..forecasts import list_forecasts, score
-
-        with EvidenceStore(db) as store:
-            shown = store._shown_url()
-            items, claims = store.items(m.metadata.id), store.claims(m.metadata.id)
-            fs = list_forecasts(store, m.metadata.id)
-            ledger = (score(fs), fs) if fs else None
-            if not items:
-                err_console.print(f"note: {store._shown_url()} holds no evidence for model {m.metadata.id}",
-                                  markup=False, highlight=False, soft_wrap=True)
-    with Progress(console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
-        task = bar.add_task("replaying evidence", total=None)
-        result = track(m, items, start=_date(start, "--from"), end=_date(end, "--to"), draws=draws, seed=seed,
-                       claims=claims, progress=lambda fraction, phase: bar.update(task, completed=fraction, total=1.0),
-                       source=str(evidence) if evidence is not None else shown)
-    if report is not None:
-        from ..evidence.report import write_track_report
-
-        write_track_report(m, result, report, *(ledger or ()), inputs=inputs)
+        scenarist.report(result, path=report, inputs=inputs, db=db, ledger=evidence is None)
         note_written(report, "HTML report")
     if json_out:
         emit_json(result.to_dict())
@@ -432,14 +307,12 @@ def _print_track(r) -> None:
 
 
 def _parse_probabilities(items: list[str] | None) -> dict[str, float]:
-    from .common import parse_assignments
-
     out = {}
     for k, v in parse_assignments(items, "--p").items():
         try:
             out[k] = float(v)
         except ValueError:
-            raise OptionError(f"--p {k}={v}: not a number") from None
+            raise scenarist.OptionError(f"--p {k}={v}: not a number") from None
     return out
 
 
@@ -455,39 +328,23 @@ def forecast_record(
     made_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Date the forecast is made (default: the model's as-of date).")] = None,
     forecaster: Annotated[Optional[str], typer.Option("--forecaster", metavar="NAME", help="Who forecasts (default: model, article or analyst).")] = None,
     note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Free note.")] = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"With --from-model: judgment draws (0: the stated matrix only; at most {MAX_DRAWS:,}).")] = DEFAULT_DRAWS,
-    seed: SeedOpt = DEFAULT_SEED,
+    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"With --from-model: judgment draws (0: the stated matrix only; at most {scenarist.MAX_DRAWS:,}).")] = scenarist.DEFAULT_DRAWS,
+    seed: SeedOpt = scenarist.DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record a forecast over the model's outcome: from --p VARIANT=P, --from-model or --from-assessments."""
-    from ..evidence import EvidenceStore
-    from ..forecasts import assessment_probabilities, make_forecast, record_forecast
-
-    if sum([bool(probabilities), from_model, from_assessments]) != 1:
-        raise OptionError("give exactly one of --p, --from-model, --from-assessments")
-    check_draws(draws)
-    m = load_model_as(model, self_impacts)
-    if from_model:
-        from ..probability import outcome_distribution
-        from .likelihood import _Bar
-
-        with _Bar(draws) as bar:
-            probs = outcome_distribution(m, draws=draws, seed=seed, progress=bar).conditional
-        who = "model"
-    elif from_assessments:
-        probs, who = assessment_probabilities(m), "article"
-    else:
-        probs, who = _parse_probabilities(probabilities), "analyst"
-    day = _date(made_on, "--date") or m.metadata.as_of
-    if day is None:
-        raise OptionError("--date is needed: the model states no as-of date")
-    f = make_forecast(forecast_id, m, probs, day, _date(horizon, "--horizon"), criteria, forecaster or who, note)
-    with EvidenceStore(db) as store:
-        added = record_forecast(store, f)
+    with ProgressBar("judgment draws", delay=0.0) as bar:
+        rec = scenarist.forecasts.record(
+            forecast_id, criteria, parse_date(horizon, "--horizon"), model,
+            probabilities=_parse_probabilities(probabilities) if probabilities else None, from_model=from_model,
+            from_assessments=from_assessments, made_on=parse_date(made_on, "--date"), forecaster=forecaster,
+            note=note, draws=draws, seed=seed, self_impacts=self_impacts, db=db, progress=bar,
+        )
+    f, added = rec.forecast, rec.added
     if json_out:
-        emit_json({**f.to_dict(), "added": added})
+        emit_json(rec.to_dict())
         return
     shown = ", ".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
     console.print(f"{'recorded' if added else 'already recorded'} {f.id} ({f.forecaster}, {f.made_on}): {shown}",
@@ -502,14 +359,10 @@ def forecast_list(
     json_out: JsonOpt = False,
 ) -> None:
     """List the forecasts in the ledger with their resolutions."""
-    from ..evidence import EvidenceStore
-    from ..forecasts import check_ledger_filter, list_forecasts
-
-    with EvidenceStore(db) as store:
-        check_ledger_filter(store, model_id, forecaster)
-        fs = list_forecasts(store, model_id, forecaster)
+    ledger = scenarist.forecasts.list_ledger(db, model_id, forecaster)
+    fs = ledger.forecasts
     if json_out:
-        emit_json({"forecasts": [f.to_dict() for f in fs]})
+        emit_json(ledger.to_dict())
         return
     # Ids and dates are typed back (forecast resolve ID, --date): never cut; the rest wraps.
     wide = console.width >= WIDE
@@ -541,12 +394,9 @@ def forecast_resolve(
     json_out: JsonOpt = False,
 ) -> None:
     """Record what happened to a forecast and the evidence for it."""
-    from ..evidence import EvidenceStore
-    from ..forecasts import resolve_forecast
-
     ids = [e.strip() for item in evidence or [] for e in item.split(",") if e.strip()]
-    with EvidenceStore(db) as store:
-        f = resolve_forecast(store, forecast_id, outcome, _date(resolved_on, "--date") or dt.date.today(), ids, note, replace)
+    f = scenarist.forecasts.resolve(forecast_id, outcome, parse_date(resolved_on, "--date") or dt.date.today(), ids,
+                                    note, replace, db)
     if f.resolution.resolved_on < f.horizon:
         how = "--date" if resolved_on is not None else "today's date (the default; --date sets another)"
         err_console.print(f"warning: resolving {f.id} on {f.resolution.resolved_on} ({how}), before its horizon "
@@ -565,11 +415,7 @@ def forecast_score(
     json_out: JsonOpt = False,
 ) -> None:
     """Brier and log scores of the resolved forecasts, side by side per forecaster, and the calibration table."""
-    from ..evidence import EvidenceStore
-    from ..forecasts import score_ledger
-
-    with EvidenceStore(db) as store:
-        s = score_ledger(store, model_id, forecaster)
+    s = scenarist.forecasts.scores(db, model_id, forecaster)
     if json_out:
         emit_json(s.to_dict())
         return

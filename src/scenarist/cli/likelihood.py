@@ -1,24 +1,32 @@
-"""Commands ``likelihood``, ``sensitivity`` and ``ensemble``: the likelihood layer on the command line.
-
-Each parses its options, calls one library function of :mod:`scenarist.probability`, and prints the result with Rich
-or as one JSON document. Importing this module also adds the likelihood section to ``analyze --report``.
+"""Commands ``likelihood``, ``sensitivity`` and ``ensemble``: parse the options, call :func:`scenarist.likelihood`,
+:func:`scenarist.sensitivity` or :func:`scenarist.ensemble`, and print the result with Rich or as one JSON document.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from ..errors import OptionError
-from ..io.paths import resolve_model_path
-from ..probability import DEFAULT_DRAWS, DEFAULT_SEED, ensemble_distribution, members_from_files, outcome_distribution, sensitivity
-from ..probability import report_section  # noqa: F401  (registers the report section)
-from .common import (MAX_DRAWS, FixOpt, JsonOpt, ModelArg, SeedOpt, SelfImpactsOpt, command, console, emit_json, err_console,
-                     check_draws, load_model_as, parse_assignments)
+import scenarist
+
+from .common import (
+    FixOpt,
+    JsonOpt,
+    ModelArg,
+    ProgressBar,
+    SeedOpt,
+    SelfImpactsOpt,
+    command,
+    console,
+    emit_json,
+    err_console,
+    parse_assignments,
+    parse_priors,
+)
 
 SchedulerOpt = Annotated[
     Optional[str],
@@ -36,57 +44,13 @@ OutcomeOpt = Annotated[Optional[str], typer.Option("--outcome", metavar="DESCRIP
 SharedOpt = Annotated[bool, typer.Option("--shared-sections", help="One shared shift per judgment section (correlated draws).")]
 
 
-def parse_priors(items: list[str] | None) -> dict[str, dict[str, float]]:
-    """Parse ``["d=a:0.7,b:0.3"]`` into ``{"d": {"a": 0.7, "b": 0.3}}``. Raises OptionError on malformed items."""
-    out: dict[str, dict[str, float]] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise OptionError(f"--prior: expected DESCRIPTOR=VARIANT:P,..., got {item!r}")
-        d, rest = (x.strip() for x in item.split("=", 1))
-        if d in out:
-            raise OptionError(f"--prior: descriptor {d!r} given twice")
-        probs = {}
-        for part in rest.split(","):
-            if ":" not in part:
-                raise OptionError(f"--prior {d}: expected VARIANT:P, got {part!r}")
-            v, p = (x.strip() for x in part.split(":", 1))
-            try:
-                probs[v] = float(p)
-            except ValueError:
-                raise OptionError(f"--prior {d}: {p!r} is not a number") from None
-        out[d] = probs
-    return out
-
-
 def _pct(x) -> str:
-    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * float(x):.1f} %"
+    return "–" if x is None or math.isnan(float(x)) else f"{100 * float(x):.1f} %"
 
 
 def _num(x, digits: int = 1) -> str:
     """A probability as a percentage number without the sign (tables say % in the header)."""
-    return "–" if x is None or np.isnan(float(x)) else f"{100 * float(x):.{digits}f}"
-
-
-class _Bar:
-    """Rich progress bar on stderr, shown only on a terminal and only for runs of many draws."""
-
-    def __init__(self, draws: int):
-        from rich.progress import Progress
-
-        self.progress = Progress(console=err_console, transient=True,
-                                 disable=not err_console.is_terminal or draws < 100)
-        self.task = None
-
-    def __enter__(self):
-        self.progress.__enter__()
-        self.task = self.progress.add_task("judgment draws", total=None)
-        return self
-
-    def __exit__(self, *exc):
-        return self.progress.__exit__(*exc)
-
-    def __call__(self, fraction: float, phase: str = "") -> None:
-        self.progress.update(self.task, completed=fraction, total=1.0)
+    return "–" if x is None or math.isnan(float(x)) else f"{100 * float(x):.{digits}f}"
 
 
 @command("likelihood")
@@ -94,10 +58,11 @@ def likelihood_command(
     model: ModelArg = None,
     draws: Annotated[
         Optional[int],
-        typer.Option("--draws", min=0, metavar="N", show_default=f"{DEFAULT_DRAWS}; 0 with --credit volume",
-                     help=f"Judgment draws for the bands (0: the stated matrix only, exact; at most {MAX_DRAWS:,})."),
+        typer.Option("--draws", min=0, metavar="N", show_default=f"{scenarist.DEFAULT_DRAWS}; 0 with --credit volume",
+                     help=f"Judgment draws for the bands (0: the stated matrix only, exact; at most "
+                          f"{scenarist.MAX_DRAWS:,})."),
     ] = None,
-    seed: SeedOpt = DEFAULT_SEED,
+    seed: SeedOpt = scenarist.DEFAULT_SEED,
     fix: FixOpt = None,
     prior: PriorOpt = None,
     scheduler: SchedulerOpt = None,
@@ -116,22 +81,16 @@ def likelihood_command(
     defaults (500 draws, seed 0) are those of track and of the report, so all three show the same numbers.
     --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
     """
-    check_draws(draws or 0)
-    if draws is None:
-        draws = 0 if credit == "volume" else DEFAULT_DRAWS  # volume credit reads the stated matrix only
-    elif draws and credit == "volume":
-        raise OptionError(f"--credit volume evaluates the stated matrix only: give --draws 0 or leave --draws out "
-                          f"(got --draws {draws})")
-    m = load_model_as(model, self_impacts)
-    with _Bar(draws) as bar:
-        d = outcome_distribution(
-            m, priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None, draws=draws, seed=seed,
-            outcome=outcome, credit=credit, shared_sections=shared_sections, scheduler=scheduler, progress=bar,
+    with ProgressBar("judgment draws", delay=0.0) as bar:
+        d = scenarist.likelihood(
+            model, draws=draws, seed=seed, fixed=parse_assignments(fix), priors=parse_priors(prior),
+            credit=credit, shared_sections=shared_sections, outcome=outcome, scheduler=scheduler,
+            self_impacts=self_impacts, progress=bar,
         )
     if json_out:
         emit_json(d.to_dict())
     else:
-        print_distribution(d, str(resolve_model_path(model)))
+        print_distribution(d, str(scenarist.api.model_path(model)))
     for note in d.notes:
         err_console.print(f"note: {note}", markup=False, highlight=False)
 
@@ -204,8 +163,8 @@ def sensitivity_command(
 ) -> None:
     """Which judgments, moved by -1 or +1, change the kernel or shift the outcome most; and how the outcome
     responds to each exogenous prior (the outcome if each exogenous variant were certain)."""
-    s = sensitivity(load_model_as(model, self_impacts), priors=parse_priors(prior) or None, fixed=parse_assignments(fix) or None,
-                    outcome=outcome, credit=credit)
+    s = scenarist.sensitivity(model, priors=parse_priors(prior), fixed=parse_assignments(fix), outcome=outcome,
+                              credit=credit, self_impacts=self_impacts)
     if json_out:
         emit_json(s.to_dict())
         return
@@ -229,7 +188,7 @@ def sensitivity_command(
         moves = [(d, a) for d, a in ((-1, e.shift_down), (1, e.shift_up)) if a is not None]
         if not moves:
             continue
-        delta, arr = max(moves, key=lambda m: float(np.abs(m[1]).sum()))
+        delta, arr = max(moves, key=lambda m: float(sum(abs(x) for x in m[1])))
         shifts = ", ".join(f"{lab} {100 * x:+.1f}" for lab, x in zip(labels, arr) if abs(x) >= 5e-4) or "none"
         listed.append((i + 1, shifts))
         t.add_row(str(i + 1), f"{e.source} →\n{e.target}", f"{e.score:+d}→{e.score + delta:+d}",
@@ -271,11 +230,6 @@ def print_prior_response(s, labels: list[str]) -> None:
         console.print("none: 0 under every exogenous variant.", highlight=False, style="dim")
 
 
-def _scw_only(path: str, self_impacts: str | None) -> str | None:
-    """``--self-impacts`` for a member file: it settles ScenarioWizard members; YAML members state their own."""
-    return self_impacts if Path(path).suffix.lower() == ".scw" else None
-
-
 @command("ensemble")
 def ensemble_command(
     model: ModelArg = None,
@@ -290,13 +244,8 @@ def ensemble_command(
     """Ensemble of matrices on one structure: per-member kernels and outcome distributions, each scenario's
     support, the consensus scenarios and the weighted mixture. Members come from the model's ensemble: list or,
     with --member FILE, are the model itself and then the files; a model with neither is refused."""
-    m = load_model_as(model, self_impacts)
-    if weight and not member:
-        raise OptionError("--weight needs --member files (an ensemble: list carries its own weights)")
-    members = members_from_files(m, member, weight, base_label=resolve_model_path(model).name,
-                                 loader=lambda p: load_model_as(p, _scw_only(p, self_impacts))) if member else None
-    r = ensemble_distribution(m, members, fixed=parse_assignments(fix) or None, outcome=outcome, credit=credit,
-                              base_dir=resolve_model_path(model).parent)
+    r = scenarist.ensemble(model, members=member, weights=weight, fixed=parse_assignments(fix), credit=credit,
+                           outcome=outcome, self_impacts=self_impacts)
     if json_out:
         emit_json(r.to_dict())
         return

@@ -3,21 +3,47 @@
 See ``docs/evidence.md`` for the file format, the Admiralty tempering rule, clustering and the replay.
 """
 
-from .bayes import EvidenceState, apply_indicator, bayes_update, counted_items, evidence_state, item_weight, model_priors
+from .bayes import (
+    EvidenceState,
+    apply_indicator,
+    bayes_update,
+    counted_items,
+    evidence_state,
+    item_weight,
+    model_priors,
+)
 from .files import dump_csv, dump_evidence, load_evidence, save_evidence
 from .grading import CREDIBILITY_WEIGHT, RELIABILITY_WEIGHT, grade_weight, temper
 from .items import ContradictedClaim, EvidenceFile, EvidenceItem, check_evidence
 from .store import EvidenceStore, ImportResult, StoreError, open_store, resolve_db_url
+from .workflow import (
+    EvidenceCheck,
+    EvidenceListing,
+    check_file,
+    evidence_source,
+    import_file,
+    list_items,
+    model_for,
+    stored_evidence,
+)
 
 __all__ = [
+    "EvidenceCheck",
+    "EvidenceListing",
+    "check_file",
+    "evidence_source",
+    "import_file",
+    "list_items",
+    "model_for",
+    "stored_evidence",
     "CREDIBILITY_WEIGHT",
+    "RELIABILITY_WEIGHT",
     "ContradictedClaim",
     "EvidenceFile",
     "EvidenceItem",
     "EvidenceState",
     "EvidenceStore",
     "ImportResult",
-    "RELIABILITY_WEIGHT",
     "StoreError",
     "apply_indicator",
     "bayes_update",

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..results import Result
 from ..errors import ModelError, OptionError, Problem
 from ..model import Model
 from .bayes import EvidenceState, evidence_state
@@ -133,8 +134,8 @@ class TrackPoint:
     shift_model: float = 0.0
 
 
-@dataclass(frozen=True)
-class TrackResult:
+@dataclass(frozen=True, repr=False)
+class TrackResult(Result):
     """Result of :func:`track`: the time series and what the reader needs beside it.
 
     Attributes
@@ -157,6 +158,8 @@ class TrackResult:
     start_label : str
         What the first point is: the model as of its date before any evidence, or (with ``start``) the state just
         before ``start``, with the evidence up to that day counted.
+    model : Model or None
+        The model replayed (set by :func:`scenarist.track`; the track report describes it).
     """
 
     model_id: str
@@ -173,6 +176,11 @@ class TrackResult:
     seed: int | None = None
     notes: tuple[str, ...] = ()
     start_label: str = "model as of its date, before any evidence"
+    model: Any = field(default=None, compare=False)
+
+    def _summary(self) -> dict:
+        return {"model": self.model_id, "outcome": self.outcome, "dates": len(self.points), "items": len(self.items),
+                "draws": self.draws, "seed": self.seed}
 
     def item(self, item_id: str) -> EvidenceItem:
         """The item with this id. Raises ``KeyError`` when absent."""

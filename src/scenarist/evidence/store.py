@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Connection, Engine
@@ -113,7 +113,7 @@ def digest(text: str) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,8 @@ class ImportResult:
         Item ids new to the store, overwritten (only with ``replace=True``), and already present with equal content.
     claims_added, claims_replaced, claims_unchanged : tuple of str
         The same for contradicted claims.
+    db : str or None
+        The store, as shown to the user (a SQLite file's path; a URL without its password).
     """
 
     model_id: str
@@ -136,6 +138,7 @@ class ImportResult:
     claims_added: tuple[str, ...] = ()
     claims_replaced: tuple[str, ...] = ()
     claims_unchanged: tuple[str, ...] = ()
+    db: str | None = None
 
     def to_dict(self) -> dict:
         """JSON-safe dict with the id lists and their counts."""
@@ -143,6 +146,8 @@ class ImportResult:
         for k in ("added", "replaced", "unchanged", "claims_added", "claims_replaced", "claims_unchanged"):
             out[k] = list(getattr(self, k))
         out["counts"] = {k: len(getattr(self, k)) for k in ("added", "replaced", "unchanged")}
+        if self.db is not None:
+            out["db"] = self.db
         return out
 
     def to_frame(self):
@@ -150,23 +155,42 @@ class ImportResult:
         import pandas as pd
 
         rows = [(kind, "item", i) for kind in ("added", "replaced", "unchanged") for i in getattr(self, kind)]
-        rows += [(kind[7:], "claim", i) for kind in ("claims_added", "claims_replaced", "claims_unchanged") for i in getattr(self, kind)]
+        rows += [
+            (kind[7:], "claim", i)
+            for kind in ("claims_added", "claims_replaced", "claims_unchanged")
+            for i in getattr(self, kind)
+        ]
         return pd.DataFrame(rows, columns=["action", "type", "id"])
 
 
 def _item_row(model_id: str, item: EvidenceItem, now: dt.datetime) -> dict:
     content = canonical_json(item.model_dump(mode="json"))
     return {
-        "model_id": model_id, "item_id": item.id, "date": item.date, "title": item.title, "status": item.status,
-        "reliability": item.grade.reliability, "credibility": int(item.grade.credibility), "cluster": item.cluster,
-        "kind": item.bearing.kind, "descriptor": getattr(item.bearing, "descriptor", None),
-        "digest": digest(content), "content": content, "imported_at": now,
+        "model_id": model_id,
+        "item_id": item.id,
+        "date": item.date,
+        "title": item.title,
+        "status": item.status,
+        "reliability": item.grade.reliability,
+        "credibility": int(item.grade.credibility),
+        "cluster": item.cluster,
+        "kind": item.bearing.kind,
+        "descriptor": getattr(item.bearing, "descriptor", None),
+        "digest": digest(content),
+        "content": content,
+        "imported_at": now,
     }
 
 
 def _claim_row(model_id: str, claim: ContradictedClaim, now: dt.datetime) -> dict:
     content = canonical_json(claim.model_dump(mode="json"))
-    return {"model_id": model_id, "claim_id": claim.id, "digest": digest(content), "content": content, "imported_at": now}
+    return {
+        "model_id": model_id,
+        "claim_id": claim.id,
+        "digest": digest(content),
+        "content": content,
+        "imported_at": now,
+    }
 
 
 class EvidenceStore:
@@ -197,8 +221,12 @@ class EvidenceStore:
         if self.file is not None:
             check_sqlite_file(self.file, self._shown_url())
         try:
-            if self.url.startswith("sqlite") and (self.url in ("sqlite://", "sqlite:///:memory:") or ":memory:" in self.url):
-                self.engine: Engine = create_engine(self.url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+            if self.url.startswith("sqlite") and (
+                self.url in ("sqlite://", "sqlite:///:memory:") or ":memory:" in self.url
+            ):
+                self.engine: Engine = create_engine(
+                    self.url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+                )
             else:
                 self.engine = create_engine(self.url)
         except (ArgumentError, ImportError, SQLAlchemyError) as exc:
@@ -217,7 +245,7 @@ class EvidenceStore:
             from sqlalchemy.engine import make_url
 
             return make_url(self.url).render_as_string(hide_password=True)
-        except Exception:  # noqa: BLE001 - a malformed URL is shown as given
+        except Exception:
             return self.url
 
     def migrate(self) -> None:
@@ -236,13 +264,16 @@ class EvidenceStore:
                     tables = set(inspect(conn).get_table_names())
                     if tables and "alembic_version" not in tables:
                         # A SQLite database of some other program: never add our tables to it.
-                        raise StoreError(f"{self._shown_url()}: not a Scenarist store (a SQLite database with "
-                                         f"other tables: {', '.join(sorted(tables)[:5])})")
+                        raise StoreError(
+                            f"{self._shown_url()}: not a Scenarist store (a SQLite database with "
+                            f"other tables: {', '.join(sorted(tables)[:5])})"
+                        )
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except CommandError as exc:
-            raise StoreError(f"{self._shown_url()}: not a Scenarist store, or one written by a newer Scenarist "
-                             f"({exc})") from None
+            raise StoreError(
+                f"{self._shown_url()}: not a Scenarist store, or one written by a newer Scenarist ({exc})"
+            ) from None
         except OperationalError as exc:
             raise StoreError(f"{self._shown_url()}: cannot open the store: {exc.orig}") from None
         except DatabaseError as exc:
@@ -261,7 +292,7 @@ class EvidenceStore:
         """Release the connection pool."""
         self.engine.dispose()
 
-    def __enter__(self) -> "EvidenceStore":
+    def __enter__(self) -> EvidenceStore:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -269,7 +300,9 @@ class EvidenceStore:
 
     # -- evidence --------------------------------------------------------------------------------------------
 
-    def import_evidence(self, ev: EvidenceFile, model_id: str | None = None, replace: bool = False, origin: str = "") -> ImportResult:
+    def import_evidence(
+        self, ev: EvidenceFile, model_id: str | None = None, replace: bool = False, origin: str = ""
+    ) -> ImportResult:
         """Add a checked evidence file's items and contradicted claims, in one transaction.
 
         Parameters
@@ -301,14 +334,36 @@ class EvidenceStore:
         now = _now()
         try:
             with self.engine.begin() as conn:
-                items = self._upsert(conn, evidence_items, "item_id", model_id, [_item_row(model_id, it, now) for it in ev.items], replace)
-                claims = self._upsert(conn, contradicted_claims, "claim_id", model_id, [_claim_row(model_id, c, now) for c in ev.contradicted_claims], replace)
-                conn.execute(imports.insert().values(
-                    model_id=model_id, origin=origin or "<api>", added=len(items[0]), replaced=len(items[1]),
-                    unchanged=len(items[2]), imported_at=now,
-                ))
+                items = self._upsert(
+                    conn,
+                    evidence_items,
+                    "item_id",
+                    model_id,
+                    [_item_row(model_id, it, now) for it in ev.items],
+                    replace,
+                )
+                claims = self._upsert(
+                    conn,
+                    contradicted_claims,
+                    "claim_id",
+                    model_id,
+                    [_claim_row(model_id, c, now) for c in ev.contradicted_claims],
+                    replace,
+                )
+                conn.execute(
+                    imports.insert().values(
+                        model_id=model_id,
+                        origin=origin or "<api>",
+                        added=len(items[0]),
+                        replaced=len(items[1]),
+                        unchanged=len(items[2]),
+                        imported_at=now,
+                    )
+                )
         except SQLAlchemyError as exc:
-            raise StoreError(f"{self._shown_url()}: import failed, nothing written: {getattr(exc, 'orig', exc)}") from None
+            raise StoreError(
+                f"{self._shown_url()}: import failed, nothing written: {getattr(exc, 'orig', exc)}"
+            ) from None
         return ImportResult(model_id, *items, *claims)
 
     @staticmethod
@@ -370,7 +425,9 @@ class EvidenceStore:
 
     def evidence_file(self, model_id: str) -> EvidenceFile:
         """Everything stored for one model as an :class:`EvidenceFile` (what ``evidence export`` writes)."""
-        return EvidenceFile(model=model_id, items=tuple(self.items(model_id)), contradicted_claims=tuple(self.claims(model_id)))
+        return EvidenceFile(
+            model=model_id, items=tuple(self.items(model_id)), contradicted_claims=tuple(self.claims(model_id))
+        )
 
     def model_ids(self) -> list[str]:
         """Ids of the models that have stored items or claims, sorted."""

@@ -13,6 +13,7 @@ from .ledger import (
     resolve_forecast,
     score_ledger,
 )
+from .workflow import Ledger, Recorded, list_ledger, record, resolve, scores
 from .scoring import (
     CALIBRATION_BINS,
     SUM_TOLERANCE,
@@ -30,6 +31,12 @@ from .scoring import (
 )
 
 __all__ = [
+    "Ledger",
+    "Recorded",
+    "list_ledger",
+    "record",
+    "resolve",
+    "scores",
     "CALIBRATION_BINS",
     "SUM_TOLERANCE",
     "CalibrationBin",

@@ -32,6 +32,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..results import Result
 from ..errors import OptionError, UnknownNameError
 from ..evidence.items import ID_PATTERN, ID_RULE
 from ..model import Model
@@ -289,8 +290,8 @@ class CalibrationBin:
         return {"low": self.low, "high": self.high, "n": self.n, "mean_forecast": self.mean_forecast, "observed": self.observed}
 
 
-@dataclass(frozen=True)
-class Scores:
+@dataclass(frozen=True, repr=False)
+class Scores(Result):
     """Result of :func:`score`: per-forecast scores, per-forecaster means, the calibration table.
 
     Attributes
@@ -313,6 +314,9 @@ class Scores:
     calibration: tuple[CalibrationBin, ...]
     unresolved: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def _summary(self) -> dict:
+        return {"resolved": len(self.rows), "open": len(self.unresolved), "forecasters": len(self.summary)}
 
     def to_dict(self) -> dict:
         """JSON-safe dict (what ``scenarist forecast score --json`` prints)."""

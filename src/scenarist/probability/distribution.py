@@ -1,4 +1,4 @@
-"""The outcome distribution of a model: exact for one matrix, with bands over judgment draws (DESIGN §3.2–3.3).
+"""The outcome distribution of a model: exact for one matrix, with bands over judgment draws (docs/method.md §2–3).
 
 The public entry point is :func:`outcome_distribution`; it is the stable API the evidence and tracking layers call.
 
@@ -23,6 +23,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..checks import DEFAULT_DRAWS, DEFAULT_SEED  # the defaults of every face, stated with the other bounds
+from ..results import Result
 from ..cib.compile import CompiledModel, compile_model
 from ..cib.search import normalise_fixed
 from ..model import Model
@@ -35,11 +37,6 @@ from .combinations import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_
 BAND = (5.0, 95.0)
 #: Scenarios not consistent as stated are listed in ``to_dict()`` when consistent in at least this share of draws.
 ROBUST_LISTED = 0.5
-#: Judgment draws and seed wherever the user does not choose: ``scenarist likelihood``, ``track`` (every date,
-#: so its as-of row repeats ``likelihood``), ``forecast record --from-model`` and the report's Likelihoods
-#: section. A fixed seed makes the same command print the same numbers on every run and machine.
-DEFAULT_DRAWS = 500
-DEFAULT_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -155,8 +152,8 @@ class SourceComparison:
         }
 
 
-@dataclass(frozen=True)
-class OutcomeDistribution:
+@dataclass(frozen=True, repr=False)
+class OutcomeDistribution(Result):
     """Result of :func:`outcome_distribution`.
 
     Attributes
@@ -212,6 +209,16 @@ class OutcomeDistribution:
     per_draw: np.ndarray | None = field(default=None, repr=False)
     comparisons: tuple[SourceComparison, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def _summary(self) -> dict:
+        m = self.marginal()
+        top = int(np.argmax(m.probability)) if len(m.probability) else None
+        out = {"model": self.model_id, "outcome": self.outcome, "draws": self.draws, "seed": self.seed,
+               "credit": self.credit}
+        if top is not None:
+            out["most_likely"] = f"{m.variant_ids[top]} {100 * float(m.probability[top]):.1f}%"
+        out["none"] = f"{100 * float(self.none.probability):.1f}%"
+        return out
 
     def marginal(self, descriptor: str | None = None) -> Marginal:
         """Distribution of ``descriptor`` (default: the outcome). Raises UnknownNameError for an unknown id."""
@@ -446,9 +453,9 @@ def outcome_distribution(
         Descriptor to headline (default: the model's outcome, required when the model has none; every descriptor
         is reported anyway).
     credit : {"variants", "scenarios", "volume"}
-        ``variants`` (default, DESIGN §3.2): each outcome variant taken by a consistent scenario of x gets an equal
-        share of P(x). ``scenarios``: each consistent scenario of x gets an equal share and passes it to its variants.
-        ``volume``: each consistent scenario of x gets a share proportional to its volume weight (basin under
+        ``variants`` (default, docs/method.md §2): each outcome variant taken by a consistent scenario of x gets an
+        equal share of P(x). ``scenarios``: each consistent scenario of x gets an equal share and passes it to its
+        variants. ``volume``: each consistent scenario of x gets a share proportional to its volume weight (basin under
         global succession, see :mod:`.volume`); stated matrix only.
     shared_sections : bool
         One shared shift per judgment ``section`` (correlated error) instead of independent judgments.

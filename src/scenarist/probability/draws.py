@@ -1,4 +1,4 @@
-"""Judgment spread → seeded draws of integer cross-impact matrices (DESIGN §3.3).
+"""Judgment spread → seeded draws of integer cross-impact matrices (docs/method.md §3).
 
 A judgment may say how contestable its score is, in one of two ways:
 
@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cib.compile import CompiledModel
+from ..checks import check_seed
 from ..errors import OptionError
 from ..model import Model, split_ref
 
@@ -184,11 +185,7 @@ def normalise_seed(seed: int | np.random.Generator | None) -> int:
         return int(np.random.SeedSequence().entropy)
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**63 - 1))
-    if isinstance(seed, (bool, float)) or int(seed) != seed:
-        raise OptionError(f"seed must be an integer, got {seed!r}")
-    if seed < 0:
-        raise OptionError(f"seed must be ≥ 0, got {seed}")
-    return int(seed)
+    return check_seed(seed)
 
 
 def draw_generator(entropy: int, r: int) -> np.random.Generator:

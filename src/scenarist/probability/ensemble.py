@@ -1,4 +1,4 @@
-"""Ensembles: one structure, several matrices (several experts, or variants of the analysis) — DESIGN §2, §3.
+"""Ensembles: one structure, several matrices (several experts, or variants of the analysis) — docs/method.md §4.
 
 Members come from an ``ensemble:`` list in the model (each a file with the same descriptors, or judgment overrides
 on the model's cells, with a weight) or from several model files. For every member we compute its kernel (the
@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from ..results import Result
 from ..cib.compile import CompiledModel, compile_model
 from ..errors import ModelError, OptionError, Problem
 from ..model import Model, split_ref
@@ -162,8 +163,8 @@ def members_from_files(
     return out
 
 
-@dataclass(frozen=True)
-class EnsembleResult:
+@dataclass(frozen=True, repr=False)
+class EnsembleResult(Result):
     """Result of :func:`ensemble_distribution`.
 
     Attributes
@@ -191,6 +192,10 @@ class EnsembleResult:
     membership: np.ndarray = field(repr=False)
     support: np.ndarray = field(repr=False)
     mixture: OutcomeDistribution = field(repr=False)
+
+    def _summary(self) -> dict:
+        return {"members": len(self.members), "scenarios": len(self.scenarios),
+                "outcome": self.mixture.outcome}
 
     @property
     def consensus(self) -> np.ndarray:

@@ -21,6 +21,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..results import Result
 from ..cib.compile import CompiledModel
 from ..model import Model
 from .distribution import base_generator, prepare
@@ -103,8 +104,8 @@ class PriorEffect:
     slope: np.ndarray
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
+@dataclass(frozen=True, repr=False)
+class SensitivityResult(Result):
     """Result of :func:`sensitivity`.
 
     Attributes
@@ -126,6 +127,9 @@ class SensitivityResult:
     judgments: tuple[JudgmentEffect, ...]
     priors: tuple[PriorEffect, ...]
     compiled: CompiledModel = field(repr=False)
+
+    def _summary(self) -> dict:
+        return {"outcome": self.outcome, "judgments": len(self.judgments), "exogenous_variants": len(self.priors)}
 
     def top(self, n: int = 5) -> tuple[JudgmentEffect, ...]:
         """The ``n`` most influential judgments."""
