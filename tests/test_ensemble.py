@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import scenarist
+
 from scenarist.errors import ModelError
 from scenarist.io.yaml_model import load_model
 from scenarist.probability.ensemble import ensemble_distribution, members_from_files
@@ -36,7 +38,7 @@ ensemble:
 
 
 def test_ensemble_list_support_consensus_mixture(write_model):
-    r = ensemble_distribution(write_model(ENSEMBLE))
+    r = scenarist.ensemble(write_model(ENSEMBLE))
     assert [m.id for m in r.members] == ["stated", "sceptic"]
     assert r.weights == pytest.approx([0.75, 0.25])
     # stated: a1 → o1, a2 → o2. Sceptic: a1 pushes o1 down, so a1 → o2; a2 → o2.
@@ -59,7 +61,7 @@ def test_members_from_files(write_model, tmp_path):
     base = write_model(BASE, "base.yaml")
     other = write_model(BASE.replace("score: 1}\n  - {from: a.a2", "score: -2}\n  - {from: a.a2"), "other.yaml")
     m = load_model(base)
-    r = ensemble_distribution(m, members_from_files(m, [other], weights=[1, 1]))
+    r = ensemble_distribution(m, members_from_files(m, [other], weights=[1, 1], loader=load_model))
     assert r.mixture.probability == pytest.approx({"o1": 0.25, "o2": 0.75})
     assert len(r.distributions[1].scenarios) == 2
 
@@ -67,11 +69,11 @@ def test_members_from_files(write_model, tmp_path):
 def test_member_file_in_ensemble_list_and_structure_check(write_model):
     write_model(BASE.replace("score: 1}\n  - {from: a.a2", "score: -2}\n  - {from: a.a2"), "other.yaml")
     path = write_model(BASE + "ensemble:\n  - {id: me}\n  - {id: other, file: other.yaml, weight: 2}\n")
-    r = ensemble_distribution(path)
+    r = scenarist.ensemble(path)
     assert r.mixture.probability["o1"] == pytest.approx(0.5 / 3)
     bad = write_model(BASE.replace("o2, name: O2", "o3, name: O3").replace("o.o2", "o.o3"), "bad.yaml")
     with pytest.raises(ModelError):
-        members_from_files(load_model(path), [bad])
+        members_from_files(load_model(path), [bad], loader=load_model)
 
 
 def test_bad_ensemble_entries_are_located(write_model):

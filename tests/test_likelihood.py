@@ -9,6 +9,7 @@ import pytest
 from likelihood_naive import build_model, naive_distribution
 from scenarist.errors import OptionError, UnknownNameError
 from scenarist.probability import outcome_distribution
+from scenarist.io.yaml_model import load_model
 
 
 def two_descriptor(p=0.3):
@@ -235,7 +236,7 @@ def test_sampled_combinations_agree_with_exact_within_error():
 
 
 def test_source_assessments_beside_the_model():
-    d = outcome_distribution("example")
+    d = outcome_distribution(load_model("example"))
     rows = {tuple(c.variants): c for c in d.comparisons}
     # worked example: P(integration) = 0.6 within "likely" [0.55, 0.80]
     assert rows[("integration",)].term == "likely"
@@ -247,7 +248,7 @@ def test_source_assessments_beside_the_model():
 def test_example_model_by_hand():
     # world growth (0.6): policy open, politics liberal, integration. Recession (0.4): closed, nationalist, and
     # two consistent outcomes (truce, rupture) sharing 0.4. See the model file's judgments.
-    d = outcome_distribution("example")
+    d = outcome_distribution(load_model("example"))
     assert d.probability == pytest.approx({"integration": 0.6, "truce": 0.2, "rupture": 0.2})
     want, _none = naive_distribution(__import__("scenarist.io.yaml_model", fromlist=["x"]).load_model("example"))
     assert {k: float(v) for k, v in want["relationship"].items()} == pytest.approx(d.probability)

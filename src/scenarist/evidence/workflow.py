@@ -45,11 +45,11 @@ def model_for(file: str | os.PathLike | None, model: Any = None) -> Model:
     OptionError
         The file names a model that is not packaged (give it explicitly).
     """
-    from .. import api
     from ..io.yaml_text import read_yaml
+    from ..loading import load
 
     if model is not None or file is None:
-        return api.load(model)
+        return load(model)
     path = Path(file)
     wanted = None
     if path.suffix.lower() in (".yaml", ".yml") and path.exists():
@@ -61,7 +61,7 @@ def model_for(file: str | os.PathLike | None, model: Any = None) -> Model:
         if m is not None:
             return m
         raise OptionError(f"{file}: names model {wanted!r}, which is not packaged; give the model file with --model")
-    return api.load(None)
+    return load(None)
 
 
 @dataclass(frozen=True, repr=False)
@@ -257,7 +257,7 @@ def list_items(
     OptionError
         ``evidence`` with ``db``; ``model_id`` disagreeing with ``model``; see :func:`store_model_id`.
     """
-    from .. import api
+    from ..loading import load
 
     if evidence is not None:
         if db is not None:
@@ -271,7 +271,7 @@ def list_items(
         return _listing(m.metadata.id, m.metadata.as_of, items, start, end)
     with EvidenceStore(db) as store:
         if model is not None:
-            m = api.load(model)
+            m = load(model)
             as_of, mid = m.metadata.as_of, m.metadata.id
             if model_id is not None and model_id != mid:
                 raise OptionError(f"--model-id {model_id!r} and --model {model} (id {mid!r}) disagree; give one")

@@ -72,8 +72,8 @@ def record(
     UnknownNameError
         A variant the outcome does not have.
     """
-    from .. import api
     from ..checks import check_draws
+    from ..loading import load
     from ..evidence import EvidenceStore
     from .ledger import record_forecast
     from .scoring import assessment_probabilities, make_forecast
@@ -81,9 +81,11 @@ def record(
     if sum([bool(probabilities), from_model, from_assessments]) != 1:
         raise OptionError("give exactly one of --p, --from-model, --from-assessments")
     check_draws(draws, "--draws")
-    m = api.load(model, self_impacts=self_impacts)
+    m = load(model, self_impacts=self_impacts)
     if from_model:
-        probs: Mapping[str, float] = api.likelihood(m, draws=draws, seed=seed, progress=progress).conditional
+        from ..probability import outcome_distribution
+
+        probs: Mapping[str, float] = outcome_distribution(m, draws=draws, seed=seed, progress=progress).conditional
         who = "model"
     elif from_assessments:
         probs, who = assessment_probabilities(m), "article"

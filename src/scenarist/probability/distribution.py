@@ -374,10 +374,9 @@ def prepare(
         Bad priors, interventions, outcome or credit (see :func:`outcome_distribution`).
     """
     from ..errors import OptionError
-    from ..io.yaml_model import load_model
 
-    if not isinstance(model, Model):
-        model = load_model(model)
+    if not isinstance(model, Model):  # the engines read no files: scenarist.likelihood() does
+        raise TypeError(f"expected a Model (read files with scenarist.load), got {type(model).__name__}")
     compiled = compile_model(model)
     pri = resolve_priors(model, compiled, priors)
     fx = normalise_fixed(compiled, fixed)
@@ -438,7 +437,8 @@ def outcome_distribution(
 
     Parameters
     ----------
-    model : Model, path or packaged model name
+    model : Model
+        A validated model (:func:`scenarist.load` reads one from a file or a packaged name).
     priors : mapping descriptor id → {variant id: probability}, optional
         Overrides the model's priors of these exogenous descriptors (e.g. after evidence). Each must give every
         variant, in [0, 1], summing to 1.
@@ -488,7 +488,8 @@ def outcome_distribution(
 
     Examples
     --------
-    >>> d = outcome_distribution("example")
+    >>> from scenarist import load
+    >>> d = outcome_distribution(load("example"))
     >>> round(sum(d.probability.values()) + d.none.probability, 12)
     1.0
     """

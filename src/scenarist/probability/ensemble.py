@@ -50,24 +50,26 @@ def _same_structure(base: Model, other: Model, name: str) -> None:
                                   "variants and exogenous flags, in the same order, as the base model")])
 
 
-def members_from_model(model: Model, base_dir: str | os.PathLike | None = None) -> list[Member]:
+def members_from_model(model: Model, base_dir: str | os.PathLike | None = None,
+                       loader: Callable[[Path], Model] | None = None) -> list[Member]:
     """Members of the model's ``ensemble:`` list (empty list when it has none).
 
-    ``file`` paths are read relative to ``base_dir`` (the model file's folder; default: the working directory).
+    ``file`` paths are read relative to ``base_dir`` (the model file's folder; default: the working directory) by
+    ``loader`` (path → validated Model; :func:`scenarist.load`), needed only when a member names a file.
 
     Raises
     ------
     InputFileError, ModelError
         A member file is missing, invalid, or has another structure.
     """
-    from ..io.yaml_model import load_model
-
     compiled = compile_model(model)
     out = []
     for m in model.ensemble:
         if m.file is not None:
+            if loader is None:
+                raise OptionError(f"ensemble member {m.id!r} names a file ({m.file}): give a loader to read it")
             path = Path(base_dir or ".") / m.file
-            other = load_model(path)
+            other = loader(path)
             _same_structure(model, other, str(path))
             matrix = compile_model(other).matrix
         else:
@@ -112,7 +114,8 @@ def members_from_files(
     paths: Sequence[str | os.PathLike],
     weights: Sequence[float] | None = None,
     base_label: str | None = None,
-    loader: Callable[[str], Model] | None = None,
+    *,
+    loader: Callable[[str], Model],
 ) -> list[Member]:
     """The base model as first member (weight 1 unless ``weights`` says), then one member per file.
 
@@ -126,9 +129,9 @@ def members_from_files(
         One per member, the base model first; each finite and > 0 (default: all 1).
     base_label : str, optional
         Id of the base member, e.g. its file name (default: the model's ``metadata.id``).
-    loader : callable, optional
-        Reads one member file into a Model (default :func:`scenarist.io.yaml_model.load_model`); the command line
-        passes one that applies ``--self-impacts`` to ScenarioWizard members.
+    loader : callable
+        Reads one member file into a validated Model (:func:`scenarist.ensemble` passes :func:`scenarist.load`,
+        with ``self_impacts`` for ScenarioWizard members); the engines read no files themselves.
 
     Returns
     -------
@@ -143,8 +146,6 @@ def members_from_files(
     InputFileError, ModelError
         A file is missing, invalid, or has another structure.
     """
-    from ..io.yaml_model import load_model
-
     labels = [base_label or model.metadata.id] + [Path(p).name for p in paths]
     seen: dict[str, int] = {}
     for i, lab in enumerate(labels):
@@ -157,7 +158,7 @@ def members_from_files(
     w = check_weights(w, labels)
     out = [Member(labels[0], model.metadata.title or labels[0], w[0], compile_model(model).matrix)]
     for p, label, wi in zip(paths, labels[1:], w[1:]):
-        other = (loader or load_model)(str(p))
+        other = loader(str(p))
         _same_structure(model, other, str(p))
         out.append(Member(label, other.metadata.title or label, wi, compile_model(other).matrix))
     return out
@@ -263,13 +264,14 @@ def ensemble_distribution(
     samples: int = SAMPLES,
     seed: int | None = 0,
     base_dir: str | os.PathLike | None = None,
+    loader: Callable[[Path], Model] | None = None,
 ) -> EnsembleResult:
     """Per-member kernels and outcome distributions, scenario support, consensus and the weighted mixture.
 
     Parameters
     ----------
-    model : Model, path or packaged name
-        The base model: structure, priors, assessments. Its ``ensemble:`` list gives the members unless
+    model : Model
+        The base model (validated; :func:`scenarist.load` reads one): structure, priors, assessments. Its ``ensemble:`` list gives the members unless
         ``members`` is passed.
     members : sequence of Member, optional
         E.g. from :func:`members_from_files`.
@@ -278,8 +280,9 @@ def ensemble_distribution(
     seed : int
         Only used when exogenous combinations are sampled.
     base_dir : path, optional
-        Folder that ``ensemble:`` file paths are relative to (default: the model file's folder when ``model`` is
-        a path, else the working directory).
+        Folder that ``ensemble:`` file paths are relative to (default: the working directory).
+    loader : callable, optional
+        Reads an ``ensemble:`` member's file (path → Model); needed only when a member names a file.
 
     Returns
     -------
@@ -290,15 +293,12 @@ def ensemble_distribution(
     OptionError
         No members (the model has no ``ensemble:`` and none were given), or as in ``outcome_distribution``.
     """
-    from ..io.paths import resolve_model_path
-    from .draws import normalise_seed
     from .distribution import base_generator
+    from .draws import normalise_seed
 
-    if not isinstance(model, Model) and base_dir is None:
-        base_dir = resolve_model_path(model).parent
     setup = prepare(model, priors, fixed, outcome, credit, max_combinations, samples)
     if members is None:
-        members = members_from_model(setup.model, base_dir)
+        members = members_from_model(setup.model, base_dir, loader)
     if not members:
         raise OptionError("no ensemble members: the model has no ensemble: list and no member files were given "
                           "(with --member FILE the model itself is the first member, the files the others)")

@@ -238,7 +238,8 @@ def sensitivity(
 
     Examples
     --------
-    >>> s = sensitivity("example")
+    >>> from scenarist import load
+    >>> s = sensitivity(load("example"))
     >>> e = s.top(1)[0]
     >>> (e.source, e.target, round(e.influence, 3))
     ('policy.open', 'politics.liberal', 0.3)
