@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean bench
+.PHONY: run test test-fast lint venv clean bench
+
+# What ruff lints and format-checks (make lint, .ci/run, the pre-commit hooks).
+LINT_PATHS := src tests benchmarks scripts
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -18,9 +21,18 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/scenarist analyze --report report.html
 
-## Run the whole test suite
+## Run the whole test suite (tests and the docstring examples of src/scenarist)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Run the suite without the tests marked slow (each about 10 s or more)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+## Lint and check the formatting with ruff, as CI does (fix with: ruff check --fix; ruff format)
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 ## Run the benchmarks (on demand; results go in docs/performance.md)
 bench: $(STAMP)
