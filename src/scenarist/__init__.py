@@ -6,9 +6,9 @@ The public API (``docs/api.md``)::
     >>> import scenarist
     >>> a = scenarist.analyze("example")        # a Model, a file, or a packaged model's name
     >>> a
-    <Analysis model='example' scenarios=2 k=0>
+    <Analysis model='example-trade' scenarios=3 k=0>
     >>> a.to_frame().shape[0]
-    2
+    3
 
 Models: :func:`load`, :func:`validate`, :func:`import_model`, :func:`export`, :func:`save`. CIB:
 :func:`analyze`, :func:`explain`, :func:`succession`, :func:`basins`. Likelihoods: :func:`likelihood`,

@@ -295,7 +295,7 @@ def analyze(
     --------
     >>> a = analyze("example")
     >>> len(a.scenarios), a.to_dict()["n_scenarios"]
-    (2, 2)
+    (3, 3)
     """
     from . import analysis as _analysis
     from .cib.warmup import load_kernels
@@ -452,10 +452,10 @@ def succession(
 
     Examples
     --------
-    >>> r = succession("example", start={"world": "boom", "policy": "open", "politics": "liberal",
+    >>> r = succession("example", start={"world": "recession", "policy": "open", "politics": "liberal",
     ...                                  "relationship": "integration"})
-    >>> r.is_attractor
-    True
+    >>> r.steps, r.is_attractor
+    (2, True)
     """
     from .cib import compile_model
     from .cib.succession import succession as _succession
@@ -611,7 +611,7 @@ def likelihood(
     Examples
     --------
     >>> d = likelihood("example", draws=20, seed=1)
-    >>> d.draws, round(sum(d.marginal().probability) + d.none.probability, 9)
+    >>> d.draws, round(float(sum(d.marginal().probability) + d.none.probability), 9)
     (20, 1.0)
     """
     from .probability import outcome_distribution

@@ -32,7 +32,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from scenarist.analysis import Analysis
+    from scenarist import Analysis
 
 #: Widest the descriptor column of the terminal tableau gets (longer names wrap).
 DESCRIPTOR_WIDTH = 24
