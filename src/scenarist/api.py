@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -64,10 +64,18 @@ class Validation(Result):
         The file checked, as resolved (``None`` when it could not be resolved).
     problems : tuple of Problem
         Each with ``file``, ``line`` (1-based or None), ``field`` (dotted path) and ``message``; empty when valid.
+    error : ScenaristError or None
+        The error reading the file raised, as it was raised (``None`` when valid).
     """
 
     file: str | None
     problems: tuple
+    error: ScenaristError | None = field(default=None, compare=False)
+
+    def raise_for_problems(self) -> None:
+        """Raise the error that reading the model raised (nothing when it is valid)."""
+        if self.error is not None:
+            raise self.error
 
     @property
     def valid(self) -> bool:
@@ -110,9 +118,9 @@ def validate(model: ModelLike = None, *, self_impacts: str | None = None) -> Val
         name = None if path is None else str(path)
         load(model, self_impacts=self_impacts)
     except ModelError as exc:
-        return Validation(name, tuple(exc.problems))
+        return Validation(name, tuple(exc.problems), exc)
     except ScenaristError as exc:
-        return Validation(name, (Problem(name or "<model>", None, "", str(exc)),))
+        return Validation(name, (Problem(name or "<model>", None, "", str(exc)),), exc)
     return Validation(name, ())
 
 

@@ -80,8 +80,7 @@ def validate(model: ModelArg = None, json_out: JsonOpt = False, self_impacts: Se
         if not result.valid:
             raise typer.Exit(2)
         return
-    if not result.valid:
-        raise scenarist.ModelError(list(result.problems))
+    result.raise_for_problems()
     console.print(f"OK {result.file}", highlight=False, soft_wrap=True)
 
 
