@@ -78,7 +78,7 @@ def test_exact_basins_equal_crossimpactbalances_jl(name):
     assert sorted(signature(find_scenarios(c).scenarios, c.counts).tolist()) == sorted(want["kernel_sigs"])
 
 
-@pytest.mark.slow  # about 13 s and 1.7 GB (4 bytes per scenario); deselect with -m "not slow"
+@pytest.mark.slow  # 7-13 s and 1.7 GB (4 bytes per scenario); deselect with -m "not slow"
 def test_cib_nested_weights_match_scenariowizard_below_its_single_precision_cap():
     # 408 146 688 scenarios, all followed; ScenarioWizard's float counter stops at 2^24 and prints 7 digits.
     c = compiled_file("CIB_nested")

@@ -267,7 +267,7 @@ def test_article_forecast_follows_the_wep_table(model):
     assert "--from-assessments" in SCRIPT.read_text(encoding="utf-8")
 
 
-@pytest.mark.slow  # about 18 s: runs scripts/flagship_forecasts.sh (several scenarist processes)
+@pytest.mark.slow  # 6-18 s (numba cache warm or cold): runs scripts/flagship_forecasts.sh, several processes
 def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
     db = tmp_path / "ledger.db"
     exe = Path(sys.executable).with_name("scenarist")
