@@ -1,5 +1,6 @@
 """The HTML report: self-contained (no external asset), holds the tableau in tableau order, the reference scenarios,
-source addresses as links, escaped user text, an SVG outcome chart, and sections added by other analyses."""
+source addresses as links, escaped user text, an SVG outcome chart. Which sections a page shows:
+test_report_sections.py."""
 
 from __future__ import annotations
 
@@ -13,20 +14,14 @@ from scenarist.analysis import analyze
 from scenarist.errors import OptionError
 from scenarist.io.paths import packaged_models
 from scenarist.io.yaml_model import load_model
-from scenarist.reporting import Section, build_report, builder, register_section, write_report
+from scenarist.probability import outcome_distribution, sensitivity
+from scenarist.reporting import DEFAULT_SECTIONS, build_report, write_report
 
 EXAMPLE = packaged_models()["example"]
 
 
-#: Tests that run with the sections other analyses register (the rest see only the built-in ones).
-WITH_REGISTERED = ("test_report_on_every_packaged_model",)
-
-
-@pytest.fixture(autouse=True)
-def only_builtin_sections(request, monkeypatch):
-    """Sections registered by other analyses stay out of these tests, except the integration ones."""
-    if not request.node.name.startswith(WITH_REGISTERED):
-        monkeypatch.setattr(builder, "_REGISTRY", [])
+#: The default sections but those that need a probability computed beforehand (likelihood, sensitivity).
+NO_PROBABILITY = tuple(s for s in DEFAULT_SECTIONS if s not in ("likelihood", "sensitivity"))
 
 
 class Tables(HTMLParser):
@@ -92,16 +87,13 @@ def model_with_addresses(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def html(model_with_addresses):
-    saved, builder._REGISTRY = builder._REGISTRY, []
-    try:
-        return build_report(analyze(model_with_addresses))
-    finally:
-        builder._REGISTRY = saved
+    m = model_with_addresses
+    return build_report(analyze(m), likelihood=outcome_distribution(m, draws=20, seed=0), sensitivity=sensitivity(m))
 
 
 def test_self_contained(html):
     p = parse(html)
-    assert p.svgs >= 2  # the outcome chart and the matrix heat map, inline
+    assert p.svgs >= 3  # the outcome chart, the likelihood bands and the matrix heat map, inline
     assert "<link" not in html and "<script" not in html and "@import" not in html
     # The only addresses are in-page anchors and the model's own source links.
     assert all(addr.startswith("#") or tag == "a" for tag, addr in p.links)
@@ -146,7 +138,7 @@ def test_sections_sources_and_escaping(html):
 
 
 def test_outcome_chart_is_svg_with_the_assessment(html):
-    chart = re.search(r'<section id="outcome">.*?</section>', html, re.S).group(0)
+    chart = re.search(r'<section id="outcome"[^>]*>.*?</section>', html, re.S).group(0)
     svg = chart[chart.index("<svg") : chart.index("</svg>")]
     # Text stays text in the SVG: the variant names, the counts and the source's terms are readable.
     for text in ("Integration", "Managed truce", "Rupture", "1 of 3", "likely", "unlikely"):
@@ -157,32 +149,10 @@ def test_outcome_chart_is_svg_with_the_assessment(html):
     assert outcome[4][:3] == ["jointly: Integration or Managed truce", "2", "67 %"]
 
 
-def test_extra_and_registered_sections(model_with_addresses):
-    result = analyze(model_with_addresses)
-    extra = Section("Extra analysis", "<p id='lk'>P(integration) = 0.4</p>")
-    html = build_report(result, extra_sections=[extra])
-    assert '<section id="sec-extra-analysis">' in html and "<p id='lk'>P(integration) = 0.4</p>" in html
-    assert 'href="#sec-extra-analysis"' in html
-    # Extra sections come after the results and before the model appendix.
-    assert html.index('id="outcome"') < html.index('id="sec-extra-analysis"') < html.index('id="descriptors"')
-
-    def basins(analysis):
-        return Section("Basins", f"<p>{len(analysis.scenarios)} attractors</p>", anchor="basins")
-
-    register_section(basins)
-    register_section(basins)  # twice: still once
-    try:
-        html = build_report(result)
-        assert html.count('<section id="basins">') == 1 and "<p>3 attractors</p>" in html
-    finally:
-        builder._REGISTRY.remove(basins)
-    assert 'id="basins"' not in build_report(result)
-
-
 def test_many_scenarios_are_capped(model_with_addresses):
     result = analyze(model_with_addresses, max_inconsistency=3)
     assert len(result.scenarios) > 2
-    html = build_report(result, max_columns=2)
+    html = build_report(result, NO_PROBABILITY, max_columns=2)
     header = dict(parse(html).tables)["tableau"][0]
     assert header[1:3] == ["1", "2"] and header[3] == "Status quo 2024"
     assert f"Shown: the first 2 of {len(result.scenarios)} scenarios ({len(result.scenarios) - 2} not shown)" in html
@@ -205,12 +175,12 @@ def test_many_scenarios_are_capped(model_with_addresses):
 
     saved, b.MAX_CSV_SCENARIOS = b.MAX_CSV_SCENARIOS, 2
     try:
-        small = build_report(result, max_columns=2)
+        small = build_report(result, NO_PROBABILITY, max_columns=2)
     finally:
         b.MAX_CSV_SCENARIOS = saved
     assert "data:text/csv" not in small and "<code>--json</code>" in small
     with pytest.raises(OptionError):
-        build_report(result, max_columns=0)
+        build_report(result, NO_PROBABILITY, max_columns=0)
 
 
 def test_write_report_atomic(tmp_path):
@@ -235,9 +205,15 @@ judgments:
   - {from: B.b1, to: A.a1, score: 1}
 """
     model = load_model(write_model(text))
-    html = build_report(analyze(model))
-    assert 'id="outcome"' not in html and 'id="references"' not in html and 'id="sources"' not in html
-    assert "<svg" in html  # the matrix heat map
+    html = build_report(analyze(model))  # no outcome: the likelihood and sensitivity sections need no result
+    assert 'id="sources"' not in html and "<svg" in html  # the matrix heat map, and no outcome chart
+    assert html.count("<svg") == 1
+    # Sections asked for appear, and say why they are empty.
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "The model defines no reference scenarios." in text
+    assert "The model has no outcome descriptor: no distribution over an outcome's variants to show." in text
+    assert "The model has no outcome descriptor: no distribution to show." in text
+    assert "The model has no outcome descriptor: no sensitivity to show." in text
 
 
 def test_packaged_template_exists():
@@ -252,9 +228,10 @@ def test_report_on_every_packaged_model(name):
     # Real models exercise fields the small fixtures do not (endnotes, long names, many scenarios).
     model = load_model(name)
     result = analyze(model)
-    html = build_report(result)
+    html = build_report(result, likelihood=outcome_distribution(model, draws=20, seed=0),
+                        sensitivity=sensitivity(model))
     p = parse(html)
-    assert p.svgs >= 1 + (result.outcome is not None)
+    assert p.svgs >= 1 + 2 * (result.outcome is not None)
     rows = dict(p.tables)["tableau"]
     assert len(rows) == len(model.descriptors) + 4  # header, descriptors, IC, CV, TIS
     for s in model.sources:
@@ -277,7 +254,7 @@ def test_reference_contradicting_an_intervention(model_with_addresses):
     # #20: under --fix politics=liberal the status quo (nationalist) is no scenario; the report says so instead of
     # printing an inconsistency that leaves the fixed descriptor out.
     result = analyze(model_with_addresses, fixed={"politics": "liberal"})
-    html = build_report(result)
+    html = build_report(result, NO_PROBABILITY)
     tables = parse(html).tables
     rows = dict(tables)["tableau"]
     by_name = {r[0]: r[1:] for r in rows[1:]}

@@ -87,9 +87,10 @@ def test_kernel_column_means_the_same_in_terminal_report_and_json(tmp_path):
 
     from typer.testing import CliRunner
 
+    from scenarist.analysis import analyze
     from scenarist.cli import app
     from scenarist.io.yaml_model import save_model
-    from scenarist.probability.report_section import sensitivity_table
+    from scenarist.reporting import build_report
 
     path = tmp_path / "small.yaml"
     save_model(small(), path)
@@ -105,7 +106,7 @@ def test_kernel_column_means_the_same_in_terminal_report_and_json(tmp_path):
     assert rows["2"][0] == "a.a1 →" and rows["2"][3:5] == ["+1/−0", "+0/−0"]
     assert rows["3"][0] == "a.a1 →" and rows["3"][3:5] == ["+0/−0", "–"]
     assert "kernel −1 / +1: consistent scenarios gained/lost" in " ".join(r.stdout.split())
-    html = sensitivity_table(sensitivity(small()))
-    assert "<th class='num'>Kernel −1</th><th class='num'>Kernel +1</th>" in html
-    assert "<td class='num'>+2/−0</td><td class='num'>+0/−0</td>" in html
-    assert "<td class='num'>+0/−0</td><td class='num'>–</td>" in html
+    html = build_report(analyze(small()), ["sensitivity"], sensitivity=sensitivity(small()))
+    assert '<th class="num">Kernel −1</th><th class="num">Kernel +1</th>' in html
+    assert '<td class="num">+2/−0</td><td class="num">+0/−0</td>' in html
+    assert '<td class="num">+0/−0</td><td class="num">–</td>' in html
