@@ -15,7 +15,9 @@ Scenario numbering ("signature") over a set of free descriptors: ``Σ v_d · Π_
 free descriptor varies fastest (the convention of the CIB reference data).
 
 The search is Weimer-Jehle's consistency test (Weimer-Jehle 2006, doi:10.1016/j.techfore.2005.06.005) organised
-as a depth-first branch-and-bound; see :func:`_dfs` for the bound.
+as a depth-first branch-and-bound; see :func:`_walk` for the bound and :func:`check_table` for what each step
+re-tests. The likelihood layer searches through the same kernels (:func:`bnb_by_combination`,
+:func:`bnb_combinations_in_turn`).
 """
 
 from __future__ import annotations
@@ -121,22 +123,87 @@ def help_suffix(matrix, offsets, counts, order, base):
 
 
 @njit(cache=True)
-def _feasible(bal, offsets, counts, tested, scen, order, depth, suf, base, k):
-    """False when some decided, tested descriptor is sure to be inconsistent by more than k whatever the undecided
-    descriptors ``order[depth:]`` do: for its variant c and some rival b, ``bal[b] − bal[c] − suf[depth, (j,c,b)]
-    > k`` (even the undecided descriptors' best help cannot close the gap). Exact once every descriptor is decided.
+def check_table(matrix, offsets, counts, tested, order):
+    """What the search re-tests after placing each descriptor of ``order``, as two int64 arrays
+    ``(start (m + 1,), items)``: after placing ``order[t]`` it tests ``items[start[t]:start[t + 1]]``, the tested
+    descriptors among ``order[:t + 1]`` whose column blocks ``order[t]``'s rows reach (``order[t]`` itself first,
+    when tested; then in placement order).
 
-    (Checking undecided descriptors too, "forward checking", pruned too little on the reference files to pay for
-    itself.)
+    Why only those: placing descriptor d changes the balances, and the bound of what the undecided descriptors can
+    still add, only in the column blocks d's rows reach; every other decided descriptor passed the same test one
+    level up. On sparse, structured matrices (the flagship) this halves the search's time.
     """
-    for t in range(depth):
-        j = order[t]
-        if not tested[j]:
+    m = order.shape[0]
+    start = np.zeros(m + 1, dtype=np.int64)
+    items = np.empty(m * m + 1, dtype=np.int64)
+    q = 0
+    for t in range(m):
+        d = order[t]
+        if tested[d]:
+            items[q] = d
+            q += 1
+        for u in range(t):
+            j = order[u]
+            if not tested[j]:
+                continue
+            hit = False
+            r = offsets[d]
+            while not hit and r < offsets[d + 1]:
+                for c in range(offsets[j], offsets[j + 1]):
+                    if matrix[r, c] != 0:
+                        hit = True
+                        break
+                r += 1
+            if hit:
+                items[q] = j
+                q += 1
+        start[t + 1] = q
+    return start, items[:q].copy()
+
+
+@njit(cache=True)
+def search_tables(matrix, offsets, counts, tested, order):
+    """Everything a search along ``order`` precomputes, shared by every search that uses the same order (the
+    threads of one search, or the exogenous combinations fixed in turn).
+
+    Returns ``(base, suf, mat, step, c_start, c_items)``: the pair bases (:func:`pair_bases`), the bound table
+    (:func:`help_suffix`, int32), the matrix as int32, ``step[r]`` = row r minus the row before it (int32; zero for
+    a descriptor's first row), and the check table (:func:`check_table`). Scores and balances are small, so int32
+    halves the memory traffic of the hot loop; a step row moves a descriptor to its next variant in one pass.
+    """
+    n = counts.shape[0]
+    V = offsets[n]
+    base = pair_bases(counts)
+    suf = help_suffix(matrix, offsets, counts, order, base).astype(np.int32)
+    mat = matrix.astype(np.int32)
+    step = np.zeros_like(mat)
+    for d in range(n):
+        for r in range(offsets[d] + 1, offsets[d + 1]):
+            for c in range(V):
+                step[r, c] = mat[r, c] - mat[r - 1, c]
+    c_start, c_items = check_table(matrix, offsets, counts, tested, order)
+    return base, suf, mat, step, c_start, c_items
+
+
+@njit(cache=True)
+def _feasible(bal, offsets, counts, tested, scen, suf, depth, base, k):
+    """False when some decided, tested descriptor is sure to end with inconsistency > k whatever the undecided
+    descriptors ``order[depth:]`` do: for its variant c and some rival b, ``bal[b] − bal[c] − suf[depth, (j,c,b)]
+    > k`` (even the undecided descriptors' best help cannot close the gap). Exact once every descriptor is
+    decided. This full test starts a search; each step after it re-tests only what moved (:func:`_feasible_at`).
+
+    Testing undecided descriptors too ("forward checking": does some variant of j survive?) can never cut a branch
+    with this bound: if every variant of j failed, following each to a rival that beats it would close a cycle
+    c1 → c2 → … → c1, and summing its inequalities would give 0 > Σ suf(c_i, c_{i+1}) + m·k, while the bounds
+    around a cycle sum to ≥ 0 (fix one variant of each undecided descriptor: the differences telescope).
+    """
+    for j in range(counts.shape[0]):
+        c = scen[j]
+        if not tested[j] or c < 0:
             continue
         oj = offsets[j]
         nj = counts[j]
         bj = base[j]
-        c = scen[j]
         bc = bal[oj + c]
         for b in range(nj):
             if b != c and bal[oj + b] - bc - suf[depth, bj + c * nj + b] > k:
@@ -145,8 +212,26 @@ def _feasible(bal, offsets, counts, tested, scen, order, depth, suf, base, k):
 
 
 @njit(cache=True)
-def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, max_nodes=-1, limit=-1):
-    """Depth-first branch-and-bound over the free descriptors in ``order``.
+def _feasible_at(bal, offsets, counts, scen, suf, t, base, k, c_start, c_items):
+    """:func:`_feasible` after placing ``order[t]`` on a feasible parent: only the descriptors of the check table's
+    entry t (see :func:`check_table`), against the bound of ``order[t + 1:]``."""
+    for q in range(c_start[t], c_start[t + 1]):
+        j = c_items[q]
+        oj = offsets[j]
+        nj = counts[j]
+        bj = base[j]
+        c = scen[j]
+        bc = bal[oj + c]
+        for b in range(nj):
+            if b != c and bal[oj + b] - bc - suf[t + 1, bj + c * nj + b] > k:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
+    """Depth-first branch-and-bound over the free descriptors in ``order``, with the tables of
+    :func:`search_tables` for this order.
 
     The first ``len(prefix)`` descriptors of ``order`` are held at the variants in ``prefix`` (they are still
     tested; this is how the work is split between threads). Every scenario with inconsistency ≤ k on the tested
@@ -154,27 +239,19 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
     (per-variant counts, (V,) int64, may be empty). Returns the number found (which may exceed ``out``'s rows),
     or -1 when ``max_nodes`` ≥ 0 and the search visited more nodes than that (it then stops early). When
     ``limit`` ≥ 0 the search stops as soon as it has found ``limit + 1`` scenarios and returns ``limit + 1``: the
-    caller learns that there are more than ``limit`` without the time (or rows) to find them all.
+    caller learns that there are more than ``limit`` without the time (or rows) to find them all. The nodes
+    visited are added to ``nodes[0]`` ((1,) int64): the search's cost, used to compare orders.
 
-    Soundness of the pruning: the final balance difference of rival b over chosen c of descriptor j is the
+    Soundness of the pruning: the final balance difference of rival b over variant c of descriptor j is the
     partial difference over decided descriptors plus, for each undecided descriptor i, ``C[i,s_i][j,b] −
     C[i,s_i][j,c]``, which is at least ``−max_a (C[i,a][j,c] − C[i,a][j,b])``. When even that lower bound exceeds
-    k, no completion of the partial scenario can be kept. At a full scenario the test is exact.
+    k, no completion with j in c can be kept (:func:`_feasible`). At a full scenario the test is exact.
     """
+    base, suf, mat, step, c_start, c_items = tables
     n = counts.shape[0]
     V = offsets[n]
     m = order.shape[0]
     L = prefix.shape[0]
-    base = pair_bases(counts)
-    # int32 copies (scores and balances are small) halve the memory traffic of the hot loop; ``step[r]`` is row r
-    # minus the row before it, so moving a descriptor to its next variant costs one pass over the balances.
-    suf = help_suffix(matrix, offsets, counts, order, base).astype(np.int32)
-    mat = matrix.astype(np.int32)
-    step = np.zeros_like(mat)
-    for d in range(n):
-        for r in range(offsets[d] + 1, offsets[d + 1]):
-            for c in range(V):
-                step[r, c] = mat[r, c] - mat[r - 1, c]
     bal = np.zeros(V, dtype=np.int32)
     scen = np.empty(n, dtype=np.int64)
     for d in range(n):
@@ -190,9 +267,9 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
     cap = out.shape[0]
     do_tally = tally.shape[0] > 0
     found = 0
-    if not _feasible(bal, offsets, counts, tested, scen, order, L, suf, base, k):
+    if not _feasible(bal, offsets, counts, tested, scen, suf, L, base, k):
         return 0
-    if L == m:
+    if m == L:
         if cap > 0:
             for d in range(n):
                 out[0, d] = scen[d]
@@ -202,10 +279,11 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
         return 1
     cur = np.full(m, -1, dtype=np.int64)
     depth = L
-    nodes = 0
+    count = 0
     while depth >= L:
-        nodes += 1
-        if max_nodes >= 0 and nodes > max_nodes:
+        count += 1
+        if max_nodes >= 0 and count > max_nodes:
+            nodes[0] += count
             return -1
         i = order[depth]
         oi = offsets[i]
@@ -226,7 +304,7 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
             for c in range(V):
                 bal[c] += step[r, c]
         scen[i] = cur[depth]
-        if _feasible(bal, offsets, counts, tested, scen, order, depth + 1, suf, base, k):
+        if _feasible_at(bal, offsets, counts, scen, suf, depth, base, k, c_start, c_items):
             if depth + 1 == m:
                 if found < cap:
                     for d in range(n):
@@ -236,10 +314,20 @@ def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, m
                         tally[offsets[d] + scen[d]] += 1
                 found += 1
                 if limit >= 0 and found > limit:
+                    nodes[0] += count
                     return found
             else:
                 depth += 1
+    nodes[0] += count
     return found
+
+
+@njit(cache=True)
+def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, max_nodes=-1, limit=-1):
+    """One search along ``order`` (:func:`_walk` with freshly built tables)."""
+    tables = search_tables(matrix, offsets, counts, tested, order)
+    nodes = np.zeros(1, dtype=np.int64)
+    return _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes)
 
 
 @njit(cache=True)
@@ -249,7 +337,7 @@ def split_prefixes(counts, order, min_tasks):
     m = order.shape[0]
     L = 0
     T = 1
-    while L < m and T < min_tasks:
+    while m > L and min_tasks > T:
         T *= counts[order[L]]
         L += 1
     pre = np.zeros((T, L), dtype=np.int64)
@@ -275,15 +363,18 @@ def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, 
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
     pre = split_prefixes(counts, order, 8 * n_threads)
+    tables = search_tables(matrix, offsets, counts, tested, order)  # read-only, shared by the threads
     T = pre.shape[0]
     found = np.zeros(T, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
     for t in prange(T):
+        nodes = np.zeros(1, dtype=np.int64)
         if starts.shape[0] == 0:
-            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], out[t], empty, -1, limit)
+            found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, out[t], empty, -1, limit,
+                             nodes)
         else:
             sub = out[starts[t] :, 0, :]
-            found[t] = _dfs(matrix, offsets, counts, fixed, tested, k, order, pre[t], sub, empty, -1, limit)
+            found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, sub, empty, -1, limit, nodes)
     return found
 
 
@@ -300,7 +391,7 @@ def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1, lim
 
     Returns the number found; when it exceeds ``cap`` only the first ``cap`` are written (call again with a larger
     ``out``). Returns -1 when ``max_nodes`` ≥ 0 and the search needed more nodes (used to decide when splitting
-    the search over threads pays). ``limit`` ≥ 0: stop after ``limit + 1`` scenarios (see :func:`_dfs`).
+    the search over threads pays). ``limit`` ≥ 0: stop after ``limit + 1`` scenarios (see :func:`_walk`).
     Kernel-level entry point for tight loops: no validation, no Python objects.
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
@@ -315,6 +406,89 @@ def bnb_count(matrix, offsets, counts, fixed, tested, k, tally, limit=-1):
     order = search_order(matrix, offsets, counts, fixed, tested)
     return _dfs(matrix, offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64),
                 np.zeros((0, counts.shape[0]), dtype=np.int64), tally, -1, limit)
+
+
+@njit(cache=True)
+def bnb_nodes(matrix, offsets, counts, fixed, tested, k, order):
+    """Search nodes the search along ``order`` visits (scenarios are counted, not kept): the cost by which a
+    caller compares candidate orders. ``order`` lists exactly the free descriptors."""
+    tables = search_tables(matrix, offsets, counts, tested, order)
+    nodes = np.zeros(1, dtype=np.int64)
+    _walk(offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64), tables,
+          np.zeros((0, counts.shape[0]), dtype=np.int64), np.zeros(0, dtype=np.int64), -1, -1, nodes)
+    return nodes[0]
+
+
+@njit(cache=True)
+def _collect(offsets, counts, fixed, tested, k, order, tables, out, n_out, nodes):
+    """Append the search's scenarios to ``out`` from row ``n_out``, growing it when full (the search then runs
+    again into the larger array). Returns ``(out, number now in out)``."""
+    empty = np.zeros(0, dtype=np.int64)
+    prefix = np.zeros(0, dtype=np.int64)
+    got = _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out[n_out:], empty, -1, -1, nodes)
+    if n_out + got > out.shape[0]:
+        grown = np.empty((max(2 * out.shape[0], n_out + got), out.shape[1]), dtype=np.int64)
+        grown[:n_out] = out[:n_out]
+        out = grown
+        _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out[n_out:], empty, -1, -1, nodes)
+    return out, n_out + got
+
+
+@njit(cache=True)
+def bnb_by_combination(matrix, offsets, counts, fixed, tested, k, order, exo, rows):
+    """Every scenario with inconsistency ≤ k, tagged by the combination of the descriptors ``exo`` it takes.
+
+    One search along ``order`` (which lists exactly the free descriptors, ``exo`` among them; they are not
+    tested): searching the combinations together shares the work above them in the tree, and an order with
+    ``exo`` last visits each combination at the leaves, one after the other. ``rows``: initial capacity.
+
+    Returns ``(scenarios (m, n) int64, tags (m,) int64, nodes)``: ``tags[s] = Σ_e v_e · Π_{e' > e} n_{e'}`` over the
+    positions e of ``exo`` (first ``exo`` descriptor most significant, so tag order is the lexicographic order of
+    the combinations), ``nodes`` the search nodes visited.
+    """
+    tables = search_tables(matrix, offsets, counts, tested, order)
+    nodes = np.zeros(1, dtype=np.int64)
+    out = np.empty((max(rows, 1), counts.shape[0]), dtype=np.int64)
+    out, m = _collect(offsets, counts, fixed, tested, k, order, tables, out, 0, nodes)
+    tags = np.zeros(m, dtype=np.int64)
+    for s in range(m):
+        tag = 0
+        for e in range(exo.shape[0]):
+            tag = tag * counts[exo[e]] + out[s, exo[e]]
+        tags[s] = tag
+    return out[:m].copy(), tags, nodes[0]
+
+
+@njit(cache=True)
+def bnb_combinations_in_turn(matrix, offsets, counts, fixed, tested, k, order, exo, combos, rows):
+    """Every scenario with inconsistency ≤ k for each combination of the descriptors ``exo`` in turn.
+
+    Row q of ``combos`` ((F, len(exo)) int64 variant positions) is fixed on top of ``fixed`` and the rest
+    searched along ``order`` (the free descriptors other than ``exo``; one set of tables serves every row). Made
+    for combinations too many to enumerate, of which a sample is searched. ``rows``: initial capacity.
+
+    Returns ``(scenarios (m, n) int64, tags (m,) int64, nodes)``: the scenarios row by row, ``tags[s]`` the row of
+    ``combos`` scenario s was found under, ``nodes`` the search nodes visited.
+    """
+    tables = search_tables(matrix, offsets, counts, tested, order)
+    nodes = np.zeros(1, dtype=np.int64)
+    n = counts.shape[0]
+    out = np.empty((max(rows, 1), n), dtype=np.int64)
+    tags = np.empty(out.shape[0], dtype=np.int64)
+    fx = fixed.copy()
+    m = 0
+    for q in range(combos.shape[0]):
+        for e in range(exo.shape[0]):
+            fx[exo[e]] = combos[q, e]
+        out, m_new = _collect(offsets, counts, fx, tested, k, order, tables, out, m, nodes)
+        if tags.shape[0] < out.shape[0]:
+            grown = np.empty(out.shape[0], dtype=np.int64)
+            grown[:m] = tags[:m]
+            tags = grown
+        for s in range(m, m_new):
+            tags[s] = q
+        m = m_new
+    return out[:m].copy(), tags[:m].copy(), nodes[0]
 
 
 @njit(cache=True, parallel=True)
@@ -818,7 +992,7 @@ def successors(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, h_h
 @njit(cache=True)
 def block_counts(counts, fixed):
     """``(NL, NH)``: scenarios per high block and number of high blocks in :func:`successors`."""
-    free, stride = _free_layout(counts, fixed)
+    free, _ = _free_layout(counts, fixed)
     ql = low_split(counts, free, 2048)
     NL = 1
     for q in range(ql):

@@ -1,8 +1,12 @@
-"""Array-level entry points to the likelihood kernels: everything one exact pass over a matrix needs.
+"""The pass over exogenous combinations: everything one exact pass over a matrix needs (``docs/method.md`` §2).
 
 :class:`PassSpec` holds, as plain arrays, what stays the same from one matrix to the next (structure, interventions,
-priors, crediting rule); :func:`run_pass` evaluates one matrix under it. Both are picklable, so a Dask worker can
-run draws from them without the model or pydantic.
+priors, crediting rule, search order); :func:`run_pass` evaluates one matrix under it. Both are picklable, so a Dask
+worker can run draws from them without the model or pydantic.
+
+The consistent scenarios come from the engine's search (:func:`scenarist.cib.search.scenarios_by_combination`,
+Weimer-Jehle 2006), tagged by exogenous combination; this module weighs the combinations by their priors and shares
+each weight among the variants (the kernel in :mod:`._kernels`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cib.compile import CompiledModel
+from ..cib.search import choose_order, scenarios_by_combination
 from ..errors import OptionError
 from . import _kernels
 from .priors import Priors
@@ -27,6 +32,8 @@ MAX_COMBINATIONS = 1 << 16
 SAMPLES = 4096
 #: A none bin below this is rounding in the products of priors, and is reported as 0.
 NONE_ROUNDING = 1e-12
+#: Rows reserved for one pass's scenarios before its search (a pass that finds more searches again, sized to fit).
+PASS_ROWS = 4096
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,7 @@ class PassSpec:
     prior : (n_exo, kmax) float64
         Prior of each free exogenous descriptor, zero-padded.
     order : (n_free,)
-        Search order over all free descriptors (see :func:`search_order`).
+        Search order over all free descriptors (see :func:`scenarist.cib.search.choose_order`).
     order_endogenous : (n_free - n_exo,)
         Search order over the free descriptors other than ``exo`` (used when combinations are sampled).
     credit : str
@@ -55,6 +62,8 @@ class PassSpec:
         0 when every combination is enumerated; otherwise how many combinations are drawn per matrix.
     n_combinations : int
         Number of exogenous combinations (product of the free exogenous descriptors' variant counts).
+    max_inconsistency : int
+        Tolerance k of the consistency test (0: consistent scenarios only, as docs/method.md §2 defines the pass).
     """
 
     offsets: np.ndarray
@@ -68,55 +77,12 @@ class PassSpec:
     credit: str = "variants"
     samples: int = 0
     n_combinations: int = 1
+    max_inconsistency: int = 0
 
     @property
     def n_variants(self) -> int:
         """Total number of variants V over all descriptors (the matrix is V × V)."""
         return int(self.offsets[-1])
-
-
-def greedy_order(matrix: np.ndarray, offsets: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-    """Free descriptors taken greedily: next is the one with the largest total absolute impact on, and from, the
-    descriptors already placed (fixed ones count as placed); ties go to the earlier descriptor."""
-    n = len(offsets) - 1
-    a = np.abs(np.asarray(matrix, dtype=np.int64))
-    block = np.array([[a[offsets[i]:offsets[i + 1], offsets[j]:offsets[j + 1]].sum() for j in range(n)]
-                      for i in range(n)])
-    tie = block + block.T
-    placed = np.asarray(fixed) >= 0
-    order = []
-    for _ in range(int((~placed).sum())):
-        score = np.where(placed, -1, tie[:, placed].sum(axis=1) if placed.any() else tie.sum(axis=1))
-        d = int(np.argmax(score))
-        order.append(d)
-        placed[d] = True
-    return np.array(order, dtype=np.int64)
-
-
-def search_order(matrix: np.ndarray, offsets: np.ndarray, counts: np.ndarray, fixed: np.ndarray, tested: np.ndarray,
-                 exo: np.ndarray, measure: bool = True) -> np.ndarray:
-    """Search order over the free descriptors, chosen on the stated matrix (the order changes speed, never results).
-
-    Candidates: file order, a greedy order (:func:`greedy_order`), and both with the free exogenous descriptors
-    moved last; the candidate whose search visits the fewest nodes wins (ties: the earlier candidate). Draws
-    perturb a few scores, so the order that suits the stated matrix suits them too. With ``measure=False`` (used
-    when combinations are sampled and the full search is never run) the greedy order with the exogenous
-    descriptors last is taken without measuring.
-    """
-    free = np.flatnonzero(fixed < 0).astype(np.int64)
-    exo_set = set(int(e) for e in exo)
-    greedy = greedy_order(matrix, offsets, fixed)
-
-    def exo_last(o):
-        return np.array([d for d in o if int(d) not in exo_set] + [d for d in o if int(d) in exo_set], dtype=np.int64)
-
-    candidates = [free, greedy, exo_last(free), exo_last(greedy)]
-    if not measure:
-        return candidates[3]
-    if len(free) <= 1:
-        return free
-    costs = [int(_kernels.search_nodes(matrix, offsets, counts, tested, fixed, o)) for o in candidates]
-    return candidates[int(np.argmin(costs))]
 
 
 def make_pass_spec(
@@ -126,11 +92,18 @@ def make_pass_spec(
     credit: str = "variants",
     max_combinations: int = MAX_COMBINATIONS,
     samples: int = SAMPLES,
+    max_inconsistency: int = 0,
 ) -> PassSpec:
     """Build the :class:`PassSpec` for a compiled model, its priors and interventions.
 
+    The search order is chosen here, once, on the stated matrix (:func:`scenarist.cib.search.choose_order`, with
+    the free exogenous descriptors tried last): every draw and probe of the model is then searched in that order.
+
     Parameters
     ----------
+    compiled : CompiledModel
+    priors : Priors
+        Prior of each exogenous descriptor (probabilities in [0, 1] summing to 1).
     fixed : (n_descriptors,) int64
         Interventions, -1 where free (see :func:`scenarist.cib.search.normalise_fixed`).
     credit : {"variants", "scenarios", "volume"}
@@ -138,16 +111,20 @@ def make_pass_spec(
         When the free exogenous descriptors have more combinations than this, each matrix is evaluated on
         ``samples`` combinations drawn from the priors instead, and a standard error is reported.
     samples : int ≥ 2
+    max_inconsistency : int ≥ 0
+        Tolerance k: scenarios with inconsistency ≤ k count as consistent (Weimer-Jehle 2006; default 0).
 
     Raises
     ------
     OptionError
-        Unknown ``credit`` or out-of-range limits.
+        Unknown ``credit`` or out-of-range limits or tolerance.
     """
     if credit not in CREDITS:
         raise OptionError(f"credit must be one of {', '.join(CREDITS)}, got {credit!r}")
     if max_combinations < 1 or samples < 2:
         raise OptionError("max_combinations must be ≥ 1 and samples ≥ 2")
+    if max_inconsistency < 0:
+        raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
     fixed = np.asarray(fixed, dtype=np.int64)
     exo_all = np.flatnonzero(compiled.exogenous)
     exo = np.array([d for d in exo_all if fixed[d] < 0], dtype=np.int64)
@@ -163,8 +140,10 @@ def make_pass_spec(
     matrix = np.ascontiguousarray(compiled.matrix, dtype=np.int64)
     offsets = compiled.offsets.astype(np.int64)
     counts = compiled.counts.astype(np.int64)
-    order = search_order(matrix, offsets, counts, fixed, tested, exo, measure=n_comb <= max_combinations)
-    order_endo = np.array([d for d in order if d not in set(exo.tolist())], dtype=np.int64)
+    # sampled combinations never run the search with the exogenous descriptors free, so nothing to measure then
+    order = choose_order(matrix, offsets, counts, fixed, tested, last=exo, k=int(max_inconsistency),
+                         measure=n_comb <= max_combinations)
+    order_endo = order[~np.isin(order, exo)]
     return PassSpec(
         offsets=compiled.offsets.astype(np.int64),
         counts=compiled.counts.astype(np.int64),
@@ -177,6 +156,7 @@ def make_pass_spec(
         credit=credit,
         samples=int(samples) if n_comb > max_combinations else 0,
         n_combinations=n_comb,
+        max_inconsistency=int(max_inconsistency),
     )
 
 
@@ -210,35 +190,12 @@ class PassResult:
     weights: np.ndarray
 
 
-def group_credit(spec: PassSpec, scenarios: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Share of each group's weight credited to each variant: (n_groups, V + 1) float64.
-
-    Under ``credit="variants"`` each variant of descriptor d taken by some consistent scenario of the group gets
-    1 / |V_d(group)|; under ``"scenarios"`` each consistent scenario of the group gets 1 / |S(group)| and passes it
-    to the variants it takes. A group without scenario gets 1 in the none column.
-    """
-    V = spec.n_variants
-    out = np.zeros((n_groups, V + 1), dtype=np.float64)
-    n_sc = np.bincount(group, minlength=n_groups)
-    out[n_sc == 0, V] = 1.0
-    if len(scenarios) == 0:
-        return out
-    n = len(spec.counts)
-    cols = scenarios + spec.offsets[:-1][None, :]  # (m, n) matrix column of each variant taken
-    if spec.credit == "scenarios":
-        np.add.at(out, (np.repeat(group, n), cols.reshape(-1)), np.repeat(1.0 / n_sc[group], n))
-        return out
-    # distinct (group, column) pairs: the variants each group's scenarios take
-    pair = np.unique((group[:, None] * V + cols).reshape(-1))
-    g, col = pair // V, pair % V
-    desc = np.searchsorted(spec.offsets, col, side="right") - 1
-    n_var = np.bincount(g * n + desc, minlength=n_groups * n)
-    out[g, col] += 1.0 / n_var[g * n + desc]
-    return out
-
-
 def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None = None) -> PassResult:
     """Evaluate one matrix: the exact outcome distribution of every descriptor (docs/method.md §2).
+
+    Every exogenous combination x (all of them, or ``spec.samples`` drawn from the priors) gets its consistent
+    scenarios from the engine's search; P(x) is shared among the variants they take (``spec.credit``), and the
+    weight of combinations without any goes to the none bin.
 
     Parameters
     ----------
@@ -251,24 +208,38 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
     Returns
     -------
     PassResult
+        Probabilities in [0, 1]; ``flat`` sums to 1 per descriptor with the none bin.
+
+    Raises
+    ------
+    ValueError
+        Combinations are sampled and ``rng`` is None.
+
+    References
+    ----------
+    Weimer-Jehle, W. (2006). Cross-impact balances. Technological Forecasting and Social Change 73(4), 334–361.
+    https://doi.org/10.1016/j.techfore.2005.06.005 — the consistency test; the weighting is Scenarist's own.
     """
     matrix = np.ascontiguousarray(matrix, dtype=np.int64)
     n_exo = len(spec.exo)
+    by_scenarios = spec.credit == "scenarios"
     if spec.samples == 0:
-        scen = _kernels.consistent_scenarios(matrix, spec.offsets, spec.counts, spec.tested, spec.fixed, spec.order)
-        scen = scen[np.lexsort(scen.T[::-1])] if len(scen) > 1 else scen  # order-free, so sums never depend on it
-        if n_exo:
-            sub = scen[:, spec.exo]
-            combos, group = np.unique(sub, axis=0, return_inverse=True)
-            group = group.reshape(-1)
-            w = np.ones(len(combos))
-            for e in range(n_exo):
-                w *= spec.prior[e, combos[:, e]]
-        else:
-            combos = np.zeros((1 if len(scen) else 0, 0), dtype=np.int64)
-            group = np.zeros(len(scen), dtype=np.int64)
-            w = np.ones(len(combos))
-        credit = group_credit(spec, scen, group, len(combos))
+        scen, tags = scenarios_by_combination(matrix, spec.offsets, spec.counts, spec.fixed, spec.tested, spec.order,
+                                              spec.exo, k=spec.max_inconsistency, rows=PASS_ROWS)
+        if len(scen) > 1:  # lexicographic: the search's own order depends on its branching order
+            first = np.lexsort(scen.T[::-1])
+            scen, tags = scen[first], tags[first]
+        kept, credit = _kernels.credit_rows(scen, tags, max(spec.n_combinations, 1), spec.offsets, by_scenarios, True)
+        # the combinations with a consistent scenario, in lexicographic order (tags number them that way)
+        combos = np.empty((len(kept), n_exo), dtype=np.int64)
+        rest = kept.copy()
+        for e in range(n_exo - 1, -1, -1):
+            k = int(spec.counts[spec.exo[e]])
+            combos[:, e] = rest % k
+            rest //= k
+        w = np.ones(len(combos))
+        for e in range(n_exo):
+            w *= spec.prior[e, combos[:, e]]
         flat = w @ credit
         none = 1.0 - math.fsum(w.tolist())
         flat[-1] = none if none > NONE_ROUNDING else 0.0  # products of priors leave ~1e-16 of rounding
@@ -279,11 +250,15 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
     for e in range(n_exo):
         k = int(spec.counts[spec.exo[e]])
         combos[:, e] = rng.choice(k, size=spec.samples, p=spec.prior[e, :k])
-    scen, group = _kernels.consistent_for_combinations(
-        matrix, spec.offsets, spec.counts, spec.tested, spec.fixed, spec.order_endogenous, spec.exo, combos
-    )
-    credit = group_credit(spec, scen, group, spec.samples)
+    # a combination drawn twice has the same scenarios: search each distinct one once, then give every draw its row
+    distinct, which = np.unique(combos, axis=0, return_inverse=True)
+    scen, tags = scenarios_by_combination(matrix, spec.offsets, spec.counts, spec.fixed, spec.tested,
+                                          spec.order_endogenous, spec.exo, distinct, k=spec.max_inconsistency,
+                                          rows=PASS_ROWS)
+    _, credit = _kernels.credit_rows(scen, tags, len(distinct), spec.offsets, by_scenarios, False)
+    credit = credit[which.reshape(-1)]
     flat = credit.mean(axis=0)
     se = credit.std(axis=0, ddof=1) / np.sqrt(spec.samples)
     uniq = np.unique(scen, axis=0) if len(scen) else scen
     return PassResult(flat, se, uniq, combos, credit, np.full(spec.samples, 1.0 / spec.samples))
+
