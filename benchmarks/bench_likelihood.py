@@ -43,13 +43,17 @@ def main() -> None:
     m = load_model(args.model)
     outcome_distribution(m, draws=5, seed=0)  # warm-up: numba compilation / cache load
     spread = sum(1 for j in m.judgments if j.spread or j.confidence)
-    print(f"model {args.model}: {len(m.descriptors)} descriptors, {len(m.judgments)} judgments ({spread} with a "
-          f"spread), {sum(d.exogenous for d in m.descriptors)} exogenous; "
-          f"machine: {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} logical CPUs\n")
+    print(
+        f"model {args.model}: {len(m.descriptors)} descriptors, {len(m.judgments)} judgments ({spread} with a "
+        f"spread), {sum(d.exogenous for d in m.descriptors)} exogenous; "
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} logical CPUs\n"
+    )
     d = outcome_distribution(m)
-    print(f"exact pass on the stated matrix: {best_of(lambda: outcome_distribution(m), args.repeat) * 1e3:.1f} ms "
-          f"({d.n_combinations} exogenous combinations, {len(d.scenarios)} consistent scenarios)")
+    print(
+        f"exact pass on the stated matrix: {best_of(lambda: outcome_distribution(m), args.repeat) * 1e3:.1f} ms "
+        f"({d.n_combinations} exogenous combinations, {len(d.scenarios)} consistent scenarios)"
+    )
     print(f"sensitivity (every judgment ±1, exact each): {best_of(lambda: sensitivity(m), 1):.2f} s\n")
 
     print("| draws | in-process (s) | ms per draw |")
@@ -66,12 +70,16 @@ def main() -> None:
     print("|---:|---:|:---:|")
     ref = outcome_distribution(m, draws=args.draws, seed=1).per_draw
     for w in (1, 2):
-        with LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        with (
+            LocalCluster(n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            Client(cluster) as client,
+        ):
             outcome_distribution(m, draws=2 * w, seed=0, scheduler=client)  # warm-up in the workers
             got = []
-            t = best_of(lambda got=got: got.append(outcome_distribution(m, draws=args.draws, seed=1, scheduler=client)),
-                        args.repeat)
+            t = best_of(
+                lambda got=got: got.append(outcome_distribution(m, draws=args.draws, seed=1, scheduler=client)),
+                args.repeat,
+            )
             same = np.array_equal(got[-1].per_draw, ref)
         print(f"| {w} | {t:.2f} | {'yes' if same else 'NO'} |")
 

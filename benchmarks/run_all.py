@@ -87,17 +87,22 @@ def bench_files(quick: bool) -> list[dict]:
             row.update(basins_s=t_b, in_cycles=b.in_cycles, attractors=len(b.attractors), phases=b.seconds)
             ref = julia.get(path.stem)
             if ref is not None:
-                got = {int((np.asarray(a) * np.concatenate([[1], np.cumprod(c.counts)[:-1]])).sum()): int(s)
-                       for a, s in zip(b.attractors, b.sizes)}
+                got = {
+                    int((np.asarray(a) * np.concatenate([[1], np.cumprod(c.counts)[:-1]])).sum()): int(s)
+                    for a, s in zip(b.attractors, b.sizes)
+                }
                 row["agrees_with_julia"] = (
-                    got == {r["sig"]: r["size"] for r in ref["basins"]} and b.in_cycles == ref["cycle_count"]
+                    got == {r["sig"]: r["size"] for r in ref["basins"]}
+                    and b.in_cycles == ref["cycle_count"]
                     and signature(found.scenarios, c.counts) == sorted(ref["kernel_sigs"])
                 )
                 row["julia_search_ms"] = 1000 * ref["exhaustive_s"]
                 row["julia_basins_s"] = ref["basins_s"]
         rows.append(row)
-        print(f"  {path.name}: search {row['search_ms']:.3f} ms, basins {row.get('basins_s', float('nan')):.3f} s",
-              file=sys.stderr)
+        print(
+            f"  {path.name}: search {row['search_ms']:.3f} ms, basins {row.get('basins_s', float('nan')):.3f} s",
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -149,17 +154,22 @@ def bench_random(quick: bool, seeds: int, budget: float = 60.0) -> list[dict]:
                 t_b, _ = best_of(lambda c=c: sampled_basins(c, 20_000, seed=0), 1)
                 b_kinds.append("sampled")
             b_times.append(t_b)
-        rows.append({
-            "descriptors": n,
-            "space_median": float(np.median(spaces)),
-            "search_ms_median": 1000 * float(np.median(times)),
-            "search_ms_max": 1000 * float(np.max(times)),
-            "consistent_median": float(np.median(found)),
-            "basins": ", ".join(f"{b_kinds.count(k)} {k}" for k in ("exact", "sampled") if k in b_kinds),
-            "basins_s_median": float(np.median(b_times)),
-        })
-        print(f"  n={n}: search {rows[-1]['search_ms_median']:.2f} ms (max {rows[-1]['search_ms_max']:.2f}), "
-              f"basins {rows[-1]['basins_s_median']:.3f} s ({rows[-1]['basins']})", file=sys.stderr)
+        rows.append(
+            {
+                "descriptors": n,
+                "space_median": float(np.median(spaces)),
+                "search_ms_median": 1000 * float(np.median(times)),
+                "search_ms_max": 1000 * float(np.max(times)),
+                "consistent_median": float(np.median(found)),
+                "basins": ", ".join(f"{b_kinds.count(k)} {k}" for k in ("exact", "sampled") if k in b_kinds),
+                "basins_s_median": float(np.median(b_times)),
+            }
+        )
+        print(
+            f"  n={n}: search {rows[-1]['search_ms_median']:.2f} ms (max {rows[-1]['search_ms_max']:.2f}), "
+            f"basins {rows[-1]['basins_s_median']:.3f} s ({rows[-1]['basins']})",
+            file=sys.stderr,
+        )
         if max(times) > budget:
             print(f"  stopping: a search at {n} descriptors took more than {budget:.0f} s", file=sys.stderr)
             break
@@ -176,17 +186,26 @@ def random_model_yaml(counts, seed: int) -> str:
 
     c = random_compiled(len(counts), seed, counts)
     ds = [
-        Descriptor(id=c.descriptor_ids[i], name=c.descriptor_names[i],
-                   variants=[Variant(id=v, name=nm) for v, nm in zip(c.variant_ids[i], c.variant_names[i])])
+        Descriptor(
+            id=c.descriptor_ids[i],
+            name=c.descriptor_names[i],
+            variants=[Variant(id=v, name=nm) for v, nm in zip(c.variant_ids[i], c.variant_names[i])],
+        )
         for i in range(c.n_descriptors)
     ]
     owner = np.repeat(np.arange(c.n_descriptors), c.counts)
     js = []
     for r, col in zip(*np.nonzero(c.matrix)):
         i, j = owner[r], owner[col]
-        js.append(Judgment(**{"from": f"{c.descriptor_ids[i]}.{c.variant_ids[i][r - c.offsets[i]]}",
-                              "to": f"{c.descriptor_ids[j]}.{c.variant_ids[j][col - c.offsets[j]]}"},
-                           score=int(c.matrix[r, col])))
+        js.append(
+            Judgment(
+                **{
+                    "from": f"{c.descriptor_ids[i]}.{c.variant_ids[i][r - c.offsets[i]]}",
+                    "to": f"{c.descriptor_ids[j]}.{c.variant_ids[j][col - c.offsets[j]]}",
+                },
+                score=int(c.matrix[r, col]),
+            )
+        )
     meta = Metadata(id=f"random-{int(np.prod(counts))}", title="Random benchmark model", provenance="optional")
     return dump_model(Model(metadata=meta, descriptors=ds, judgments=js))
 
@@ -202,18 +221,30 @@ def bench_analyze() -> list[dict]:
             walls, engines = [], []
             for _ in range(3):
                 t0 = time.perf_counter()
-                out = subprocess.run([str(exe), "analyze", str(path), "--json", "--timings"], capture_output=True,
-                                     check=True, text=True)
+                out = subprocess.run(
+                    [str(exe), "analyze", str(path), "--json", "--timings"], capture_output=True, check=True, text=True
+                )
                 walls.append(time.perf_counter() - t0)
                 doc = json.loads(out.stdout)
                 engines.append(doc["timings"]["search"])
         c = random_compiled(len(counts), 7, counts)
         find_scenarios(c)
         t_engine, _ = best_of(lambda c=c: find_scenarios(c), 5)
-        rows.append({"space": label, "scenarios": int(np.prod(counts)), "consistent": len(doc["scenarios"]),
-                     "wall_s": min(walls), "search_s": min(engines), "engine_in_process_s": t_engine})
-        print(f"  analyze {label}: {min(walls):.2f} s wall, search {1000 * min(engines):.1f} ms "
-              f"(in-process, kernels loaded: {1000 * t_engine:.1f} ms)", file=sys.stderr)
+        rows.append(
+            {
+                "space": label,
+                "scenarios": int(np.prod(counts)),
+                "consistent": len(doc["scenarios"]),
+                "wall_s": min(walls),
+                "search_s": min(engines),
+                "engine_in_process_s": t_engine,
+            }
+        )
+        print(
+            f"  analyze {label}: {min(walls):.2f} s wall, search {1000 * min(engines):.1f} ms "
+            f"(in-process, kernels loaded: {1000 * t_engine:.1f} ms)",
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -269,8 +300,15 @@ def bench_batch(draws: int = 1000) -> dict:
     mats = mats + rng.integers(-1, 2, size=mats.shape) * nz[None]
     tally_scenarios(c, fixed[:1], mats[:1])
     t, _ = best_of(lambda: tally_scenarios(c, fixed, mats), 3)
-    out = {"descriptors": c.n_descriptors, "space": c.space_size, "combinations": len(combos), "matrices": draws,
-           "searches": draws * len(combos), "seconds": t, "us_per_search": 1e6 * t / (draws * len(combos))}
+    out = {
+        "descriptors": c.n_descriptors,
+        "space": c.space_size,
+        "combinations": len(combos),
+        "matrices": draws,
+        "searches": draws * len(combos),
+        "seconds": t,
+        "us_per_search": 1e6 * t / (draws * len(combos)),
+    }
     print(f"  batch: {out}", file=sys.stderr)
     return out
 
@@ -279,15 +317,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="Skip the largest cases.")
     ap.add_argument("--seeds", type=int, default=3, help="Random matrices per size (default 3).")
-    ap.add_argument("--only", nargs="*", default=None,
-                    choices=["first_call", "files", "random", "batch", "analyze"], help="Run only these parts.")
+    ap.add_argument(
+        "--only",
+        nargs="*",
+        default=None,
+        choices=["first_call", "files", "random", "batch", "analyze"],
+        help="Run only these parts.",
+    )
     ap.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json", help="Where to write results.")
     args = ap.parse_args()
     import numba
 
     results = {
-        "machine": {"cpus": os.cpu_count(), "numba_threads": numba.get_num_threads(), "python": platform.python_version(),
-                    "numba": numba.__version__, "numpy": np.__version__, "processor": platform.processor() or platform.machine()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "numba_threads": numba.get_num_threads(),
+            "python": platform.python_version(),
+            "numba": numba.__version__,
+            "numpy": np.__version__,
+            "processor": platform.processor() or platform.machine(),
+        },
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     parts = set(args.only or ["first_call", "files", "random", "batch"] + ([] if args.quick else ["analyze"]))
@@ -308,23 +357,33 @@ def main() -> None:
         results["analyze"] = bench_analyze()
     args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
-    print("\n| file | descriptors | scenarios | consistent | search (ms) | JuCIB search, 10 threads (ms) | basins (s) | "
-          "JuCIB basins, 10 threads (s) | agrees |")
+    print(
+        "\n| file | descriptors | scenarios | consistent | search (ms) | JuCIB search, 10 threads (ms) | basins (s) | "
+        "JuCIB basins, 10 threads (s) | agrees |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for r in results.get("files", []):
-        print(f"| {r['file']} | {r['descriptors']} | {r['space']:,} | {r['consistent']} | {r['search_ms']:.3f} | "
-              f"{r.get('julia_search_ms', float('nan')):.3f} | {r.get('basins_s', float('nan')):.3f} | "
-              f"{r.get('julia_basins_s', float('nan')):.3f} | {r.get('agrees_with_julia', '')} |")
-    print("\n| descriptors | median space | search median (ms) | search max (ms) | consistent (median) | basins | "
-          "basins (s) |")
+        print(
+            f"| {r['file']} | {r['descriptors']} | {r['space']:,} | {r['consistent']} | {r['search_ms']:.3f} | "
+            f"{r.get('julia_search_ms', float('nan')):.3f} | {r.get('basins_s', float('nan')):.3f} | "
+            f"{r.get('julia_basins_s', float('nan')):.3f} | {r.get('agrees_with_julia', '')} |"
+        )
+    print(
+        "\n| descriptors | median space | search median (ms) | search max (ms) | consistent (median) | basins | "
+        "basins (s) |"
+    )
     print("|---:|---:|---:|---:|---:|---|---:|")
     for r in results.get("random", []):
-        print(f"| {r['descriptors']} | {r['space_median']:.3g} | {r['search_ms_median']:.2f} | "
-              f"{r['search_ms_max']:.2f} | "
-              f"{r['consistent_median']:.0f} | {r['basins']} | {r['basins_s_median']:.3f} |")
+        print(
+            f"| {r['descriptors']} | {r['space_median']:.3g} | {r['search_ms_median']:.2f} | "
+            f"{r['search_ms_max']:.2f} | "
+            f"{r['consistent_median']:.0f} | {r['basins']} | {r['basins_s_median']:.3f} |"
+        )
     for r in results.get("analyze", []):
-        print(f"\nanalyze {r['space']}: {r['wall_s']:.2f} s wall, search {1000 * r['search_s']:.1f} ms, "
-              f"engine in-process {1000 * r['engine_in_process_s']:.1f} ms, {r['consistent']} consistent")
+        print(
+            f"\nanalyze {r['space']}: {r['wall_s']:.2f} s wall, search {1000 * r['search_s']:.1f} ms, "
+            f"engine in-process {1000 * r['engine_in_process_s']:.1f} ms, {r['consistent']} consistent"
+        )
     print(f"\nwritten {args.json}")
 
 

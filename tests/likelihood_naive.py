@@ -151,7 +151,9 @@ def naive_volume_distribution(model, cells=None, max_steps=1000):
         for d in ds:
             if d.exogenous:
                 continue
-            bal = {b.id: sum(cells.get(((e.id, s[e.id]), (d.id, b.id)), 0) for e in ds if e.id != d.id) for b in d.variants}
+            bal = {
+                b.id: sum(cells.get(((e.id, s[e.id]), (d.id, b.id)), 0) for e in ds if e.id != d.id) for b in d.variants
+            }
             top = max(bal.values())
             if bal[s[d.id]] < top:
                 new[d.id] = next(b.id for b in d.variants if bal[b.id] == top)

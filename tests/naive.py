@@ -120,7 +120,7 @@ def follow(matrix, counts, start, operator="global", moving=None):
         seen[s] = len(path)
         path.append(s)
         s = step(matrix, counts, s, operator, moving)
-    cyc = tuple(path[seen[s]:])
+    cyc = tuple(path[seen[s] :])
     if len(cyc) == 1:
         return ("attractor", cyc[0])
     return ("cycle", cyc)

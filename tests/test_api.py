@@ -37,8 +37,24 @@ def flagship():
 
 
 def test_top_level_names_and_version():
-    for name in ("load", "analyze", "explain", "succession", "basins", "likelihood", "sensitivity", "ensemble",
-                 "track", "report", "validate", "import_model", "export", "save", "ScenaristError", "__version__"):
+    for name in (
+        "load",
+        "analyze",
+        "explain",
+        "succession",
+        "basins",
+        "likelihood",
+        "sensitivity",
+        "ensemble",
+        "track",
+        "report",
+        "validate",
+        "import_model",
+        "export",
+        "save",
+        "ScenaristError",
+        "__version__",
+    ):
         assert hasattr(scenarist, name), name
     assert re.fullmatch(r"\d+\.\d+\.\d+.*|unknown", scenarist.__version__)
     assert scenarist.evidence.check_file and scenarist.forecasts.record  # the two workflow modules, on first use
@@ -83,8 +99,12 @@ def test_engine_results_equal_the_cli():
     assert same(scenarist.basins("example").to_dict(), cli_json("basins", "example"))
     start = {"world": "recession", "policy": "open", "politics": "liberal", "relationship": "integration"}
     s = scenarist.succession("example", start=start)
-    assert same(s.to_dict(), cli_json("succession", "example", "--start",
-                                      "world=recession,policy=open,politics=liberal,relationship=integration"))
+    assert same(
+        s.to_dict(),
+        cli_json(
+            "succession", "example", "--start", "world=recession,policy=open,politics=liberal,relationship=integration"
+        ),
+    )
     assert same(scenarist.sensitivity("example").to_dict(), cli_json("sensitivity", "example"))
     assert same(scenarist.validate("example").to_dict(), cli_json("validate", "example"))
     a = scenarist.analyze("example", basins=True)
@@ -93,8 +113,10 @@ def test_engine_results_equal_the_cli():
         d["volume_weights"].pop("seconds")  # the engine's own time differs from run to run
     assert same(mine, doc)
     # the weights are those of the basins of the same interventions: each scenario is an attractor
-    by_code = {tuple(b): int(n) for b, n in zip(scenarist.basins("example").attractors.tolist(),
-                                                 scenarist.basins("example").sizes)}
+    by_code = {
+        tuple(b): int(n)
+        for b, n in zip(scenarist.basins("example").attractors.tolist(), scenarist.basins("example").sizes)
+    }
     assert [by_code[tuple(s)] for s in a.scenarios.scenarios.tolist()] == list(a.volume_weights.weights)
 
 
@@ -119,8 +141,14 @@ def test_evidence_replay_equals_the_cli():
 
 def test_forecast_workflow_equals_the_cli(tmp_path):
     db = str(tmp_path / "ledger.db")
-    rec = scenarist.forecasts.record("t1", "State of the relationship", scenarist.load("example").metadata.as_of,
-                                     "example", from_assessments=True, db=db)
+    rec = scenarist.forecasts.record(
+        "t1",
+        "State of the relationship",
+        scenarist.load("example").metadata.as_of,
+        "example",
+        from_assessments=True,
+        db=db,
+    )
     assert rec.added and abs(sum(rec.forecast.probabilities) - 1) < 1e-9
     assert same(scenarist.forecasts.list_ledger(db).to_dict(), cli_json("forecast", "list", "--db", db))
 
@@ -167,6 +195,9 @@ def test_docs_api_table_covers_every_command():
 def test_docs_api_examples_run():
     import doctest
 
-    result = doctest.testfile(str(ROOT / "docs" / "api.md"), module_relative=False,
-                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testfile(
+        str(ROOT / "docs" / "api.md"),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+    )
     assert result.failed == 0 and result.attempted >= 30, result

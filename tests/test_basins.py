@@ -63,8 +63,9 @@ def test_exact_basins_equal_the_naive_reference(problem, operator):
             assert not r.is_attractor and {tuple(x) for x in r.end.tolist()} == cyc
 
 
-@pytest.mark.parametrize("name", ["CIB_global", "bench_medium", "bench_large", "bench_typical", "bench_xlarge",
-                                  "bench_50x50"])
+@pytest.mark.parametrize(
+    "name", ["CIB_global", "bench_medium", "bench_large", "bench_typical", "bench_xlarge", "bench_50x50"]
+)
 def test_exact_basins_equal_crossimpactbalances_jl(name):
     c = compiled_file(name)
     b = exact_basins(c, keep_labels=False)

@@ -128,8 +128,10 @@ def test_cib_global_matches_scenariowizard(data_dir):
     c = compile_model(load_model(data_dir / "cib_global_by_hand.yaml"))
     sw = {(2, 2, 2): (0, 9), (2, 3, 2): (0, 15), (3, 1, 3): (1, 12), (1, 2, 3): (0, 8)}
     r = find_scenarios(c)
-    got = {tuple(int(v) + 1 for v in s): (int(cv), int(t)) for s, cv, t in
-           zip(r.scenarios, r.consistency_value, r.total_impact_score)}
+    got = {
+        tuple(int(v) + 1 for v in s): (int(cv), int(t))
+        for s, cv, t in zip(r.scenarios, r.consistency_value, r.total_impact_score)
+    }
     assert got == sw
     assert r.total_impact_score.tolist() == [15, 12, 9, 8]
 

@@ -119,7 +119,11 @@ def test_analyze_json_shape_and_hand_values():
     assert [(v["id"], v["count"]) for v in out["variants"]] == [("integration", 1), ("truce", 1), ("rupture", 1)]
     integ, truce, rupt = out["variants"]
     # ICD 203 ranges from the model's WEP table: likely 0.55–0.80, unlikely 0.20–0.45, very likely 0.80–0.95.
-    assert (integ["assessment"]["term"], integ["assessment"]["low"], integ["assessment"]["high"]) == ("likely", 0.55, 0.80)
+    assert (integ["assessment"]["term"], integ["assessment"]["low"], integ["assessment"]["high"]) == (
+        "likely",
+        0.55,
+        0.80,
+    )
     assert truce["assessment"] is None
     assert (rupt["assessment"]["term"], rupt["assessment"]["low"]) == ("unlikely", 0.20)
     (joint,) = out["joint"]
@@ -142,7 +146,9 @@ def test_fix_is_an_intervention():
     assert doc["fixed"] == {"policy": "closed"}
     got = [(s["variants"]["world"], s["variants"]["relationship"], s["total_impact_score"]) for s in doc["scenarios"]]
     assert got == HAND_FIX_CLOSED
-    assert all(s["variants"]["policy"] == "closed" and s["variants"]["politics"] == "nationalist" for s in doc["scenarios"])
+    assert all(
+        s["variants"]["policy"] == "closed" and s["variants"]["politics"] == "nationalist" for s in doc["scenarios"]
+    )
     assert all(s["consistency_value"] == 0 for s in doc["scenarios"])
     assert [v["count"] for v in doc["outcome"]["variants"]] == [0, 2, 2]
 
@@ -155,7 +161,9 @@ def test_tolerance_k_admits_the_reference():
     ic, _, _ = evaluate(c.matrix, c.offsets, every, ~c.exogenous)
     expected = sorted(tuple(s) for s, x in zip(every, ic) if x <= 1)
     doc = analyze_json(EXAMPLE, "-k", "1")
-    got = sorted(tuple(c.variant_ids[d].index(v) for d, v in enumerate(s["variants"].values())) for s in doc["scenarios"])
+    got = sorted(
+        tuple(c.variant_ids[d].index(v) for d, v in enumerate(s["variants"].values())) for s in doc["scenarios"]
+    )
     assert got == expected and len(got) > 3
     assert all(s["inconsistency"] <= 1 for s in doc["scenarios"])
     # The status quo (IC 1) is now among the scenarios found, and says which one it is.
@@ -231,8 +239,10 @@ def test_schema_problems_listed(write_model):
 
 
 def test_cross_field_problems_each_with_line(write_model):
-    text = Path(EXAMPLE).read_text(encoding="utf-8").replace(
-        "score: 2, rationale: Openness", "score: 7, rationale: Openness"
+    text = (
+        Path(EXAMPLE)
+        .read_text(encoding="utf-8")
+        .replace("score: 2, rationale: Openness", "score: 7, rationale: Openness")
     )
     path = write_model(text)
     result = run("validate", str(path))
@@ -248,7 +258,11 @@ def test_validate_ok():
 
 @pytest.mark.parametrize(
     "fix, fragment",
-    [("nosuch=open", "unknown descriptor 'nosuch'"), ("policy=nosuch", "unknown variant 'nosuch'"), ("policy", "expected DESCRIPTOR=VARIANT")],
+    [
+        ("nosuch=open", "unknown descriptor 'nosuch'"),
+        ("policy=nosuch", "unknown variant 'nosuch'"),
+        ("policy", "expected DESCRIPTOR=VARIANT"),
+    ],
 )
 def test_unknown_fix_names(tmp_path, fix, fragment):
     target = tmp_path / "r.html"
@@ -384,7 +398,11 @@ def test_validate_json():
 
 
 def test_validate_json_lists_problems(write_model, tmp_path):
-    text = Path(EXAMPLE).read_text(encoding="utf-8").replace("score: 2, rationale: Openness", "score: true, rationale: Openness")
+    text = (
+        Path(EXAMPLE)
+        .read_text(encoding="utf-8")
+        .replace("score: 2, rationale: Openness", "score: true, rationale: Openness")
+    )
     path = write_model(text)
     result = run("validate", str(path), "--json")
     assert result.exit_code == 2 and result.stderr == ""
@@ -393,7 +411,9 @@ def test_validate_json_lists_problems(write_model, tmp_path):
     assert doc == {
         "file": str(path),
         "valid": False,
-        "problems": [{"file": str(path), "line": line, "field": "judgments[9].score", "message": "expected an integer, got true"}],
+        "problems": [
+            {"file": str(path), "line": line, "field": "judgments[9].score", "message": "expected an integer, got true"}
+        ],
     }
     missing = tmp_path / "none.yaml"
     doc = json.loads(run("validate", str(missing), "--json").stdout)
@@ -409,7 +429,9 @@ def test_messages_are_literal(write_model):
     padded = "\n".join(["# padding"] * (100 - at - 1) + lines[:at] + keys + lines[at:])
     path = write_model(padded + "\n")
     result = run("validate", str(path))
-    assert_user_error(result, f"{path}:100: metadata.:smile:: unknown key", f"{path}:101: metadata.[bold]x[/bold]: unknown key")
+    assert_user_error(
+        result, f"{path}:100: metadata.:smile:: unknown key", f"{path}:101: metadata.[bold]x[/bold]: unknown key"
+    )
     assert "😄" not in result.stderr and "💯" not in result.stderr
     assert_user_error(run("analyze", EXAMPLE, "--fix", ":smile:=[red]x"), "':smile:'")
 
@@ -417,10 +439,22 @@ def test_messages_are_literal(write_model):
 def test_reference_contradicting_an_intervention():
     # #20: the status quo has politics=nationalist; fixing politics=liberal makes it no scenario of the analysis, and
     # its "inconsistency 0" (the fixed descriptor being untested) said nothing. It now says what it contradicts.
-    args = (EXAMPLE, "--fix", "world=growth", "--fix", "policy=open", "--fix", "politics=liberal", "--fix", "relationship=truce")
+    args = (
+        EXAMPLE,
+        "--fix",
+        "world=growth",
+        "--fix",
+        "policy=open",
+        "--fix",
+        "politics=liberal",
+        "--fix",
+        "relationship=truce",
+    )
     doc = analyze_json(*args)
     (ref,) = doc["reference_scenarios"]
-    assert ref["contradicts_interventions"] == [{"descriptor": "politics", "variant": "nationalist", "fixed": "liberal"}]
+    assert ref["contradicts_interventions"] == [
+        {"descriptor": "politics", "variant": "nationalist", "fixed": "liberal"}
+    ]
     assert ref["matches"] is None
     out = " ".join(run("analyze", *args).stdout.split())
     assert "contradicts the intervention on politics (it has nationalist, the intervention fixes liberal)" in out
@@ -454,7 +488,9 @@ def _print_with_width(monkeypatch, width: int, *args: str) -> str:
     import scenarist.cli.analyze as analyze_cli
 
     buf = io.StringIO()
-    monkeypatch.setattr(analyze_cli, "console", Console(file=buf, width=width, color_system=None, markup=False, emoji=False))
+    monkeypatch.setattr(
+        analyze_cli, "console", Console(file=buf, width=width, color_system=None, markup=False, emoji=False)
+    )
     result = run("analyze", *args)
     assert result.exit_code == 0, result.stderr
     return buf.getvalue()
@@ -527,7 +563,12 @@ def test_ids_break_after_underscores_only(width):
     for p in pieces:
         assert p in joined
     # Every fragment of an id on a line is a whole piece (or several): it ends with "_" or ends the id.
-    ids = ["accommodates_the_other_side", "backs_the_corridor_project", "strengthening_cooperation", "weakening_cooperation_fast"]
+    ids = [
+        "accommodates_the_other_side",
+        "backs_the_corridor_project",
+        "strengthening_cooperation",
+        "weakening_cooperation_fast",
+    ]
     for c in cells:
         if "_" in c or any(c and c in i for i in ids):
             assert any(i.startswith(c) or f"_{c}" in i for i in ids), c

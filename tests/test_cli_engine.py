@@ -121,10 +121,17 @@ def test_analyze_basins_adds_volume_weights_in_tableau_order():
     r = run("analyze", GLOBAL, "--basins", "--json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
-    weights = {json.dumps(s["variants"], sort_keys=True): w["weight"]
-               for s, w in zip(doc["scenarios"], doc["volume_weights"]["by_scenario"])}
+    weights = {
+        json.dumps(s["variants"], sort_keys=True): w["weight"]
+        for s, w in zip(doc["scenarios"], doc["volume_weights"]["by_scenario"])
+    }
     # CIB_global.sl's weight column (= global-succession basins): 2 3 2 → 4, 3 1 3 → 12, 2 2 2 → 1, 1 2 3 → 2
-    want = {("ntl", "alrt", "stag"): 4, ("mix", "rlx", "modgr"): 12, ("ntl", "mod", "stag"): 1, ("ft", "mod", "modgr"): 2}
+    want = {
+        ("ntl", "alrt", "stag"): 4,
+        ("mix", "rlx", "modgr"): 12,
+        ("ntl", "mod", "stag"): 1,
+        ("ft", "mod", "modgr"): 2,
+    }
     assert weights == {json.dumps(dict(zip(("wtrd", "wsec", "weco"), k)), sort_keys=True): v for k, v in want.items()}
     assert doc["volume_weights"]["in_cycles"] == 17
 
@@ -204,13 +211,19 @@ def test_max_results_refuses_a_search_that_finds_more_naming_the_count(tmp_path)
     n = _naive_count("example", 2)
     assert n > 3
     r = run("analyze", "example", "-k", "2", "--max-results", "3")
-    assert_user_error(r, f"{n:,} scenarios have inconsistency ≤ 2, more than the 3 that --max-results allows",
-                      "Lower -k, fix descriptors (--fix), or raise --max-results.")
-    assert len(json.loads(run("analyze", "example", "-k", "2", "--max-results", str(n), "--json").stdout)[
-        "scenarios"]) == n
+    assert_user_error(
+        r,
+        f"{n:,} scenarios have inconsistency ≤ 2, more than the 3 that --max-results allows",
+        "Lower -k, fix descriptors (--fix), or raise --max-results.",
+    )
+    assert (
+        len(json.loads(run("analyze", "example", "-k", "2", "--max-results", str(n), "--json").stdout)["scenarios"])
+        == n
+    )
     assert_user_error(run("explain", "example", "-k", "2", "-s", "1", "--max-results", "3"), f"{n:,} scenarios")
-    assert_user_error(run("export", "example", "-k", "2", "--max-results", "3", "-o", tmp_path / "x.sl"),
-                      f"{n:,} scenarios")
+    assert_user_error(
+        run("export", "example", "-k", "2", "--max-results", "3", "-o", tmp_path / "x.sl"), f"{n:,} scenarios"
+    )
     assert not (tmp_path / "x.sl").exists()
     assert_user_error(run("analyze", "example", "--max-results", "-1"), "--max-results")
 
@@ -233,8 +246,9 @@ def test_basins_table_lists_largest_basins_first_with_compact_variants(monkeypat
     import scenarist.cli.engine as engine_cli
 
     buf = io.StringIO()
-    monkeypatch.setattr(engine_cli, "console", Console(file=buf, width=80, color_system=None, markup=False,
-                                                       emoji=False))
+    monkeypatch.setattr(
+        engine_cli, "console", Console(file=buf, width=80, color_system=None, markup=False, emoji=False)
+    )
     r = run("basins", GLOBAL, "--rows", "3")
     assert r.exit_code == 0, r.stderr
     text = buf.getvalue()

@@ -43,12 +43,16 @@ def test_validate_ok_and_errors(tmp_path):
     assert "OK" in r.stdout and "7 item(s) for model example-trade" in r.stdout.replace("\n", " ")
     assert run_json("evidence", "validate", EXAMPLE)["background"] == 1
     bad = tmp_path / "bad.yaml"
-    text = EXAMPLE.read_text().replace("descriptor: world\n      likelihoods: {growth: 0.8", "descriptor: policy\n      likelihoods: {growth: 0.8")
+    text = EXAMPLE.read_text().replace(
+        "descriptor: world\n      likelihoods: {growth: 0.8", "descriptor: policy\n      likelihoods: {growth: 0.8"
+    )
     bad.write_text(text)
     r = run("evidence", "validate", bad, "--model", "example", ok=False)
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "descriptor: policy" in l)
     assert r.exit_code == 2 and r.stdout == ""
-    assert f"{bad}:{line}: items[0].bearing.descriptor: descriptor 'policy' is not exogenous" in r.stderr.replace("\n", "")
+    assert f"{bad}:{line}: items[0].bearing.descriptor: descriptor 'policy' is not exogenous" in r.stderr.replace(
+        "\n", ""
+    )
     assert "Traceback" not in r.stderr
 
 
@@ -64,13 +68,20 @@ def test_import_twice_adds_nothing(db):
 def test_failed_import_leaves_store_unchanged(db, tmp_path):
     run("evidence", "import", EXAMPLE, "--db", db)
     changed = tmp_path / "changed.yaml"
-    changed.write_text(EXAMPLE.read_text().replace("title: Lender cuts its growth forecast sharply", "title: Lender trims its forecast")
-                       .replace("id: ex-2025-05-leak", "id: ex-2025-05-leak-new"))
+    changed.write_text(
+        EXAMPLE.read_text()
+        .replace("title: Lender cuts its growth forecast sharply", "title: Lender trims its forecast")
+        .replace("id: ex-2025-05-leak", "id: ex-2025-05-leak-new")
+    )
     r = run("evidence", "import", changed, "--db", db, ok=False)
     assert r.exit_code == 2 and "ex-2025-02-imf" in r.stderr and "nothing was imported" in r.stderr
     with EvidenceStore(db) as s:
         assert s.count() == 7 and "ex-2025-05-leak-new" not in {it.id for it in s.items()}
-    assert run_json("evidence", "import", changed, "--db", db, "--replace")["counts"] == {"added": 1, "replaced": 1, "unchanged": 5}
+    assert run_json("evidence", "import", changed, "--db", db, "--replace")["counts"] == {
+        "added": 1,
+        "replaced": 1,
+        "unchanged": 5,
+    }
 
 
 def test_export_and_list(db, tmp_path):
@@ -85,7 +96,12 @@ def test_export_and_list(db, tmp_path):
     assert [r["id"] for r in listed["items"]][:2] == ["ex-2024-12-outlook", "ex-2025-02-imf"]
     assert listed["items"][0]["background"] is True and listed["items"][2]["weight"] == pytest.approx(0.36)
     from_file = run_json("evidence", "list", "--evidence", EXAMPLE, "--from", "2025-03-01")
-    assert [r["id"] for r in from_file["items"]] == ["ex-2025-03-tariff-cut", "ex-2025-04-parliament", "ex-2025-05-leak", "ex-2025-06-recession"]
+    assert [r["id"] for r in from_file["items"]] == [
+        "ex-2025-03-tariff-cut",
+        "ex-2025-04-parliament",
+        "ex-2025-05-leak",
+        "ex-2025-06-recession",
+    ]
 
 
 def test_track_json_and_report(db, tmp_path):
@@ -113,26 +129,93 @@ def test_track_option_errors(db):
 
 def test_forecast_commands(db):
     run("evidence", "import", EXAMPLE, "--db", db)
-    a = run_json("forecast", "record", "--id", "article", "--from-assessments", "--horizon", "2030-12-31",
-                 "--criteria", "FTA in force by the horizon", "--model", "example", "--db", db)
+    a = run_json(
+        "forecast",
+        "record",
+        "--id",
+        "article",
+        "--from-assessments",
+        "--horizon",
+        "2030-12-31",
+        "--criteria",
+        "FTA in force by the horizon",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     assert a["forecaster"] == "article" and a["made_on"] == "2025-01-01" and a["added"] is True
-    m = run_json("forecast", "record", "--id", "model", "--from-model", "--horizon", "2030-12-31",
-                 "--criteria", "FTA in force by the horizon", "--model", "example", "--db", db)
+    m = run_json(
+        "forecast",
+        "record",
+        "--id",
+        "model",
+        "--from-model",
+        "--horizon",
+        "2030-12-31",
+        "--criteria",
+        "FTA in force by the horizon",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     assert m["probabilities"] == pytest.approx({"integration": 0.6, "truce": 0.2, "rupture": 0.2})
-    run("forecast", "record", "--id", "mine", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon", "2026-01-01",
-        "--criteria", "c", "--model", "example", "--db", db)
-    r = run("forecast", "record", "--id", "bad", "--p", "integration=0.5", "--horizon", "2026-01-01", "--criteria", "c",
-            "--model", "example", "--db", db, ok=False)
+    run(
+        "forecast",
+        "record",
+        "--id",
+        "mine",
+        "--p",
+        "integration=0.5,truce=0.25,rupture=0.25",
+        "--horizon",
+        "2026-01-01",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
+    r = run(
+        "forecast",
+        "record",
+        "--id",
+        "bad",
+        "--p",
+        "integration=0.5",
+        "--horizon",
+        "2026-01-01",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+        ok=False,
+    )
     assert r.exit_code == 2 and "no probability for variant(s) truce, rupture" in r.stderr
     for fid in ("article", "model"):
-        run("forecast", "resolve", fid, "--outcome", "truce", "--date", "2025-07-01", "--evidence", "ex-2025-06-recession", "--db", db)
+        run(
+            "forecast",
+            "resolve",
+            fid,
+            "--outcome",
+            "truce",
+            "--date",
+            "2025-07-01",
+            "--evidence",
+            "ex-2025-06-recession",
+            "--db",
+            db,
+        )
     listed = run_json("forecast", "list", "--db", db)["forecasts"]
     assert [f["id"] for f in listed] == ["article", "mine", "model"]
     assert listed[0]["resolution"]["evidence"] == ["ex-2025-06-recession"]
     s = run_json("forecast", "score", "--db", db)
     assert s["summary"]["model"]["brier"] == pytest.approx(1.04)
     # the notes' words: (0.675, 0.2, 0.325) / 1.2 (see test_forecasts); truce happened
-    assert s["summary"]["article"]["brier"] == pytest.approx(0.5625 ** 2 + (5 / 6) ** 2 + (0.325 / 1.2) ** 2)
+    assert s["summary"]["article"]["brier"] == pytest.approx(0.5625**2 + (5 / 6) ** 2 + (0.325 / 1.2) ** 2)
     assert s["summary"]["article"]["log"] == pytest.approx(1.791759, abs=1e-6)
     assert s["unresolved"] == ["mine"]
     text = run("forecast", "score", "--db", db).stdout
@@ -141,8 +224,21 @@ def test_forecast_commands(db):
 
 def test_track_report_from_the_store_shows_the_ledger(db, tmp_path):
     run("evidence", "import", EXAMPLE, "--db", db)
-    run("forecast", "record", "--id", "model", "--from-model", "--horizon", "2030-12-31", "--criteria", "FTA in force",
-        "--model", "example", "--db", db)
+    run(
+        "forecast",
+        "record",
+        "--id",
+        "model",
+        "--from-model",
+        "--horizon",
+        "2030-12-31",
+        "--criteria",
+        "FTA in force",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     run("forecast", "resolve", "model", "--outcome", "truce", "--date", "2025-07-01", "--db", db)
     report = tmp_path / "r.html"
     run("track", "example", "--db", db, "--draws", "0", "--report", report)
@@ -168,17 +264,40 @@ def test_unknown_values_are_refused(db, tmp_path):
     """Defect #17: an unknown --format, --model-id or --forecaster is an error naming what exists; --model-id with
     --evidence for another model is not silently ignored."""
     run("evidence", "import", EXAMPLE, "--db", db)
-    run("forecast", "record", "--id", "mine", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
-        "2026-01-01", "--criteria", "c", "--model", "example", "--db", db)
+    run(
+        "forecast",
+        "record",
+        "--id",
+        "mine",
+        "--p",
+        "integration=0.5,truce=0.25,rupture=0.25",
+        "--horizon",
+        "2026-01-01",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     cases = [
         (("evidence", "export", "--db", db, "--format", "pdf"), "--format 'pdf': use yaml or csv"),
         (("evidence", "export", "--db", db, "-o", tmp_path / "x.pdf"), "cannot tell the format from the suffix"),
         (("evidence", "export", "--db", db, "--model-id", "nope"), "holds no evidence for it (known: example-trade)"),
         (("evidence", "list", "--db", db, "--model-id", "nope"), "holds no evidence for it (known: example-trade)"),
-        (("evidence", "list", "-e", EXAMPLE, "--model-id", "other"), "--model-id 'other': the evidence file is read for model 'example-trade'"),
-        (("forecast", "score", "--db", db, "--model-id", "nope"), "--model-id 'nope': no forecast in the ledger has it (known: example-trade)"),
+        (
+            ("evidence", "list", "-e", EXAMPLE, "--model-id", "other"),
+            "--model-id 'other': the evidence file is read for model 'example-trade'",
+        ),
+        (
+            ("forecast", "score", "--db", db, "--model-id", "nope"),
+            "--model-id 'nope': no forecast in the ledger has it (known: example-trade)",
+        ),
         (("forecast", "list", "--db", db, "--model-id", "nope"), "(known: example-trade)"),
-        (("forecast", "list", "--db", db, "--forecaster", "bob"), "--forecaster 'bob': no forecast in the ledger has it (known: analyst)"),
+        (
+            ("forecast", "list", "--db", db, "--forecaster", "bob"),
+            "--forecaster 'bob': no forecast in the ledger has it (known: analyst)",
+        ),
     ]
     for args, message in cases:
         r = run(*args, ok=False)
@@ -191,8 +310,23 @@ def test_unknown_values_are_refused(db, tmp_path):
 
 def test_forecast_ids_follow_the_evidence_id_rule(db):
     """Defect #18: a forecast id with a space is refused as an evidence id is."""
-    r = run("forecast", "record", "--id", "my forecast", "--p", "integration=0.5,truce=0.25,rupture=0.25",
-            "--horizon", "2026-01-01", "--criteria", "c", "--model", "example", "--db", db, ok=False)
+    r = run(
+        "forecast",
+        "record",
+        "--id",
+        "my forecast",
+        "--p",
+        "integration=0.5,truce=0.25,rupture=0.25",
+        "--horizon",
+        "2026-01-01",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+        ok=False,
+    )
     assert r.exit_code == 2
     assert "forecast id 'my forecast' is not a valid id (letters, digits and . _ : - ; no spaces)" in r.stderr
 
@@ -224,8 +358,22 @@ def test_ids_and_dates_are_never_cut_at_80_columns(db):
     assert long_titles and all(t[:60] in out.replace("\n", " ") for t in long_titles)
     assert "…" in out
     for fid in ("article-2024-11-10", "model-2024-11-10-long-identifier"):
-        run("forecast", "record", "--id", fid, "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
-            "2026-06-30", "--criteria", "c", "--model", "example", "--db", db)
+        run(
+            "forecast",
+            "record",
+            "--id",
+            fid,
+            "--p",
+            "integration=0.5,truce=0.25,rupture=0.25",
+            "--horizon",
+            "2026-06-30",
+            "--criteria",
+            "c",
+            "--model",
+            "example",
+            "--db",
+            db,
+        )
         run("forecast", "resolve", fid, "--outcome", "truce", "--date", "2026-07-01", "--db", db)
     for cmd in ("list", "score"):
         out = runner().invoke(app, ["forecast", cmd, "--db", db], env=narrow).stdout

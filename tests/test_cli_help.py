@@ -116,8 +116,21 @@ def readme_commands() -> list[str]:
 def test_readme_lists_every_command_group():
     cmds = readme_commands()
     first = {c.split()[1] for c in cmds if c.startswith("scenarist ")}
-    assert first >= {"validate", "analyze", "explain", "import", "export", "succession", "basins", "likelihood",
-                     "sensitivity", "ensemble", "evidence", "track", "forecast"}
+    assert first >= {
+        "validate",
+        "analyze",
+        "explain",
+        "import",
+        "export",
+        "succession",
+        "basins",
+        "likelihood",
+        "sensitivity",
+        "ensemble",
+        "evidence",
+        "track",
+        "forecast",
+    }
 
 
 @pytest.mark.slow  # 16-20 s: every README example, the flagship's likelihood and track among them

@@ -35,8 +35,25 @@ def run(*args, env=None):
         ["sensitivity", NATL, "--outcome", "nint", "--top", "1"],
         ["ensemble", NATL, "--outcome", "nint", "--member", NATL],
         ["track", NATL, "--draws", "0", "--db", "{tmp}/s.db"],
-        ["forecast", "record", "--model", NATL, "--id", "f1", "--criteria", "c", "--horizon", "2030-01-01",
-         "--date", "2025-01-01", "--from-model", "--draws", "0", "--db", "{tmp}/s.db"],
+        [
+            "forecast",
+            "record",
+            "--model",
+            NATL,
+            "--id",
+            "f1",
+            "--criteria",
+            "c",
+            "--horizon",
+            "2030-01-01",
+            "--date",
+            "2025-01-01",
+            "--from-model",
+            "--draws",
+            "0",
+            "--db",
+            "{tmp}/s.db",
+        ],
     ],
     ids=lambda a: a[0] if a[0] != "forecast" else "forecast-record",
 )
@@ -56,8 +73,12 @@ def test_self_impacts_option_on_every_command_that_reads_a_scw(args, tmp_path):
 
 def test_self_impacts_ignore_changes_the_likelihood_kernel():
     # CIB_natl_regional.scw: 10 consistent scenarios with the self-blocks left out (see test_scw)
-    docs = {o: json.loads(run("likelihood", NATL, "--outcome", "nint", "--draws", "0", "--self-impacts", o,
-                              "--json").stdout) for o in ("ignore", "count")}
+    docs = {
+        o: json.loads(
+            run("likelihood", NATL, "--outcome", "nint", "--draws", "0", "--self-impacts", o, "--json").stdout
+        )
+        for o in ("ignore", "count")
+    }
     assert len(docs["ignore"]["consistent_scenarios"]) == 10
     assert len(docs["count"]["consistent_scenarios"]) != 10
 
@@ -68,8 +89,22 @@ def test_self_impacts_ignore_changes_the_likelihood_kernel():
 def test_infinite_log_score_is_explained_in_terminal_and_json(tmp_path):
     db = tmp_path / "s.db"
     # p(truce) = 0 and truce happens: log score −ln 0 = ∞; Brier (0.5² + 1² + 0.5²) = 1.5
-    run("forecast", "record", "--id", "sure", "--p", "integration=0.5,truce=0,rupture=0.5", "--horizon", "2026-01-01",
-        "--criteria", "c", "--model", "example", "--db", db)
+    run(
+        "forecast",
+        "record",
+        "--id",
+        "sure",
+        "--p",
+        "integration=0.5,truce=0,rupture=0.5",
+        "--horizon",
+        "2026-01-01",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     run("forecast", "resolve", "sure", "--outcome", "truce", "--date", "2026-01-01", "--db", db)
     text = run("forecast", "score", "--db", db)
     assert text.exit_code == 0
@@ -85,8 +120,22 @@ def test_infinite_log_score_is_explained_in_terminal_and_json(tmp_path):
 
 def test_finite_log_score_has_no_infinity_note(tmp_path):
     db = tmp_path / "s.db"
-    run("forecast", "record", "--id", "f", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
-        "2026-01-01", "--criteria", "c", "--model", "example", "--db", db)
+    run(
+        "forecast",
+        "record",
+        "--id",
+        "f",
+        "--p",
+        "integration=0.5,truce=0.25,rupture=0.25",
+        "--horizon",
+        "2026-01-01",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     run("forecast", "resolve", "f", "--outcome", "truce", "--date", "2026-01-01", "--db", db)
     doc = json.loads(run("forecast", "score", "--db", db, "--json").stdout)
     assert doc["scores"][0]["log"] == pytest.approx(math.log(4)) and doc["scores"][0]["log_infinite"] is False
@@ -96,8 +145,22 @@ def test_finite_log_score_has_no_infinity_note(tmp_path):
 
 def test_resolving_before_the_horizon_warns_on_one_line(tmp_path):
     db = tmp_path / "s.db"
-    run("forecast", "record", "--id", "f", "--p", "integration=0.5,truce=0.25,rupture=0.25", "--horizon",
-        "2099-12-31", "--criteria", "c", "--model", "example", "--db", db)
+    run(
+        "forecast",
+        "record",
+        "--id",
+        "f",
+        "--p",
+        "integration=0.5,truce=0.25,rupture=0.25",
+        "--horizon",
+        "2099-12-31",
+        "--criteria",
+        "c",
+        "--model",
+        "example",
+        "--db",
+        db,
+    )
     r = run("forecast", "resolve", "f", "--outcome", "truce", "--db", db, "--json")  # default date: today
     assert r.exit_code == 0 and json.loads(r.stdout)["id"] == "f"
     warned = [line for line in r.stderr.splitlines() if line.strip()]
@@ -117,8 +180,20 @@ def test_track_with_no_evidence_in_range_says_so():
     assert [p["date"] for p in doc["series"]] == ["2029-12-31"]  # the day before --from: all evidence counted
     assert doc["start_label"] == "before 2030-01-01: evidence up to 2029-12-31 counted"
     assert any(n.startswith("no evidence dated on or after 2030-01-01") for n in doc["notes"])
-    both = json.loads(run("track", "-e", "iran-russia-2024-2026", "--from", "2030-01-01", "--to", "2030-06-30",
-                          "--draws", "0", "--json").stdout)
+    both = json.loads(
+        run(
+            "track",
+            "-e",
+            "iran-russia-2024-2026",
+            "--from",
+            "2030-01-01",
+            "--to",
+            "2030-06-30",
+            "--draws",
+            "0",
+            "--json",
+        ).stdout
+    )
     assert any(n.startswith("no evidence between 2030-01-01 and 2030-06-30") for n in both["notes"])
     text = run("track", "-e", "iran-russia-2024-2026", "--from", "2030-01-01", "--draws", "0", env={"COLUMNS": "80"})
     assert "2029-12-31  before 2030-01-01: evidence up to 2029-12-31 counted" in text.stdout
@@ -147,8 +222,21 @@ def test_track_narrow_evidence_list_fits_80_columns_without_wrapping():
 CAPPED = [
     ["likelihood", "example"],
     ["track", "example", "-e", "{evidence}"],
-    ["forecast", "record", "--id", "f", "--criteria", "c", "--horizon", "2030-01-01", "--from-model",
-     "--model", "example", "--db", "{tmp}/s.db"],
+    [
+        "forecast",
+        "record",
+        "--id",
+        "f",
+        "--criteria",
+        "c",
+        "--horizon",
+        "2030-01-01",
+        "--from-model",
+        "--model",
+        "example",
+        "--db",
+        "{tmp}/s.db",
+    ],
 ]
 
 
@@ -176,8 +264,23 @@ def test_forecast_from_model_reports_draw_progress(tmp_path, monkeypatch):
         return real(*a, progress=progress, **kw)
 
     monkeypatch.setattr(lik, "outcome_distribution", spy)
-    r = run("forecast", "record", "--id", "f", "--criteria", "c", "--horizon", "2030-01-01", "--from-model",
-            "--draws", "30", "--model", "example", "--db", tmp_path / "s.db")
+    r = run(
+        "forecast",
+        "record",
+        "--id",
+        "f",
+        "--criteria",
+        "c",
+        "--horizon",
+        "2030-01-01",
+        "--from-model",
+        "--draws",
+        "30",
+        "--model",
+        "example",
+        "--db",
+        tmp_path / "s.db",
+    )
     assert r.exit_code == 0 and len(seen) == 1 and callable(seen[0])
 
 

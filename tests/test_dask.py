@@ -24,9 +24,12 @@ def model():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_same_seed_same_numbers_on_a_local_cluster(model, workers):
     here = outcome_distribution(model, draws=60, seed=123)
-    with distributed.LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         assert len(client.scheduler_info()["workers"]) == workers
         there = outcome_distribution(model, draws=60, seed=123, scheduler=client)
         by_address = outcome_distribution(model, draws=60, seed=123, scheduler=cluster.scheduler_address)
@@ -55,10 +58,26 @@ def test_cli_scheduler_option(model, tmp_path):
 
     path = tmp_path / "m.yaml"
     save_model(model, path)
-    here = json.loads(CliRunner().invoke(app, ["likelihood", str(path), "--draws", "30", "--seed", "5", "--json"]).stdout)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        r = CliRunner().invoke(app, ["likelihood", str(path), "--draws", "30", "--seed", "5", "--json",
-                                     "--scheduler", cluster.scheduler_address])
+    here = json.loads(
+        CliRunner().invoke(app, ["likelihood", str(path), "--draws", "30", "--seed", "5", "--json"]).stdout
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        r = CliRunner().invoke(
+            app,
+            [
+                "likelihood",
+                str(path),
+                "--draws",
+                "30",
+                "--seed",
+                "5",
+                "--json",
+                "--scheduler",
+                cluster.scheduler_address,
+            ],
+        )
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout) == here
 
@@ -67,15 +86,19 @@ def test_sampled_combinations_with_draws_are_worker_independent():
     from likelihood_naive import build_model
 
     m = build_model(
-        [("a", ["a1", "a2", "a3"], True, {"a1": 0.2, "a2": 0.3, "a3": 0.5}),
-         ("b", ["b1", "b2"], True, {"b1": 0.6, "b2": 0.4}),
-         ("o", ["o1", "o2"], False, None)],
+        [
+            ("a", ["a1", "a2", "a3"], True, {"a1": 0.2, "a2": 0.3, "a3": 0.5}),
+            ("b", ["b1", "b2"], True, {"b1": 0.6, "b2": 0.4}),
+            ("o", ["o1", "o2"], False, None),
+        ],
         [("a.a1", "o.o1", 1, {"spread": 1}), ("a.a2", "o.o2", 1, {"spread": 1}), ("b.b1", "o.o1", 1, {"spread": 2})],
         outcome="o",
     )
     here = outcome_distribution(m, draws=24, seed=9, max_combinations=2, samples=50)
     assert here.samples == 50
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         there = outcome_distribution(m, draws=24, seed=9, max_combinations=2, samples=50, scheduler=client)
     assert np.array_equal(here.per_draw, there.per_draw)

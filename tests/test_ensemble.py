@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 import scenarist
-
 from scenarist.errors import ModelError
 from scenarist.io.yaml_model import load_model
 from scenarist.probability.ensemble import ensemble_distribution, members_from_files
@@ -27,7 +26,9 @@ judgments:
   - {from: a.a2, to: o.o2, score: 1}
 """
 
-ENSEMBLE = BASE + """\
+ENSEMBLE = (
+    BASE
+    + """\
 ensemble:
   - {id: stated, weight: 3}
   - id: sceptic
@@ -35,6 +36,7 @@ ensemble:
     judgments:
       - {from: a.a1, to: o.o1, score: -1}
 """
+)
 
 
 def test_ensemble_list_support_consensus_mixture(write_model):
@@ -77,7 +79,9 @@ def test_member_file_in_ensemble_list_and_structure_check(write_model):
 
 
 def test_bad_ensemble_entries_are_located(write_model):
-    path = write_model(BASE + "ensemble:\n  - {id: x, weight: 0}\n  - {id: x, judgments: [{from: a.a1, to: a.a2, score: 9}]}\n")
+    path = write_model(
+        BASE + "ensemble:\n  - {id: x, weight: 0}\n  - {id: x, judgments: [{from: a.a1, to: a.a2, score: 9}]}\n"
+    )
     with pytest.raises(ModelError) as exc:
         load_model(path)
     text = str(exc.value)
@@ -94,7 +98,9 @@ def test_weights_that_are_not_finite_and_positive_are_refused(tmp_path, bad):
 
     other = tmp_path / "m2.yaml"
     save_model(load_model("example"), other)
-    r = CliRunner().invoke(app, ["ensemble", "example", "--member", str(other), "--weight", bad, "--weight", "1", "--json"])
+    r = CliRunner().invoke(
+        app, ["ensemble", "example", "--member", str(other), "--weight", bad, "--weight", "1", "--json"]
+    )
     assert r.exit_code == 2, r.output
     assert r.stdout == "" and "Warning" not in r.stderr
     assert "for member example.yaml: a weight must be a finite number > 0" in r.stderr
@@ -114,13 +120,32 @@ def test_members_are_labelled_apart_and_the_json_is_strict(tmp_path):
     b.mkdir()
     for folder in (a, b):
         save_model(load_model("example"), folder / "expert.yaml")
-    r = CliRunner().invoke(app, ["ensemble", "example", "--member", str(a / "expert.yaml"), "--member",
-                                 str(b / "expert.yaml"), "--weight", "2", "--weight", "1", "--weight", "1", "--json"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "ensemble",
+            "example",
+            "--member",
+            str(a / "expert.yaml"),
+            "--member",
+            str(b / "expert.yaml"),
+            "--weight",
+            "2",
+            "--weight",
+            "1",
+            "--weight",
+            "1",
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
     assert [m["id"] for m in doc["members"]] == ["example.yaml", "expert.yaml", "expert.yaml#2"]
     assert [m["weight"] for m in doc["members"]] == pytest.approx([0.5, 0.25, 0.25])
     json.dumps(doc, allow_nan=False)
-    r = CliRunner().invoke(app, ["ensemble", "example", "--member", str(a / "expert.yaml"), "--member",
-                                 str(b / "expert.yaml")], env={"COLUMNS": "100"})
+    r = CliRunner().invoke(
+        app,
+        ["ensemble", "example", "--member", str(a / "expert.yaml"), "--member", str(b / "expert.yaml")],
+        env={"COLUMNS": "100"},
+    )
     assert "expert.yaml#2" in r.stdout and r.stdout.count("Worked example") == 0

@@ -37,10 +37,19 @@ def item(id, date, lik=None, grade="A1", status="report", cluster=None, kind="li
         status = "confirmed"
     else:
         bearing = {"kind": "outside", "descriptor": "politics", "what": "w"}
-    return EvidenceItem.model_validate({
-        "id": id, "date": date, "title": id, "summary": "s", "source": {"outlet": "o", "accessed": date},
-        "grade": grade, "status": status, "cluster": cluster, "bearing": bearing,
-    })
+    return EvidenceItem.model_validate(
+        {
+            "id": id,
+            "date": date,
+            "title": id,
+            "summary": "s",
+            "source": {"outlet": "o", "accessed": date},
+            "grade": grade,
+            "status": status,
+            "cluster": cluster,
+            "bearing": bearing,
+        }
+    )
 
 
 def test_weight_table_and_product():
@@ -57,7 +66,7 @@ def test_temper_by_hand():
     # (0.3, 0.9) → ratios (1/3, 1); B2 (w = 0.64) → ((1/3)^0.64, 1) = (0.49504, 1)
     out = temper([0.3, 0.9], 0.64)
     assert out[1] == 1.0
-    assert out[0] == pytest.approx(3 ** -0.64) and out[0] == pytest.approx(0.495042, abs=1e-6)
+    assert out[0] == pytest.approx(3**-0.64) and out[0] == pytest.approx(0.495042, abs=1e-6)
     assert np.all(temper([0.2, 0.5, 0.8], 0.0) == 1.0)  # weight 0: flat
     assert temper([0.2, 0.5, 0.8], 1.0) == pytest.approx([0.25, 0.625, 1.0])
 
@@ -83,7 +92,7 @@ def test_two_independent_items_multiply(model):
     b = item("b", D(2025, 3, 1), {"growth": 0.8, "recession": 0.4}, "B2")
     st = evidence_state(model, [a, b])
     # 0.6 · (1/3) · 1  vs  0.4 · 1 · (0.5)^0.64
-    g, r = 0.6 / 3, 0.4 * 0.5 ** 0.64
+    g, r = 0.6 / 3, 0.4 * 0.5**0.64
     assert st.priors["world"]["growth"] == pytest.approx(g / (g + r))
 
 

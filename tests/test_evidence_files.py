@@ -59,8 +59,10 @@ def test_yaml_and_csv_round_trip(model, tmp_path):
 
 
 def test_descriptor_not_exogenous_is_an_error_that_says_so(model, text):
-    bad = text.replace("descriptor: world\n      likelihoods: {growth: 0.8, recession: 0.4}",
-                       "descriptor: policy\n      likelihoods: {open: 0.8, closed: 0.4}")
+    bad = text.replace(
+        "descriptor: world\n      likelihoods: {growth: 0.8, recession: 0.4}",
+        "descriptor: policy\n      likelihoods: {open: 0.8, closed: 0.4}",
+    )
     (p,) = _problems(model, bad)
     assert p.file == "bad.yaml"
     assert p.field == "items[0].bearing.descriptor"
@@ -94,7 +96,9 @@ def test_likelihood_vector_problems(model, text):
 
 @pytest.mark.parametrize("value", ["0", "1.5", "-0.2"])
 def test_likelihoods_must_lie_in_zero_one(model, text, value):
-    bad = text.replace("likelihoods: {growth: 0.8, recession: 0.4}", f"likelihoods: {{growth: {value}, recession: 0.4}}")
+    bad = text.replace(
+        "likelihoods: {growth: 0.8, recession: 0.4}", f"likelihoods: {{growth: {value}, recession: 0.4}}"
+    )
     (p,) = _problems(model, bad)
     assert p.field == "items[0].bearing.likelihoods"
     assert "(0, 1]" in p.message
@@ -113,9 +117,15 @@ def test_schema_errors_are_located(model, text):
 
 def test_cross_field_rules(model, text):
     # an intervention must be confirmed; ids unique; one cluster, one development; claims name known items
-    bad = text.replace("status: confirmed\n    bearing:\n      kind: intervention", "status: claim\n    bearing:\n      kind: intervention")
+    bad = text.replace(
+        "status: confirmed\n    bearing:\n      kind: intervention",
+        "status: claim\n    bearing:\n      kind: intervention",
+    )
     bad = bad.replace("id: ex-2025-05-leak", "id: ex-2025-03-tariff-cut")
-    bad = bad.replace("status: confirmed\n    bearing:\n      kind: indicator", "status: confirmed\n    cluster: forecast-cut\n    bearing:\n      kind: indicator")
+    bad = bad.replace(
+        "status: confirmed\n    bearing:\n      kind: indicator",
+        "status: confirmed\n    cluster: forecast-cut\n    bearing:\n      kind: indicator",
+    )
     bad = bad.replace("evidence: [ex-2025-02-imf, ex-2025-06-recession]", "evidence: [ex-2025-02-imf, no-such-item]")
     msgs = {p.field: p.message for p in _problems(model, bad)}
     assert "status confirmed" in msgs["items[6].bearing.kind"]
@@ -127,9 +137,13 @@ def test_cross_field_rules(model, text):
 def test_model_mismatch_and_source_read_before_event(model, text):
     bad = text.replace("model: example-trade", "model: another-model").replace(
         "source: {outlet: Example Statistics Office, accessed: 2025-07-01}",
-        "source: {outlet: Example Statistics Office, accessed: 2025-06-01}")
+        "source: {outlet: Example Statistics Office, accessed: 2025-06-01}",
+    )
     msgs = {p.field: (p.line, p.message) for p in _problems(model, bad)}
-    assert msgs["model"] == (_line(bad, "model: another-model"), "the file is written for model 'another-model', not 'example-trade'")
+    assert msgs["model"] == (
+        _line(bad, "model: another-model"),
+        "the file is written for model 'another-model', not 'example-trade'",
+    )
     assert "before the event's date 2025-06-30" in msgs["items[6].source.accessed"][1]
 
 
@@ -142,11 +156,11 @@ def test_csv_errors_name_line_and_column(model):
     ev = load_evidence(EXAMPLE, model)
     lines = dump_csv(ev.items).splitlines()
     schema = list(lines)
-    schema[3] = schema[3].replace(",C,3,", ",C,9,")            # row of the third item, on line 4
+    schema[3] = schema[3].replace(",C,3,", ",C,9,")  # row of the third item, on line 4
     (p,) = _problems(model, "\n".join(schema) + "\n", "bad.csv")
     assert (p.file, p.line, p.field) == ("bad.csv", 4, "credibility")
     assert "Input should be 1, 2, 3, 4, 5 or 6" in p.message
-    lines[7] = lines[7].replace(",world,", ",policy,")      # the intervention, on line 8
+    lines[7] = lines[7].replace(",world,", ",policy,")  # the intervention, on line 8
     (p,) = _problems(model, "\n".join(lines) + "\n", "bad.csv")
     assert (p.line, p.field) == (8, "descriptor")
     assert "not exogenous" in p.message
@@ -184,7 +198,10 @@ def test_an_empty_yaml_file_is_an_error(model, content):
     """Defect #16: as an empty model file is refused, so is an empty evidence file."""
     with pytest.raises(ModelError) as info:
         load_evidence("e.yaml", model, text=content)
-    assert str(info.value) == "e.yaml:1: the file is empty: an evidence file is a YAML mapping (format:, model:, items:, ...)"
+    assert (
+        str(info.value)
+        == "e.yaml:1: the file is empty: an evidence file is a YAML mapping (format:, model:, items:, ...)"
+    )
 
 
 def test_a_csv_file_with_only_the_header_is_an_error(model):

@@ -39,12 +39,48 @@ NAME = "iran-russia-pezeshkian"
 
 # The facts file's date column, row by row (43 rows).
 FACT_DATES = [
-    "2024-07-05", "2024-09-03", "2024-09-10", "2024-10-01", "2024-10-23", "2024-10-26", "2024-11-06",
-    "2024-12-08", "2024-12-22", "2025-01-17", "2025-01-24", "2025-02-04", "2025-04-08→21", "2025-04-12/19",
-    "2025-05-15", "2025-05-21", "2025-06-13", "2025-06-18", "2025-06-22", "2025-06-23/24", "2025-06→2026-02",
-    "2025-07-02", "2025-08-08", "2025-08-28/09-01", "2025-09-09", "2025-09-11", "2025-09-19→10-02", "2025-09-23",
-    "2025-09-24/26", "2025-10-02", "2025-10-07", "2025-10-09/11", "2025-10-15", "2025-12-12/17", "2026-01-13/14",
-    "2026-01", "2026-02-06→26", "2026-02-19", "2026-02-28", "2026-03-05/07", "2026-03-09", "2026-04-07→25",
+    "2024-07-05",
+    "2024-09-03",
+    "2024-09-10",
+    "2024-10-01",
+    "2024-10-23",
+    "2024-10-26",
+    "2024-11-06",
+    "2024-12-08",
+    "2024-12-22",
+    "2025-01-17",
+    "2025-01-24",
+    "2025-02-04",
+    "2025-04-08→21",
+    "2025-04-12/19",
+    "2025-05-15",
+    "2025-05-21",
+    "2025-06-13",
+    "2025-06-18",
+    "2025-06-22",
+    "2025-06-23/24",
+    "2025-06→2026-02",
+    "2025-07-02",
+    "2025-08-08",
+    "2025-08-28/09-01",
+    "2025-09-09",
+    "2025-09-11",
+    "2025-09-19→10-02",
+    "2025-09-23",
+    "2025-09-24/26",
+    "2025-10-02",
+    "2025-10-07",
+    "2025-10-09/11",
+    "2025-10-15",
+    "2025-12-12/17",
+    "2026-01-13/14",
+    "2026-01",
+    "2026-02-06→26",
+    "2026-02-19",
+    "2026-02-28",
+    "2026-03-05/07",
+    "2026-03-09",
+    "2026-04-07→25",
     "2026-06-17→29",
 ]
 
@@ -59,11 +95,11 @@ def span_end(text: str) -> dt.date:
     d = parts[2] if len(parts) > 2 else None
     if end:
         e = end.split("-")
-        if len(e[0]) == 4:                       # year-month
+        if len(e[0]) == 4:  # year-month
             y, m, d = int(e[0]), int(e[1]), None
-        elif len(e) == 2:                        # month-day
+        elif len(e) == 2:  # month-day
             m, d = int(e[0]), int(e[1])
-        else:                                    # day
+        else:  # day
             d = int(e[0])
     return dt.date(y, m, d if d is not None else calendar.monthrange(y, m)[1])
 
@@ -143,8 +179,15 @@ def test_status_and_grade_reflect_the_facts_status(evidence):
         pytest.skip("the facts compilation is not available here")
     for it, row in zip(evidence.items, facts_rows()):
         s = row["status"]
-        expected = ("leak" if "(leak)" in s else "claim" if "(claim" in s
-                    else "report" if ("report" in s or "weak" in s) else "confirmed")
+        expected = (
+            "leak"
+            if "(leak)" in s
+            else "claim"
+            if "(claim" in s
+            else "report"
+            if ("report" in s or "weak" in s)
+            else "confirmed"
+        )
         assert it.status == expected, it.id
         if it.status in ("claim", "leak"):
             assert it.grade.credibility >= 3, it.id
@@ -201,7 +244,13 @@ def test_clusters_count_once(model, evidence):
     for it in evidence.items:
         if it.cluster:
             by_cluster.setdefault(it.cluster, []).append(it.id)
-    assert set(by_cluster) == {"eaeu-fta", "partnership-treaty", "russia-june-war", "snapback", "russian-combat-aircraft"}
+    assert set(by_cluster) == {
+        "eaeu-fta",
+        "partnership-treaty",
+        "russia-june-war",
+        "snapback",
+        "russian-combat-aircraft",
+    }
     ids = {it.id for it in counted}
     for cluster, members in by_cluster.items():
         assert len(ids & set(members)) == 1, cluster
@@ -261,8 +310,9 @@ def article_vector_by_hand(model) -> dict[str, float]:
 def test_article_forecast_follows_the_wep_table(model):
     by_hand = article_vector_by_hand(model)
     # 0.325, 0.675 and 0.875 - 0.675 = 0.2, over 1.2
-    assert by_hand == pytest.approx({"strategic": 0.325 / 1.2, "tactical": 0.5625, "pragmatic": 0.2 / 1.2,
-                                     "estrangement": 0.0}, abs=1e-12)
+    assert by_hand == pytest.approx(
+        {"strategic": 0.325 / 1.2, "tactical": 0.5625, "pragmatic": 0.2 / 1.2, "estrangement": 0.0}, abs=1e-12
+    )
     assert assessment_probabilities(model) == pytest.approx(by_hand, abs=1e-12)
     assert "--from-assessments" in SCRIPT.read_text(encoding="utf-8")
 
@@ -281,7 +331,9 @@ def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
         assert len(store.items(NAME)) == 43
     assert set(fs) == {"article", "model"}
     # the vectors: the article's from its words, the model's from the likelihood layer at the as-of date
-    assert dict(zip(fs["article"].variants, fs["article"].probabilities)) == pytest.approx(article_vector_by_hand(model), abs=1e-12)
+    assert dict(zip(fs["article"].variants, fs["article"].probabilities)) == pytest.approx(
+        article_vector_by_hand(model), abs=1e-12
+    )
     cond = outcome_distribution(model, draws=20, seed=2024).conditional
     assert dict(zip(fs["model"].variants, fs["model"].probabilities)) == pytest.approx(cond, abs=1e-12)
     ids = {it.id for it in evidence.items}
@@ -294,10 +346,14 @@ def test_forecasts_resolve_and_score_by_hand(tmp_path, model, evidence):
         log = -math.log(f.probability("tactical"))
         assert rows[who]["brier"] == pytest.approx(brier, abs=1e-12)
         assert rows[who]["log"] == pytest.approx(log, abs=1e-12)
-        assert scores["summary"][who] == {"n": 1, "brier": pytest.approx(brier, abs=1e-12), "log": pytest.approx(log, abs=1e-12),
-                                           "log_infinite": []}
+        assert scores["summary"][who] == {
+            "n": 1,
+            "brier": pytest.approx(brier, abs=1e-12),
+            "log": pytest.approx(log, abs=1e-12),
+            "log_infinite": [],
+        }
     # the article's by hand: (0.325/1.2)² + (1 − 0.5625)² + (0.2/1.2)² + 0², and −ln 0.5625
-    assert rows["article"]["brier"] == pytest.approx((0.325 / 1.2) ** 2 + 0.4375 ** 2 + (0.2 / 1.2) ** 2, abs=1e-12)
+    assert rows["article"]["brier"] == pytest.approx((0.325 / 1.2) ** 2 + 0.4375**2 + (0.2 / 1.2) ** 2, abs=1e-12)
     assert rows["article"]["brier"] == pytest.approx(0.292535, abs=1e-6)
     assert rows["article"]["log"] == pytest.approx(0.575364, abs=1e-6)
 

@@ -133,7 +133,10 @@ def test_track_from_store_equals_track_from_file(db_url, model, evidence):
     with EvidenceStore(db_url) as store:
         store.import_evidence(evidence)
         items, claims = store.items(model.metadata.id), store.claims(model.metadata.id)
-    assert track(model, items, claims=claims).to_dict() == track(model, evidence.items, claims=evidence.contradicted_claims).to_dict()
+    assert (
+        track(model, items, claims=claims).to_dict()
+        == track(model, evidence.items, claims=evidence.contradicted_claims).to_dict()
+    )
 
 
 @pytest.mark.postgres
@@ -147,8 +150,15 @@ def test_same_results_on_sqlite_and_postgresql(tmp_path, model, evidence):
                 added = store.import_evidence(evidence).added
                 again = store.import_evidence(evidence).unchanged
                 items = store.items(model.metadata.id)
-                results.append((added, again, [it.model_dump(mode="json") for it in items],
-                                track(model, items, draws=2, seed=5).to_dict(), store.evidence_file(model.metadata.id)))
+                results.append(
+                    (
+                        added,
+                        again,
+                        [it.model_dump(mode="json") for it in items],
+                        track(model, items, draws=2, seed=5).to_dict(),
+                        store.evidence_file(model.metadata.id),
+                    )
+                )
         assert results[0] == results[1]
     finally:
         drop()
@@ -185,8 +195,13 @@ def test_what_is_not_a_store_is_refused_untouched(tmp_path):
     with sqlite3.connect(foreign) as con:
         con.execute("create table foo (a)")
     before = {p: p.read_bytes() for p in (text_file, corrupt, foreign)}
-    for path, why in ((text_file, "not a SQLite database"), (corrupt, "not a Scenarist store"),
-                      (foreign, "other tables: foo"), (tmp_path, "is a directory"), (Path("/dev/null"), "not a regular file")):
+    for path, why in (
+        (text_file, "not a SQLite database"),
+        (corrupt, "not a Scenarist store"),
+        (foreign, "other tables: foo"),
+        (tmp_path, "is a directory"),
+        (Path("/dev/null"), "not a regular file"),
+    ):
         with pytest.raises(StoreError, match=why) as info:
             EvidenceStore(path)
         assert str(info.value).startswith(f"{path}: ")

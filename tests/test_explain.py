@@ -49,7 +49,9 @@ def test_consistent_scenario_by_hand(example):
     #   world: nothing impacts it (exogenous, not tested): 0, 0.
     # IC 0; CV = min(3-(-2), 2-0, 3-1) = 2; TIS = 3 + 2 + 3 = 8.
     model, c = example
-    e = explain_scenario(model, c, {"world": "growth", "policy": "open", "politics": "liberal", "relationship": "integration"})
+    e = explain_scenario(
+        model, c, {"world": "growth", "policy": "open", "politics": "liberal", "relationship": "integration"}
+    )
     assert (e.inconsistency, e.consistency_value, e.total_impact_score) == (0, 2, 8)
     assert balances(e, "world") == {"growth": 0, "recession": 0}
     assert balances(e, "policy") == {"open": 3, "closed": -2}
@@ -64,7 +66,9 @@ def test_consistent_scenario_by_hand(example):
     # Toward integration: +2 and +1 on it, and open's -2 on rupture (a rival lowered); against: liberal's +1 on
     # truce (a rival raised).
     assert sorted((t.source_variant, t.target_variant, t.score) for t in rel.toward) == [
-        ("liberal", "integration", 1), ("open", "integration", 2), ("open", "rupture", -2)
+        ("liberal", "integration", 1),
+        ("open", "integration", 2),
+        ("open", "rupture", -2),
     ]
     assert [(t.source_variant, t.target_variant, t.score) for t in rel.against] == [("liberal", "truce", 1)]
     t = rel.against[0]
@@ -121,7 +125,12 @@ def test_cli_scenario_number_json():
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     assert doc["number"] == 2
-    assert doc["variants"] == {"world": "growth", "policy": "open", "politics": "liberal", "relationship": "integration"}
+    assert doc["variants"] == {
+        "world": "growth",
+        "policy": "open",
+        "politics": "liberal",
+        "relationship": "integration",
+    }
     rel = doc["descriptors"][3]
     assert [b["balance"] for b in rel["balances"]] == [3, 1, -2]
     assert [sum(t["score"] for t in b["terms"]) for b in rel["balances"]] == [3, 1, -2]
@@ -133,8 +142,15 @@ def test_cli_variants_and_fix():
     doc = json.loads(run("explain", EXAMPLE, "--fix", "policy=closed", "--scenario", "1", "--json").stdout)
     assert doc["variants"]["relationship"] == "rupture" and doc["descriptors"][1]["tested"] is False
     # --variants may leave out what --fix gives.
-    result = run("explain", EXAMPLE, "--fix", "policy=closed", "--variants",
-                 "world=recession,politics=nationalist,relationship=rupture", "--json")
+    result = run(
+        "explain",
+        EXAMPLE,
+        "--fix",
+        "policy=closed",
+        "--variants",
+        "world=recession,politics=nationalist,relationship=rupture",
+        "--json",
+    )
     assert json.loads(result.stdout)["variants"] == doc["variants"]
 
 
@@ -158,8 +174,10 @@ def test_cli_reference_terminal_output():
         (["--reference", "nope"], "no such reference scenario"),
         ([], "give exactly one of"),
         (["--scenario", "1", "--reference", "status-quo"], "give exactly one of"),
-        (["--fix", "policy=closed", "--variants", "world=growth,policy=open,politics=liberal,relationship=truce"],
-         "--fix gives policy=closed"),
+        (
+            ["--fix", "policy=closed", "--variants", "world=growth,policy=open,politics=liberal,relationship=truce"],
+            "--fix gives policy=closed",
+        ),
     ],
 )
 def test_cli_user_mistakes(args, fragment):

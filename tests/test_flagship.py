@@ -63,8 +63,18 @@ CONSTRAINTS = {
     "IRGC and Hardliner Pressures": {"hardliners", "leader"},
 }
 # The context the article discusses (issue 3, item 3), each a context descriptor.
-CONTEXT = {"ukraine_war", "russia_israel_gulf", "iran_arms", "russian_arms", "nuclear_talks", "sanctions", "caucasus",
-           "treaty", "economic_links", "israel_campaign"}
+CONTEXT = {
+    "ukraine_war",
+    "russia_israel_gulf",
+    "iran_arms",
+    "russian_arms",
+    "nuclear_talks",
+    "sanctions",
+    "caucasus",
+    "treaty",
+    "economic_links",
+    "israel_campaign",
+}
 # Extensions made after the article, when the evidence replay met a development no variant covered (each carries a
 # note dating it; see docs/flagship.md, "Since the article"): exogenous context descriptors.
 EXTENSIONS = {"syria_order"}
@@ -151,8 +161,23 @@ def test_ibid_and_short_forms_resolve_to_the_work(model):
         assert src[note].author == src[target].author
         assert "Ibid" in (src[note].note or "")
     # Short forms: same work as their full reference.
-    for note, target in {15: 11, 17: 10, 19: 11, 20: 4, 22: 4, 23: 3, 26: 18, 30: 21, 35: 18, 37: 18, 38: 4,
-                         39: 29, 40: 14, 42: 4, 43: 29}.items():
+    for note, target in {
+        15: 11,
+        17: 10,
+        19: 11,
+        20: 4,
+        22: 4,
+        23: 3,
+        26: 18,
+        30: 21,
+        35: 18,
+        37: 18,
+        38: 4,
+        39: 29,
+        40: 14,
+        42: 4,
+        43: 29,
+    }.items():
         assert src[note].title == src[target].title, note
         assert src[note].note, f"endnote {note}: short form not recorded"
 
@@ -182,7 +207,9 @@ def test_sections_are_the_articles_headings():
 @pytest.mark.parametrize("table,role", [(CATALYSTS, "catalyst"), (CONSTRAINTS, "constraint")])
 def test_every_catalyst_and_constraint_is_covered(model, table, role):
     for section, expected in table.items():
-        covering = {d.id for d in model.descriptors if d.role == role and any(c.section == section for c in d.citations)}
+        covering = {
+            d.id for d in model.descriptors if d.role == role and any(c.section == section for c in d.citations)
+        }
         assert expected <= covering, f"{section}: {role} descriptor(s) {expected - covering} missing"
     # and no catalyst/constraint descriptor without a section of its kind
     assert {d.id for d in model.descriptors if d.role == role} == set().union(*table.values())

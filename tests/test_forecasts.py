@@ -35,7 +35,9 @@ PG = os.environ.get("SCENARIST_TEST_PG_URL")
 
 def fc(id, who, probs, outcome=None):
     res = None if outcome is None else Resolution(outcome, D(2025, 7, 1))
-    return Forecast(id, "example-trade", "relationship", who, D(2025, 1, 1), D(2030, 12, 31), V, probs, "c", resolution=res)
+    return Forecast(
+        id, "example-trade", "relationship", who, D(2025, 1, 1), D(2030, 12, 31), V, probs, "c", resolution=res
+    )
 
 
 LEDGER = [
@@ -61,11 +63,11 @@ def test_hand_made_ledger():
     assert s.summary["model"]["n"] == 2
     assert s.summary["model"]["brier"] == pytest.approx((0.38 + 0.14) / 2)
     assert s.summary["model"]["log"] == pytest.approx((math.log(2) - math.log(0.7)) / 2)
-    assert s.summary["article"]["brier"] == pytest.approx(0.675 ** 2 + 1 + 0.325 ** 2)  # 1.56125
+    assert s.summary["article"]["brier"] == pytest.approx(0.675**2 + 1 + 0.325**2)  # 1.56125
     assert s.summary["article"]["log"] == math.inf
     assert s.unresolved == ("f4",)
     bins = {round(b.low, 1): (b.n, b.mean_forecast, b.observed) for b in s.calibration}
-    assert bins[0.0] == (1, 0.0, 1.0)            # the article's 0 for truce, which happened
+    assert bins[0.0] == (1, 0.0, 1.0)  # the article's 0 for truce, which happened
     assert bins[0.1] == (1, pytest.approx(0.1), 0.0)
     assert bins[0.2] == (2, pytest.approx(0.2), 0.0)
     assert bins[0.3] == (2, pytest.approx(0.3125), 0.0)
@@ -86,14 +88,18 @@ def model():
 
 
 def test_make_forecast_checks(model):
-    f = make_forecast("x", model, {"integration": 0.5, "truce": 0.3, "rupture": 0.2}, D(2025, 1, 1), D(2026, 1, 1), "FTA in force")
+    f = make_forecast(
+        "x", model, {"integration": 0.5, "truce": 0.3, "rupture": 0.2}, D(2025, 1, 1), D(2026, 1, 1), "FTA in force"
+    )
     assert f.variants == V and f.probability("truce") == 0.3 and f.forecaster == "analyst"
     with pytest.raises(OptionError, match="sum to"):
         make_forecast("x", model, {"integration": 0.5, "truce": 0.3, "rupture": 0.3}, D(2025, 1, 1), D(2026, 1, 1), "c")
     with pytest.raises(UnknownNameError, match="no probability for variant"):
         make_forecast("x", model, {"integration": 0.5, "truce": 0.5}, D(2025, 1, 1), D(2026, 1, 1), "c")
     with pytest.raises(UnknownNameError, match="unknown variant 'peace'"):
-        make_forecast("x", model, {"integration": 0.5, "truce": 0.5, "rupture": 0, "peace": 0}, D(2025, 1, 1), D(2026, 1, 1), "c")
+        make_forecast(
+            "x", model, {"integration": 0.5, "truce": 0.5, "rupture": 0, "peace": 0}, D(2025, 1, 1), D(2026, 1, 1), "c"
+        )
     with pytest.raises(OptionError, match="horizon"):
         make_forecast("x", model, {"integration": 1, "truce": 0, "rupture": 0}, D(2025, 1, 1), D(2024, 1, 1), "c")
     with pytest.raises(OptionError, match="criteria"):
@@ -112,7 +118,9 @@ def test_assessment_probabilities_by_hand(model):
 def test_uninformative_terms_grade_nothing(model):
     m = model.model_copy(deep=True)
     m.assessments.variants[1].term = "no likelihood stated"
-    m.assessments.wep.terms.append(m.assessments.wep.terms[0].model_copy(update={"term": "no likelihood stated", "low": 0.0, "high": 1.0}))
+    m.assessments.wep.terms.append(
+        m.assessments.wep.terms[0].model_copy(update={"term": "no likelihood stated", "low": 0.0, "high": 1.0})
+    )
     m.assessments.joint = []
     # integration 0.675 only; truce and rupture share the remaining 0.325
     assert assessment_probabilities(m) == pytest.approx({"integration": 0.675, "truce": 0.1625, "rupture": 0.1625})
@@ -138,10 +146,20 @@ def store(request, tmp_path, model):
 
 
 def test_ledger_in_the_store(store, model):
-    a = make_forecast("article", model, assessment_probabilities(model), D(2025, 1, 1), D(2030, 12, 31), "FTA in force", "article")
-    m = make_forecast("model", model, {"integration": 0.6, "truce": 0.2, "rupture": 0.2}, D(2025, 1, 1), D(2030, 12, 31), "FTA in force", "model")
+    a = make_forecast(
+        "article", model, assessment_probabilities(model), D(2025, 1, 1), D(2030, 12, 31), "FTA in force", "article"
+    )
+    m = make_forecast(
+        "model",
+        model,
+        {"integration": 0.6, "truce": 0.2, "rupture": 0.2},
+        D(2025, 1, 1),
+        D(2030, 12, 31),
+        "FTA in force",
+        "model",
+    )
     assert record_forecast(store, a) is True
-    assert record_forecast(store, a) is False          # the same forecast again: nothing added
+    assert record_forecast(store, a) is False  # the same forecast again: nothing added
     record_forecast(store, m)
     with pytest.raises(StoreError, match="never edited"):
         record_forecast(store, Forecast(**{**m.__dict__, "probabilities": (0.5, 0.3, 0.2)}))
@@ -157,15 +175,20 @@ def test_ledger_in_the_store(store, model):
     assert list_forecasts(store, forecaster="model")[0].resolution is None  # failed resolutions wrote nothing
     done = resolve_forecast(store, "model", "truce", D(2025, 7, 1), ["ex-2025-06-recession"], "recession confirmed")
     assert done.resolution.evidence == ("ex-2025-06-recession",)
-    assert resolve_forecast(store, "model", "truce", D(2025, 7, 1), ["ex-2025-06-recession"], "recession confirmed") == done
+    assert (
+        resolve_forecast(store, "model", "truce", D(2025, 7, 1), ["ex-2025-06-recession"], "recession confirmed")
+        == done
+    )
     with pytest.raises(StoreError, match="already resolved"):
         resolve_forecast(store, "model", "rupture", D(2025, 7, 2))
     resolve_forecast(store, "article", "truce", D(2025, 7, 1))
 
     s = score_ledger(store)
-    assert s.summary["model"]["brier"] == pytest.approx(0.6 ** 2 + 0.8 ** 2 + 0.2 ** 2)  # 1.04
+    assert s.summary["model"]["brier"] == pytest.approx(0.6**2 + 0.8**2 + 0.2**2)  # 1.04
     assert s.summary["model"]["log"] == pytest.approx(-math.log(0.2))
-    assert s.summary["article"]["brier"] == pytest.approx(ARTICLE["integration"] ** 2 + (1 - ARTICLE["truce"]) ** 2 + ARTICLE["rupture"] ** 2)
+    assert s.summary["article"]["brier"] == pytest.approx(
+        ARTICLE["integration"] ** 2 + (1 - ARTICLE["truce"]) ** 2 + ARTICLE["rupture"] ** 2
+    )
     assert s.summary["article"]["log"] == pytest.approx(math.log(6))
     resolve_forecast(store, "model", "rupture", D(2025, 7, 2), replace=True)
     assert score_ledger(store, forecaster="model").rows[0].outcome == "rupture"

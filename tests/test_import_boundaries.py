@@ -16,12 +16,25 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "scenarist"
 #: Modules the command line may import: the public API and its namespaces.
-PUBLIC = {"scenarist", "scenarist.api", "scenarist.evidence", "scenarist.forecasts", "scenarist.reporting",
-          "scenarist.errors"}
+PUBLIC = {
+    "scenarist",
+    "scenarist.api",
+    "scenarist.evidence",
+    "scenarist.forecasts",
+    "scenarist.reporting",
+    "scenarist.errors",
+}
 #: Engines: pure computation over models and arrays.
 ENGINES = ("scenarist.cib", "scenarist.probability", "scenarist.forecasts.scoring")
-FORBIDDEN_IN_ENGINES = ("scenarist.io", "scenarist.cli", "scenarist.evidence.store", "scenarist.reporting",
-                        "typer", "rich", "sqlalchemy")
+FORBIDDEN_IN_ENGINES = (
+    "scenarist.io",
+    "scenarist.cli",
+    "scenarist.evidence.store",
+    "scenarist.reporting",
+    "typer",
+    "rich",
+    "sqlalchemy",
+)
 HEAVY = ("numpy", "numba", "pandas", "sqlalchemy", "matplotlib", "dask", "pydantic", "scipy")
 
 
@@ -90,7 +103,7 @@ def test_import_graph_has_no_cycle():
         path.append(n)
         for m in sorted(edges[n]):
             if state.get(m) == 1:
-                return path[path.index(m):] + [m]
+                return path[path.index(m) :] + [m]
             if m not in state and (cycle := visit(m)):
                 return cycle
         state[n] = 2
@@ -105,11 +118,14 @@ def test_import_graph_has_no_cycle():
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
 def test_start_up_loads_no_heavy_library(args):
-    code = ("import sys; from scenarist.cli import main; sys.argv = ['scenarist', *%r]\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY', sorted(m for m in %r if m in sys.modules), file=sys.stderr)") % (args, HEAVY)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       env={**os.environ, "COLUMNS": "100"}, timeout=60)
+    code = (
+        f"import sys; from scenarist.cli import main; sys.argv = ['scenarist', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"}, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     assert "HEAVY []" in r.stderr, r.stderr
     assert ("scenarist" in r.stdout) and (("Usage" in r.stdout) == (args == ["--help"]))

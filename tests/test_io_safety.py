@@ -110,7 +110,9 @@ def test_check_output_path_refuses_inputs_by_any_spelling(tmp_path, monkeypatch)
 def test_check_output_path_messages(tmp_path):
     with pytest.raises(OptionError, match=r"^--report: the file name is empty; give a file name$"):
         check_output_path("", option="--report")
-    with pytest.raises(OptionError, match=rf"^--report {re.escape(str(tmp_path))}: is a directory, not a regular file$"):
+    with pytest.raises(
+        OptionError, match=rf"^--report {re.escape(str(tmp_path))}: is a directory, not a regular file$"
+    ):
         check_output_path(tmp_path, option="--report")
     with pytest.raises(OptionError, match=r"directory .* does not exist"):
         check_output_path(tmp_path / "no" / "x.html")

@@ -8,8 +8,8 @@ import pytest
 
 from likelihood_naive import build_model, naive_distribution
 from scenarist.errors import OptionError, UnknownNameError
-from scenarist.probability import outcome_distribution
 from scenarist.io.yaml_model import load_model
+from scenarist.probability import outcome_distribution
 
 
 def two_descriptor(p=0.3):
@@ -73,10 +73,18 @@ def cycle_model(p=0.25):
     Under a1: A pushes B1 and C1 (+3) and (B1, C1) is the only consistent scenario: P(B1) = P(C1) = p.
     """
     return build_model(
-        [("a", ["a1", "a2"], True, {"a1": p, "a2": 1 - p}), ("b", ["b1", "b2"], False, None), ("c", ["c1", "c2"], False, None)],
         [
-            ("b.b1", "c.c1", 1), ("c.c1", "b.b2", 1), ("b.b2", "c.c2", 1), ("c.c2", "b.b1", 1),
-            ("a.a1", "b.b1", 3), ("a.a1", "c.c1", 3),
+            ("a", ["a1", "a2"], True, {"a1": p, "a2": 1 - p}),
+            ("b", ["b1", "b2"], False, None),
+            ("c", ["c1", "c2"], False, None),
+        ],
+        [
+            ("b.b1", "c.c1", 1),
+            ("c.c1", "b.b2", 1),
+            ("b.b2", "c.c2", 1),
+            ("c.c2", "b.b1", 1),
+            ("a.a1", "b.b1", 3),
+            ("a.a1", "c.c1", 3),
         ],
         outcome="c",
     )
@@ -131,7 +139,11 @@ def credit_model(p=0.4):
     Crediting variants: P(O1) = p + (1 − p)/2. Crediting scenarios: P(O1) = p + 2(1 − p)/3.
     """
     return build_model(
-        [("a", ["a1", "a2"], True, {"a1": p, "a2": 1 - p}), ("b", ["b1", "b2", "b3"], False, None), ("o", ["o1", "o2"], False, None)],
+        [
+            ("a", ["a1", "a2"], True, {"a1": p, "a2": 1 - p}),
+            ("b", ["b1", "b2", "b3"], False, None),
+            ("o", ["o1", "o2"], False, None),
+        ],
         [("b.b1", "o.o1", 1), ("b.b2", "o.o1", 1), ("b.b3", "o.o2", 1), ("a.a1", "o.o1", 3)],
         outcome="o",
     )
@@ -217,7 +229,9 @@ def test_matches_brute_force_on_random_models(credit):
         want, none = naive_distribution(m, fixed=fixed, credit=credit)
         assert got.none.probability == pytest.approx(float(none), abs=1e-9), trial
         for marg in got.marginals:
-            assert marg.probabilities == pytest.approx({k: float(v) for k, v in want[marg.descriptor].items()}, abs=1e-9), trial
+            assert marg.probabilities == pytest.approx(
+                {k: float(v) for k, v in want[marg.descriptor].items()}, abs=1e-9
+            ), trial
 
 
 def test_sampled_combinations_agree_with_exact_within_error():
@@ -266,7 +280,9 @@ def test_volume_credit_matches_brute_force_succession():
         want, none = naive_volume_distribution(m)
         assert got.none.probability == pytest.approx(float(none), abs=1e-9)
         for marg in got.marginals:
-            assert marg.probabilities == pytest.approx({k: float(v) for k, v in want[marg.descriptor].items()}, abs=1e-9)
+            assert marg.probabilities == pytest.approx(
+                {k: float(v) for k, v in want[marg.descriptor].items()}, abs=1e-9
+            )
     with pytest.raises(OptionError):
         outcome_distribution(models[0], credit="volume", draws=5)
 
@@ -276,7 +292,9 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), factor=st.sampled_from([2, 3, 5]), credit=st.sampled_from(["variants", "scenarios"]))
+@given(
+    seed=st.integers(0, 2**32 - 1), factor=st.sampled_from([2, 3, 5]), credit=st.sampled_from(["variants", "scenarios"])
+)
 def test_property_scaling_invariance(seed, factor, credit):
     rng = np.random.default_rng(seed)
     m = random_model(rng, int(rng.integers(0, 3)), int(rng.integers(1, 4)))

@@ -27,8 +27,19 @@ def test_likelihood_json_is_one_document_with_the_distribution():
 
 
 def test_likelihood_fix_prior_and_seed():
-    r = run("likelihood", "example", "--draws", "5", "--seed", "3", "--fix", "politics=nationalist", "--prior",
-            "world=growth:0.5,recession:0.5", "--json")
+    r = run(
+        "likelihood",
+        "example",
+        "--draws",
+        "5",
+        "--seed",
+        "3",
+        "--fix",
+        "politics=nationalist",
+        "--prior",
+        "world=growth:0.5,recession:0.5",
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["seed"] == 3 and doc["fixed"] == {"politics": "nationalist"}
@@ -147,11 +158,13 @@ def test_default_draws_and_seed_agree_across_likelihood_track_and_report(tmp_pat
     path = tmp_path / "m.yaml"
     save_model(m, path)
     evidence = tmp_path / "ev.yaml"
-    evidence.write_text("format: scenarist-evidence/1\nmodel: example-trade\nitems:\n  - id: later\n    date: 2025-03-01\n"
-                        "    title: t\n    summary: s\n    source: {outlet: o, accessed: 2025-03-02}\n"
-                        "    grade: {reliability: B, credibility: 2}\n"
-                        "    status: confirmed\n    bearing: {kind: intervention, descriptor: world, variant: growth, "
-                        "rationale: r}\n")
+    evidence.write_text(
+        "format: scenarist-evidence/1\nmodel: example-trade\nitems:\n  - id: later\n    date: 2025-03-01\n"
+        "    title: t\n    summary: s\n    source: {outlet: o, accessed: 2025-03-02}\n"
+        "    grade: {reliability: B, credibility: 2}\n"
+        "    status: confirmed\n    bearing: {kind: intervention, descriptor: world, variant: growth, "
+        "rationale: r}\n"
+    )
     first = json.loads(run("likelihood", str(path), "--json").stdout)
     again = json.loads(run("likelihood", str(path), "--json").stdout)
     assert (first["draws"], first["seed"]) == (500, 0)
@@ -180,8 +193,10 @@ def test_a_model_without_outcome_needs_outcome_named(tmp_path):
     from likelihood_naive import build_model
     from scenarist.io.yaml_model import save_model
 
-    m = build_model([("a", ["a1", "a2"], True, {"a1": 0.5, "a2": 0.5}), ("b", ["b1", "b2"], False, None)],
-                    [("a.a1", "b.b1", 2), ("a.a2", "b.b2", 2)])
+    m = build_model(
+        [("a", ["a1", "a2"], True, {"a1": 0.5, "a2": 0.5}), ("b", ["b1", "b2"], False, None)],
+        [("a.a1", "b.b1", 2), ("a.a2", "b.b2", 2)],
+    )
     path = tmp_path / "m.yaml"
     save_model(m, path)
     for cmd in ("likelihood", "sensitivity"):

@@ -98,7 +98,7 @@ def test_fewer_than_two_variants(write_model):
 
 
 def test_impact_on_exogenous(write_model):
-    text = GOOD + '  - {from: y.y1, to: x.x1, score: 1, rationale: r, citations: [{source: s1}]}\n'
+    text = GOOD + "  - {from: y.y1, to: x.x1, score: 1, rationale: r, citations: [{source: s1}]}\n"
     _, ps = problems(write_model, text)
     assert [(p.field, p.line) for p in ps] == [("judgments[1].to", 19)]
     assert "exogenous" in ps[0].message
@@ -113,9 +113,7 @@ def test_missing_citation_when_required(write_model):
 
 
 def test_all_problems_listed_at_once(write_model):
-    text = GOOD.replace("score: 2", "score: 9").replace("to: y.y1", "to: y.y7").replace(
-        ", {id: y2, name: Y2}", ""
-    )
+    text = GOOD.replace("score: 2", "score: 9").replace("to: y.y1", "to: y.y7").replace(", {id: y2, name: Y2}", "")
     _, ps = problems(write_model, text)
     assert len(ps) == 3
     assert len(str(ModelError(ps)).splitlines()) == 3
@@ -202,7 +200,12 @@ def test_read_yaml_keeps_timestamps_as_text():
         ("score: 2,", "score: 2, confidence: true,", "judgments[0].confidence", "expected an integer, got true"),
         ("{min: -3, max: 3}", "{min: -3, max: true}", "metadata.scale.max", "expected an integer, got true"),
         ("    exogenous: true\n", "    exogenous: 1\n", "descriptors[0].exogenous", "expected true or false, got 1"),
-        ("    exogenous: true\n", '    exogenous: "yes"\n', "descriptors[0].exogenous", "expected true or false, got 'yes'"),
+        (
+            "    exogenous: true\n",
+            '    exogenous: "yes"\n',
+            "descriptors[0].exogenous",
+            "expected true or false, got 'yes'",
+        ),
     ],
 )
 def test_numbers_and_flags_are_strict(write_model, old, new, field, message):
@@ -215,7 +218,9 @@ def test_probabilities_and_weights_refuse_booleans(write_model):
     prior = "    prior: {probabilities: {x1: true, x2: 0}, rationale: r, citations: [{source: s1}]}\n"
     text = GOOD.replace("    exogenous: true\n", "    exogenous: true\n" + prior)
     _, ps = problems(write_model, text)
-    assert [(p.field, p.message) for p in ps] == [("descriptors[0].prior.probabilities.x1", "expected a number, got true")]
+    assert [(p.field, p.message) for p in ps] == [
+        ("descriptors[0].prior.probabilities.x1", "expected a number, got true")
+    ]
     # An integer probability is a number: {x1: 1, x2: 0} loads.
     assert load_model(write_model(text.replace("x1: true", "x1: 1"), "ok.yaml")).descriptors[0].prior.probabilities == {
         "x1": 1.0,
@@ -234,4 +239,6 @@ def test_infinite_ensemble_weight_is_refused(write_model):
 def test_empty_file_is_an_error(write_model):
     for text in ("", "# only a comment\n", "---\n"):
         path, ps = problems(write_model, text)
-        assert [str(p) for p in ps] == [f"{path}:1: the file is empty; a model needs at least metadata: and descriptors:"]
+        assert [str(p) for p in ps] == [
+            f"{path}:1: the file is empty; a model needs at least metadata: and descriptors:"
+        ]

@@ -70,8 +70,11 @@ def models(draw, max_space=600):
 
 def uniform_priors(compiled: CompiledModel) -> Priors:
     exo = tuple(int(d) for d in np.flatnonzero(compiled.exogenous))
-    return Priors(exo, tuple(np.full(int(compiled.counts[d]), 1.0 / int(compiled.counts[d])) for d in exo),
-                  ("assumed uniform",) * len(exo))
+    return Priors(
+        exo,
+        tuple(np.full(int(compiled.counts[d]), 1.0 / int(compiled.counts[d])) for d in exo),
+        ("assumed uniform",) * len(exo),
+    )
 
 
 def free_combinations(counts, exo, fixed):
@@ -98,8 +101,15 @@ def test_pass_finds_per_combination_what_find_scenarios_and_the_brute_force_find
 
     # the same scenarios each exogenous combination fixed in turn (the way sampled combinations are searched)
     turn_sc, turn_tag = scenarios_by_combination(
-        c.matrix, spec.offsets, spec.counts, spec.fixed, spec.tested, spec.order_endogenous, spec.exo,
-        np.array(combos, dtype=np.int64).reshape(len(combos), len(free)), k=k,
+        c.matrix,
+        spec.offsets,
+        spec.counts,
+        spec.fixed,
+        spec.tested,
+        spec.order_endogenous,
+        spec.exo,
+        np.array(combos, dtype=np.int64).reshape(len(combos), len(free)),
+        k=k,
     )
     with_some = []
     for q, x in enumerate(combos):
@@ -115,8 +125,9 @@ def test_pass_finds_per_combination_what_find_scenarios_and_the_brute_force_find
             with_some.append(x)
     # the pass lists exactly the combinations with some scenario, in lexicographic order
     assert [tuple(int(v) for v in r) for r in res.combos] == sorted(with_some)
-    assert len(res.scenarios) == sum(len(naive.consistent_scenarios(m.tolist(), counts, k, {**fixed, **dict(
-        zip(free, x))}, exo)) for x in combos)
+    assert len(res.scenarios) == sum(
+        len(naive.consistent_scenarios(m.tolist(), counts, k, {**fixed, **dict(zip(free, x))}, exo)) for x in combos
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -180,8 +191,17 @@ def test_one_search_serves_a_model_with_many_scenarios():
     sc, tags = scenarios_by_combination(c.matrix, c.offsets, c.counts, fx, tested, order, np.array([0, 1]), rows=5)
     assert len(sc) == 3**7 and len(rows_set(sc)) == 3**7
     assert (tags == sc[:, 0] * 3 + sc[:, 1]).all()
-    sc, tags = scenarios_by_combination(c.matrix, c.offsets, c.counts, fx, tested, order[order > 1],
-                                        np.array([0, 1]), np.array([[2, 1], [0, 0]]), rows=5)
+    sc, tags = scenarios_by_combination(
+        c.matrix,
+        c.offsets,
+        c.counts,
+        fx,
+        tested,
+        order[order > 1],
+        np.array([0, 1]),
+        np.array([[2, 1], [0, 0]]),
+        rows=5,
+    )
     assert len(sc) == 2 * 3**5 and (sc[tags == 0][:, :2] == [2, 1]).all() and (sc[tags == 1][:, :2] == 0).all()
 
 

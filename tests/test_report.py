@@ -79,7 +79,7 @@ def model_with_addresses(tmp_path_factory):
         "    endnotes: [9, 7]\n",
         1,
     )
-    text = text.replace("rationale: Liberals keep talking.", "rationale: \"Liberals <b>keep</b> talking & wait.\"")
+    text = text.replace("rationale: Liberals keep talking.", 'rationale: "Liberals <b>keep</b> talking & wait."')
     path = tmp_path_factory.mktemp("m") / "model.yaml"
     path.write_text(text, encoding="utf-8")
     return load_model(path)
@@ -125,8 +125,18 @@ def test_sections_sources_and_escaping(html):
     assert '<code>archive</code><br><span class="note">n. 7, 9</span>' in html
     assert "Liberals &lt;b&gt;keep&lt;/b&gt; talking &amp; wait." in html
     assert "<b>keep</b>" not in html
-    for anchor in ("summary", "tableau", "references", "outcome", "descriptors", "matrix", "judgments", "actors",
-                   "indicators", "sources"):
+    for anchor in (
+        "summary",
+        "tableau",
+        "references",
+        "outcome",
+        "descriptors",
+        "matrix",
+        "judgments",
+        "actors",
+        "indicators",
+        "sources",
+    ):
         assert f'id="{anchor}"' in html and f'href="#{anchor}"' in html
     # Outcome variants, observables and horizons; actors; the indicator.
     assert "New tariffs above 25 % on more than half of bilateral trade." in html and "2030-12-31" in html
@@ -167,8 +177,11 @@ def test_many_scenarios_are_capped(model_with_addresses):
     for i, row in enumerate(rows[1:]):
         assert row[0] == str(i + 1)
         assert row[1:5] == [c.variant_ids[d][v] for d, v in enumerate(result.scenarios.scenarios[i])]
-        assert row[5:] == [str(int(result.scenarios.inconsistency[i])), str(int(result.scenarios.consistency_value[i])),
-                           str(int(result.scenarios.total_impact_score[i]))]
+        assert row[5:] == [
+            str(int(result.scenarios.inconsistency[i])),
+            str(int(result.scenarios.consistency_value[i])),
+            str(int(result.scenarios.total_impact_score[i])),
+        ]
     assert 'download="example-trade-scenarios.csv"' in html
     # Beyond MAX_CSV_SCENARIOS, no CSV: the note points to --json only.
     import scenarist.reporting.builder as b
@@ -228,8 +241,9 @@ def test_report_on_every_packaged_model(name):
     # Real models exercise fields the small fixtures do not (endnotes, long names, many scenarios).
     model = load_model(name)
     result = analyze(model)
-    html = build_report(result, likelihood=outcome_distribution(model, draws=20, seed=0),
-                        sensitivity=sensitivity(model))
+    html = build_report(
+        result, likelihood=outcome_distribution(model, draws=20, seed=0), sensitivity=sensitivity(model)
+    )
     p = parse(html)
     assert p.svgs >= 1 + 2 * (result.outcome is not None)
     rows = dict(p.tables)["tableau"]

@@ -67,8 +67,9 @@ def example():
 
 
 def report(example, sections=DEFAULT_SECTIONS, **kwargs):
-    return build_report(example["analysis"], sections, likelihood=example["likelihood"],
-                        sensitivity=example["sensitivity"], **kwargs)
+    return build_report(
+        example["analysis"], sections, likelihood=example["likelihood"], sensitivity=example["sensitivity"], **kwargs
+    )
 
 
 def test_section_lists():
@@ -81,8 +82,20 @@ def test_default_page_has_exactly_the_default_sections(example):
     assert page_sections(html) == DEFAULT_SECTIONS
     # Headings and contents agree, entry by entry.
     toc = contents(html)
-    assert [a for a, _ in toc] == ["summary", "tableau", "references", "outcome", "sec-likelihoods", "sec-sensitivity",
-                                   "descriptors", "matrix", "judgments", "actors", "indicators", "sources"]
+    assert [a for a, _ in toc] == [
+        "summary",
+        "tableau",
+        "references",
+        "outcome",
+        "sec-likelihoods",
+        "sec-sensitivity",
+        "descriptors",
+        "matrix",
+        "judgments",
+        "actors",
+        "indicators",
+        "sources",
+    ]
     heads = headings(html)
     for anchor, text in toc:
         assert heads[anchor] == text, anchor
@@ -108,9 +121,15 @@ def test_a_chosen_subset_gives_only_those(example, chosen):
     expected = tuple(s for s in SECTIONS if s in chosen)
     assert page_sections(html) == expected
     anchors = {a for a, _ in contents(html)}
-    for name, anchor in (("tableau", "tableau"), ("references", "references"), ("outcome", "outcome"),
-                         ("volume_weights", "sec-volume-weights"), ("likelihood", "sec-likelihoods"),
-                         ("sensitivity", "sec-sensitivity"), ("model", "matrix")):
+    for name, anchor in (
+        ("tableau", "tableau"),
+        ("references", "references"),
+        ("outcome", "outcome"),
+        ("volume_weights", "sec-volume-weights"),
+        ("likelihood", "sec-likelihoods"),
+        ("sensitivity", "sec-sensitivity"),
+        ("model", "matrix"),
+    ):
         assert (anchor in anchors) == (name in chosen), name
         assert (f'id="{anchor}"' in html) == (name in chosen), name
     assert 'id="summary"' in html and "<footer>" in html  # always there
@@ -123,8 +142,10 @@ def test_one_name_as_a_string(example):
 def test_volume_weights_section(example):
     html = section_html(report(example, ["volume_weights"]), "volume_weights")
     text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
-    assert ("Exact: how many start scenarios end in each scenario of the tableau under global succession; 1 of 12 end "
-            "in cycles.") in text
+    assert (
+        "Exact: how many start scenarios end in each scenario of the tableau under global succession; 1 of 12 end "
+        "in cycles."
+    ) in text
     for i, (w, share) in enumerate(zip([7, 3, 1], np.array([7, 3, 1]) / 12)):
         assert f"<tr><td>{i + 1}</td><td>{w}</td><td>{share:.4%}</td></tr>" in html
     sampled = replace(example["analysis"].volume_weights, method="sampled", total=100_000)
@@ -179,8 +200,7 @@ def test_sections_do_not_depend_on_what_was_imported(tmp_path):
     bare.write_text(BARE, encoding="utf-8")
     runs = {}
     for first in ("plain", "cli"):
-        r = subprocess.run([sys.executable, "-c", FRESH, first, str(bare)], capture_output=True, text=True,
-                           timeout=300)
+        r = subprocess.run([sys.executable, "-c", FRESH, first, str(bare)], capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         runs[first] = json.loads(r.stdout.strip().splitlines()[-1])
     assert runs["plain"] == runs["cli"]
@@ -210,8 +230,11 @@ def test_a_section_without_its_result_is_an_error(example, section, fragment):
     with pytest.raises(OptionError, match=re.escape(fragment)):
         build_report(example["analysis"], [section])
     # Left out, it needs nothing.
-    build_report(example["analysis"], [s for s in DEFAULT_SECTIONS if s != section],
-                 **{k: example[k] for k in ("likelihood", "sensitivity") if k != section})
+    build_report(
+        example["analysis"],
+        [s for s in DEFAULT_SECTIONS if s != section],
+        **{k: example[k] for k in ("likelihood", "sensitivity") if k != section},
+    )
 
 
 def test_volume_weights_need_them_in_the_analysis(example):
@@ -268,20 +291,29 @@ def hostile(tmp_path_factory):
     """The example model and evidence with markup in every kind of user text."""
     folder = tmp_path_factory.mktemp("hostile")
     text = EXAMPLE.read_text(encoding="utf-8")
-    for old in ("name: World economy", "name: Integration", "name: Status quo 2024", "name: Government of A",
-                "name: A cuts tariffs", "title: Teaching notes for the Scenarist worked example"):
+    for old in (
+        "name: World economy",
+        "name: Integration",
+        "name: Status quo 2024",
+        "name: Government of A",
+        "name: A cuts tariffs",
+        "title: Teaching notes for the Scenarist worked example",
+    ):
         assert old in text, old
         key, _, value = old.partition(": ")
         text = text.replace(old, f'{key}: "{value} {XSS}"', 1)
-    text = text.replace('title: "Worked example: trade relations between two fictional states"',
-                        f'title: "Worked example {XSS}"', 1)
+    text = text.replace(
+        'title: "Worked example: trade relations between two fictional states"', f'title: "Worked example {XSS}"', 1
+    )
     (folder / "model.yaml").write_text(text, encoding="utf-8")
     ev = EVIDENCE.read_text(encoding="utf-8")
     for old, new in (
         ("title: A cuts tariffs on B's machinery", f'title: "A cuts tariffs {XSS}"'),
         ("title: Forecasters expect steady growth", f'title: "Forecasters {XSS}"'),
-        ("source: {outlet: Example Gazette, accessed: 2025-01-01}",
-         'source: {outlet: "Gazette <script>alert(1)</script>", address: "javascript:alert(1)", accessed: 2025-01-01}'),
+        (
+            "source: {outlet: Example Gazette, accessed: 2025-01-01}",
+            'source: {outlet: "Gazette <script>alert(1)</script>", address: "javascript:alert(1)", accessed: 2025-01-01}',
+        ),
         ("claim: The notes' outlook expected growth to continue through 2025.", f'claim: "Growth {XSS}"'),
     ):
         assert old in ev, old
@@ -293,10 +325,12 @@ def hostile(tmp_path_factory):
 def test_user_text_is_escaped_in_every_analysis_section(hostile):
     model = load_model(hostile / "model.yaml")
     result = analyze(model)
-    result = replace(result, volume_weights=VolumeWeights("exact", "global", 12, 0,
-                                                          np.ones(len(result.scenarios), dtype=np.int64)))
-    html = build_report(result, SECTIONS, likelihood=outcome_distribution(model, draws=5, seed=0),
-                        sensitivity=sensitivity(model))
+    result = replace(
+        result, volume_weights=VolumeWeights("exact", "global", 12, 0, np.ones(len(result.scenarios), dtype=np.int64))
+    )
+    html = build_report(
+        result, SECTIONS, likelihood=outcome_distribution(model, draws=5, seed=0), sensitivity=sensitivity(model)
+    )
     assert "<script" not in html
     assert page_sections(html) == SECTIONS
     # The marker reaches every section that shows user text, escaped (the page's title and header too).
@@ -314,17 +348,41 @@ def test_user_text_is_escaped_in_every_track_section(hostile):
     ev = load_evidence(hostile / "evidence.yaml", model)
     result = track(model, list(ev.items), draws=0, claims=list(ev.contradicted_claims))
     forecasts = [
-        Forecast(f"f{k}", model.metadata.id, "relationship", f"analyst {XSS}", dt.date(2025, 1, 1),
-                 dt.date(2030, 12, 31), ("integration", "truce", "rupture"), (0.5, 0.25, 0.25), f"criteria {XSS}",
-                 resolution=Resolution("truce", dt.date(2025, 7, 1), (f"ev {XSS}",)) if k else None)
+        Forecast(
+            f"f{k}",
+            model.metadata.id,
+            "relationship",
+            f"analyst {XSS}",
+            dt.date(2025, 1, 1),
+            dt.date(2030, 12, 31),
+            ("integration", "truce", "rupture"),
+            (0.5, 0.25, 0.25),
+            f"criteria {XSS}",
+            resolution=Resolution("truce", dt.date(2025, 7, 1), (f"ev {XSS}",)) if k else None,
+        )
         for k in range(2)
     ]
-    html = build_track_report(model, result, score(forecasts), forecasts,
-                              likelihood=outcome_distribution(model, draws=5, seed=0), sensitivity=sensitivity(model))
+    html = build_track_report(
+        model,
+        result,
+        score(forecasts),
+        forecasts,
+        likelihood=outcome_distribution(model, draws=5, seed=0),
+        sensitivity=sensitivity(model),
+    )
     assert "<script" not in html
     assert 'href="javascript' not in html  # an address that is not a web address is no link
-    assert page_sections(html) == ("tableau", "references", "outcome", "likelihood", "sensitivity", "tracking",
-                                   "claims", "forecasts", "model")
+    assert page_sections(html) == (
+        "tableau",
+        "references",
+        "outcome",
+        "likelihood",
+        "sensitivity",
+        "tracking",
+        "claims",
+        "forecasts",
+        "model",
+    )
     for name in ("tracking", "claims", "forecasts"):
         assert XSS_ESCAPED in section_html(html, name), name
 

@@ -69,10 +69,14 @@ def test_search_agrees_with_scenariowizard_solution_list(scw, sl):
     compiled = compile_model(quiet_import(CIB / scw))
     ours = find_scenarios(compiled)
     theirs = read_sl(CIB / sl)
-    want = {tuple(s): (int(cv), int(t)) for s, cv, t in zip(theirs.scenarios.tolist(), theirs.consistency_value,
-                                                               theirs.total_impact_score)}
-    got = {tuple(s): (int(cv), int(t)) for s, cv, t in zip(ours.scenarios.tolist(), ours.consistency_value,
-                                                             ours.total_impact_score)}
+    want = {
+        tuple(s): (int(cv), int(t))
+        for s, cv, t in zip(theirs.scenarios.tolist(), theirs.consistency_value, theirs.total_impact_score)
+    }
+    got = {
+        tuple(s): (int(cv), int(t))
+        for s, cv, t in zip(ours.scenarios.tolist(), ours.consistency_value, ours.total_impact_score)
+    }
     assert got == want
 
 
@@ -141,7 +145,11 @@ def test_exported_solution_list_matches_scenariowizard_text():
     [
         ("hello\n", 1, "not a ScenarioWizard project"),
         ("$ ScenarioWizard 4.0\nt\n&A\n -a\n -b\nX\n", 6, "expected a descriptor"),
-        ("$ ScenarioWizard 4.0\nt\n&A\n -a\n -b\n#\n&\n \n \n#\n#\nF\nF\n#\n#\n 0 , 1 \n 0 , x \n#\n", 17, "not an integer"),
+        (
+            "$ ScenarioWizard 4.0\nt\n&A\n -a\n -b\n#\n&\n \n \n#\n#\nF\nF\n#\n#\n 0 , 1 \n 0 , x \n#\n",
+            17,
+            "not an integer",
+        ),
         ("$ ScenarioWizard 4.0\nt\n&A\n -a\n -b\n#\n&\n \n \n#\n#\nF\nF\n#\n#\n 0 , 1 \n 0 \n#\n", 17, "has 1 values"),
         ("$ ScenarioWizard 4.0\nt\n&A\n -a\n -b\n#\n&\n \n", 8, "file ends early"),
     ],
@@ -153,7 +161,7 @@ def test_malformed_scw_names_file_and_line(text, line, what):
 
 def test_malformed_sl_names_file_and_line():
     with pytest.raises(InputFileError, match=r"x\.sl:5: malformed"):
-        parse_sl('$ ScenarioWizard 3.0\nSolution set\n 1 \n\nnonsense\n', "x.sl")
+        parse_sl("$ ScenarioWizard 3.0\nSolution set\n 1 \n\nnonsense\n", "x.sl")
     with pytest.raises(InputFileError, match=r"x\.sl:3: declares 2"):
         parse_sl('$ ScenarioWizard 3.0\nSolution set\n 2 \n\n" 1 2",0,0,0,1,""\n', "x.sl")
     with pytest.raises(InputFileError, match="no such file"):
@@ -169,7 +177,7 @@ def test_ids_from_names_are_valid_unique_and_short():
     assert all("." not in i and 0 < len(i) <= MAX_ID for i in ids)
     # a project whose descriptors share a name still imports to a valid model
     text = "$ ScenarioWizard 4.0\nt\n&A\n -x\n -x\n&A\n -y\n -z\n#\n&\n \n \n&\n \n \n#\n#\n" + "F\n" * 4 + "#\n#\n"
-    text += " 0 , 0 , 1 ,-1 \n 0 , 0 , 1 ,-1 \n 1 ,-1 , 0 , 0 \n 1 ,-1 , 0 , 0 \n#\n# 0-0\n\"\"\n#\n#\n"
+    text += ' 0 , 0 , 1 ,-1 \n 0 , 0 , 1 ,-1 \n 1 ,-1 , 0 , 0 \n 1 ,-1 , 0 , 0 \n#\n# 0-0\n""\n#\n#\n'
     from scenarist.io.scw import project_to_model
 
     model = project_to_model(parse_scw(text, "dup.scw"), "dup.scw")
@@ -193,7 +201,8 @@ def test_self_impacts_chosen_explicitly_counts_without_warning():
     w = caught[0].message
     assert w.cells == {"wscen": 4} and str(w).endswith(
         "self_impacts='ignore' leaves them out (as the method's definition does); self_impacts='count' counts "
-        "them without this warning.")
+        "them without this warning."
+    )
     assert "--self-impacts ignore leaves them out" in w.describe("--self-impacts ")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any warning would fail the import

@@ -163,7 +163,9 @@ def test_all_zero_matrix_keeps_every_scenario_with_consistency_value_zero():
     assert got.scenarios.tolist() == [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(problem=problems())
 def test_threaded_split_equals_the_naive_brute_force(monkeypatch, problem):
     # a zero node budget sends every search straight to the split over threads (subtrees by prefixes)
@@ -183,7 +185,9 @@ def test_threaded_split_equals_the_naive_brute_force(monkeypatch, problem):
 # -- result limit (max_results): a loose tolerance on a large model is refused with the count, never run out --
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(problem=problems(), cut=st.integers(0, 3), split=st.booleans())
 def test_max_results_refuses_exactly_when_more_scenarios_exist(monkeypatch, problem, cut, split):
     # The limit is set just below, at, or above the naive count: refused (with the exact count) iff exceeded.

@@ -11,7 +11,11 @@ from scenarist.probability.sensitivity import sensitivity
 def small():
     """a exogenous (0.5 / 0.5); a1 → o1 (+1), a2 → o2 (+1); plus a cell at the scale's top that cannot go up."""
     return build_model(
-        [("a", ["a1", "a2"], True, {"a1": 0.5, "a2": 0.5}), ("b", ["b1", "b2"], False, None), ("o", ["o1", "o2"], False, None)],
+        [
+            ("a", ["a1", "a2"], True, {"a1": 0.5, "a2": 0.5}),
+            ("b", ["b1", "b2"], False, None),
+            ("o", ["o1", "o2"], False, None),
+        ],
         [("a.a1", "o.o1", 1), ("a.a2", "o.o2", 1), ("a.a1", "b.b1", 3)],
         outcome="o",
     )
@@ -99,8 +103,11 @@ def test_kernel_column_means_the_same_in_terminal_report_and_json(tmp_path):
     assert kernels[("a.a2", "o.o2")] == {"gained_down": 2, "lost_down": 0, "gained_up": 0, "lost_up": 0}
     assert kernels[("a.a1", "b.b1")] == {"gained_down": 0, "lost_down": 0, "gained_up": 0, "lost_up": 0}
     r = CliRunner().invoke(app, ["sensitivity", str(path)], env={"COLUMNS": "120"})
-    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
-            for line in r.stdout.splitlines() if line.startswith("│ ") and line.split("│")[1].strip()}
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in r.stdout.splitlines()
+        if line.startswith("│ ") and line.split("│")[1].strip()
+    }
     # columns: judgment (first line), score, TV %, kernel −1, kernel +1, outcome shift; ranks as in the test above
     assert rows["1"][0] == "a.a2 →" and rows["1"][3:5] == ["+2/−0", "+0/−0"]
     assert rows["2"][0] == "a.a1 →" and rows["2"][3:5] == ["+1/−0", "+0/−0"]

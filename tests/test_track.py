@@ -21,9 +21,9 @@ D = dt.date
 # In the example model, growth leads to integration only and recession to truce and rupture (one consistent
 # scenario each, so the truce/rupture weight splits evenly): P = (g, (1 − g)/2, (1 − g)/2), none 0.
 G0 = 0.6
-L_IMF = (1 / 3) ** 0.8                       # A2 item, likelihoods (0.3, 0.9)
-G1 = G0 * L_IMF / (G0 * L_IMF + 0.4)         # 0.383806
-TARIFF = np.array([1.0, 0.5, 1 / 9])         # A1 indicator (0.9, 0.45, 0.1) / 0.9
+L_IMF = (1 / 3) ** 0.8  # A2 item, likelihoods (0.3, 0.9)
+G1 = G0 * L_IMF / (G0 * L_IMF + 0.4)  # 0.383806
+TARIFF = np.array([1.0, 0.5, 1 / 9])  # A1 indicator (0.9, 0.45, 0.1) / 0.9
 LEAK = np.array([0.25, 0.625, 1.0]) ** 0.12  # D4 indicator (0.2, 0.5, 0.8) / 0.8, w = 0.4 × 0.3
 
 
@@ -53,9 +53,24 @@ def result(model, evidence):
 
 def test_series_by_hand(result):
     dates = [p.date for p in result.points]
-    assert dates == [D(2025, 1, 1), D(2025, 2, 10), D(2025, 2, 12), D(2025, 3, 5), D(2025, 4, 2), D(2025, 5, 10), D(2025, 6, 30)]
-    expected_model = [model_dist(G0), model_dist(G1), model_dist(G1), model_dist(G1), model_dist(G1), model_dist(G1),
-                      np.array([0.0, 0.5, 0.5])]
+    assert dates == [
+        D(2025, 1, 1),
+        D(2025, 2, 10),
+        D(2025, 2, 12),
+        D(2025, 3, 5),
+        D(2025, 4, 2),
+        D(2025, 5, 10),
+        D(2025, 6, 30),
+    ]
+    expected_model = [
+        model_dist(G0),
+        model_dist(G1),
+        model_dist(G1),
+        model_dist(G1),
+        model_dist(G1),
+        model_dist(G1),
+        np.array([0.0, 0.5, 0.5]),
+    ]
     ind = [None, None, None, TARIFF, TARIFF, TARIFF * LEAK, TARIFF * LEAK]
     for p, m, lik in zip(result.points, expected_model, ind):
         assert p.model.probability == pytest.approx(m, abs=1e-12), p.date
@@ -115,9 +130,9 @@ def test_from_and_to(model, evidence):
     r = track(model, evidence.items, start=D(2025, 3, 1), end=D(2025, 4, 30))
     assert [p.date for p in r.points] == [D(2025, 2, 28), D(2025, 3, 5), D(2025, 4, 2)]
     assert r.points[0].model.probability == pytest.approx(model_dist(G1))  # earlier evidence still counts
-    assert r.points[-1].state.fixed == {}                                  # the June intervention is left out
+    assert r.points[-1].state.fixed == {}  # the June intervention is left out
     before = track(model, evidence.items, start=D(2024, 6, 1))
-    assert before.points[0].date == D(2025, 1, 1)                          # never before the as-of date
+    assert before.points[0].date == D(2025, 1, 1)  # never before the as-of date
 
 
 def test_bands_over_draws_with_indicator_step_per_draw():

@@ -15,16 +15,16 @@ Technological Forecasting and Social Change 73(4), 334–361. https://doi.org/10
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
 import numpy as np
 
-from .results import Result
 from .cib import CompiledModel, ScenarioSet, compile_model, find_scenarios
 from .cib.core import descriptor_inconsistency, evaluate
 from .cib.search import MAX_RESULTS, normalise_fixed, tested_mask
 from .model import Model
+from .results import Result
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,14 @@ class Timings:
 
     def steps(self) -> dict[str, float]:
         """Timed steps in the order they run, seconds each (untimed steps left out)."""
-        out = {"load": self.load, "compile": self.compile, "search": self.search, "summarise": self.summarise,
-               **self.other, "report": self.report}
+        out = {
+            "load": self.load,
+            "compile": self.compile,
+            "search": self.search,
+            "summarise": self.summarise,
+            **self.other,
+            "report": self.report,
+        }
         return {k: v for k, v in out.items() if v is not None}
 
     @property
@@ -272,8 +278,10 @@ class VolumeWeights:
             "operator": self.operator,
             "total": int(self.total),
             "in_cycles": int(self.in_cycles),
-            "by_scenario": [{"number": i + 1, "weight": int(w), "share": float(s)}
-                            for i, (w, s) in enumerate(zip(self.weights, self.shares))],
+            "by_scenario": [
+                {"number": i + 1, "weight": int(w), "share": float(s)}
+                for i, (w, s) in enumerate(zip(self.weights, self.shares))
+            ],
             "seconds": self.seconds,
         }
 
@@ -308,8 +316,12 @@ class Analysis(Result):
     volume_weights: VolumeWeights | None = None
 
     def _summary(self) -> dict:
-        return {"model": self.model.metadata.id, "scenarios": len(self.scenarios), "k": self.max_inconsistency,
-                **({"fixed": ",".join(f"{d}={v}" for d, v in self.fixed.items())} if self.fixed else {})}
+        return {
+            "model": self.model.metadata.id,
+            "scenarios": len(self.scenarios),
+            "k": self.max_inconsistency,
+            **({"fixed": ",".join(f"{d}={v}" for d, v in self.fixed.items())} if self.fixed else {}),
+        }
 
     @property
     def max_inconsistency(self) -> int:
@@ -349,7 +361,7 @@ class Analysis(Result):
             )
         return out
 
-    def with_timings(self, **steps: float) -> "Analysis":
+    def with_timings(self, **steps: float) -> Analysis:
         """A copy whose timings also hold ``steps``, seconds each: ``load`` and ``report`` measured by the caller,
         or any other name (e.g. ``basins=1.2``) for an optional analysis run beside the search."""
         known = {k: v for k, v in steps.items() if k in ("load", "compile", "search", "summarise", "report")}
@@ -435,8 +447,10 @@ def _summarise_outcome(model: Model, compiled: CompiledModel, found: ScenarioSet
         return None
     d = compiled.descriptor_index(outcome.id)
     n = len(found)
-    counts = np.bincount(found.scenarios[:, d], minlength=int(compiled.counts[d])) if n else np.zeros(
-        int(compiled.counts[d]), dtype=np.int64
+    counts = (
+        np.bincount(found.scenarios[:, d], minlength=int(compiled.counts[d]))
+        if n
+        else np.zeros(int(compiled.counts[d]), dtype=np.int64)
     )
     ranges: dict[str, tuple[float, float]] = {}
     per_variant: dict[str, Assessment] = {}

@@ -16,13 +16,23 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from .loading import SELF_IMPACTS, ModelLike, check_output, load, model_path
-from .checks import DEFAULT_DRAWS, DEFAULT_SEED, MAX_DRAWS, MAX_RESULTS, MAX_SAMPLES, check_choice, check_draws, check_seed
+from .checks import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    MAX_DRAWS,
+    MAX_RESULTS,
+    MAX_SAMPLES,
+    check_choice,
+    check_draws,
+    check_seed,
+)
 from .errors import InputFileError, ModelError, OptionError, ScenaristError, UnknownNameError
+from .loading import SELF_IMPACTS, ModelLike, check_output, load, model_path
 from .results import Result
 
 if TYPE_CHECKING:  # imported for annotations only: keeps start-up light
@@ -88,9 +98,13 @@ class Validation(Result):
     def to_dict(self) -> dict:
         """What ``scenarist validate --json`` prints: ``{"file", "valid", "problems": [{"file", "line", "field",
         "message"}]}``."""
-        return {"file": self.file, "valid": self.valid,
-                "problems": [{"file": p.file, "line": p.line, "field": p.field, "message": p.message}
-                             for p in self.problems]}
+        return {
+            "file": self.file,
+            "valid": self.valid,
+            "problems": [
+                {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in self.problems
+            ],
+        }
 
     def to_frame(self):
         """pandas DataFrame, one row per problem (file, line, field, message)."""
@@ -317,8 +331,9 @@ def analyze(
     from .cib.search import TooManyScenariosError
 
     try:
-        result = _analysis.analyze(m, max_inconsistency=max_inconsistency, fixed=dict(fixed) if fixed else None,
-                                   max_results=max_results)
+        result = _analysis.analyze(
+            m, max_inconsistency=max_inconsistency, fixed=dict(fixed) if fixed else None, max_results=max_results
+        )
     except TooManyScenariosError as exc:
         raise OptionError(exc.describe(limit="--max-results", tolerance="-k", fix="--fix")) from None
     result = result.with_timings(load=load_s, kernels=kernels_s)
@@ -345,8 +360,9 @@ def volume_weights(analysis: Analysis, progress: Progress | None = None):
     load_kernels("basins-exact", "basins-sampled")
     b = _basins(analysis.compiled, "global", found.fixed, seed=0, progress=progress)
     weights = b.weight_of(found.scenarios) if len(found) else np.zeros(0, dtype=np.int64)
-    return VolumeWeights("exact" if b.exact else "sampled", "global", int(b.total), int(b.in_cycles), weights,
-                         b.seconds.get("total"))
+    return VolumeWeights(
+        "exact" if b.exact else "sampled", "global", int(b.total), int(b.in_cycles), weights, b.seconds.get("total")
+    )
 
 
 def explain(
@@ -409,8 +425,9 @@ def explain(
     else:
         refs = {r.id: r for r in m.reference_scenarios}
         if reference not in refs:
-            raise UnknownNameError(f"--reference {reference}: no such reference scenario (known: "
-                                   f"{', '.join(refs) or 'none'})")
+            raise UnknownNameError(
+                f"--reference {reference}: no such reference scenario (known: {', '.join(refs) or 'none'})"
+            )
         chosen = compiled.scenario_from_mapping(refs[reference].variants)
         for d, v in enumerate(fx):
             if v >= 0 and v != chosen[d]:
@@ -481,8 +498,9 @@ def succession(
     if reference is not None:
         refs = {r.id: r for r in m.reference_scenarios}
         if reference not in refs:
-            raise UnknownNameError(f"--reference {reference}: no such reference scenario (known: "
-                                   f"{', '.join(refs) or 'none'})")
+            raise UnknownNameError(
+                f"--reference {reference}: no such reference scenario (known: {', '.join(refs) or 'none'})"
+            )
         first: Any = dict(refs[reference].variants)
     elif random:
         first = random_start(compiled, seed)
@@ -492,8 +510,9 @@ def succession(
     t0 = time.perf_counter()
     result = _succession(compiled, first, operator, fixed=dict(fixed) if fixed else None)
     engine_s = time.perf_counter() - t0
-    return replace(result, timings={"read": read_s, "compile": compile_s, "engine": engine_s,
-                                    "total": time.perf_counter() - t_all})
+    return replace(
+        result, timings={"read": read_s, "compile": compile_s, "engine": engine_s, "total": time.perf_counter() - t_all}
+    )
 
 
 def basins(
@@ -562,8 +581,9 @@ def basins(
     exact = method == "exact" or (method == "auto" and space <= MAX_EXACT)
     compile_s = load_kernels("basins-exact" if exact else "basins-sampled", operator=operator)
     t0 = time.perf_counter()
-    result = _basins(compiled, operator, fx, "exact" if exact else "sampled", samples, seed, confidence,
-                     progress=progress)
+    result = _basins(
+        compiled, operator, fx, "exact" if exact else "sampled", samples, seed, confidence, progress=progress
+    )
     t_info = {"read": read_s, "compile": compile_s, "engine": time.perf_counter() - t0}
     t_info.update({f"engine: {k}": v for k, v in result.seconds.items() if k != "total"})
     t_info["total"] = time.perf_counter() - t_all
@@ -629,13 +649,24 @@ def likelihood(
         draws = 0 if credit == "volume" else DEFAULT_DRAWS
     check_draws(draws, "--draws")
     if draws and credit == "volume":
-        raise OptionError(f"--credit volume evaluates the stated matrix only: give --draws 0 or leave --draws out "
-                          f"(got --draws {draws})")
+        raise OptionError(
+            f"--credit volume evaluates the stated matrix only: give --draws 0 or leave --draws out "
+            f"(got --draws {draws})"
+        )
     check_seed(seed, "--seed")
     m = load(model, self_impacts=self_impacts)
-    return outcome_distribution(m, priors=dict(priors) if priors else None, fixed=dict(fixed) if fixed else None,
-                                draws=draws, seed=seed, outcome=outcome, credit=credit,
-                                shared_sections=shared_sections, scheduler=scheduler, progress=progress)
+    return outcome_distribution(
+        m,
+        priors=dict(priors) if priors else None,
+        fixed=dict(fixed) if fixed else None,
+        draws=draws,
+        seed=seed,
+        outcome=outcome,
+        credit=credit,
+        shared_sections=shared_sections,
+        scheduler=scheduler,
+        progress=progress,
+    )
 
 
 def sensitivity(
@@ -665,8 +696,9 @@ def sensitivity(
 
     check_choice(credit, CREDITS, "--credit")
     m = load(model, self_impacts=self_impacts)
-    return _sensitivity(m, priors=dict(priors) if priors else None, fixed=dict(fixed) if fixed else None,
-                        outcome=outcome, credit=credit)
+    return _sensitivity(
+        m, priors=dict(priors) if priors else None, fixed=dict(fixed) if fixed else None, outcome=outcome, credit=credit
+    )
 
 
 def ensemble(
@@ -703,11 +735,26 @@ def ensemble(
     def read_member(p):
         return load(p, self_impacts=self_impacts if Path(p).suffix.lower() == ".scw" else None)
 
-    chosen = members_from_files(m, list(members), list(weights) if weights else None,
-                                base_label=src.name if src is not None else None,
-                                loader=read_member) if members else None
-    return ensemble_distribution(m, chosen, fixed=dict(fixed) if fixed else None, outcome=outcome, credit=credit,
-                                 base_dir=src.parent if src is not None else None, loader=read_member)
+    chosen = (
+        members_from_files(
+            m,
+            list(members),
+            list(weights) if weights else None,
+            base_label=src.name if src is not None else None,
+            loader=read_member,
+        )
+        if members
+        else None
+    )
+    return ensemble_distribution(
+        m,
+        chosen,
+        fixed=dict(fixed) if fixed else None,
+        outcome=outcome,
+        credit=credit,
+        base_dir=src.parent if src is not None else None,
+        loader=read_member,
+    )
 
 
 # -- evidence -------------------------------------------------------------------------------------------------
@@ -770,8 +817,9 @@ def track(
             items, claims = store.items(m.metadata.id), store.claims(m.metadata.id)
         if not items:
             notes.append(f"{source} holds no evidence for model {m.metadata.id}")
-    result = _track(m, items, start=start, end=end, draws=draws, seed=seed, claims=claims, progress=progress,
-                    source=source)
+    result = _track(
+        m, items, start=start, end=end, draws=draws, seed=seed, claims=claims, progress=progress, source=source
+    )
     return replace(result, model=m, notes=tuple(notes) + tuple(result.notes))
 
 
@@ -826,9 +874,15 @@ def report(
 
         check_output_path(path, inputs=list(inputs), option="--report")
     if isinstance(result, Analysis):
-        wanted = tuple(sections) if sections is not None else tuple(
-            s for s in reporting.SECTIONS
-            if s in reporting.DEFAULT_SECTIONS or (s == "volume_weights" and result.volume_weights is not None))
+        wanted = (
+            tuple(sections)
+            if sections is not None
+            else tuple(
+                s
+                for s in reporting.SECTIONS
+                if s in reporting.DEFAULT_SECTIONS or (s == "volume_weights" and result.volume_weights is not None)
+            )
+        )
         model = result.model
         fixed = dict(result.fixed) or None
         computable = model.outcome is not None and not (fixed and model.outcome.id in fixed)
@@ -867,8 +921,8 @@ __all__ = [
     "MAX_RESULTS",
     "Validation",
     "analyze",
-    "check_output",
     "basins",
+    "check_output",
     "ensemble",
     "explain",
     "export",

@@ -7,7 +7,8 @@ same words wherever it comes from.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import OptionError
 
@@ -84,6 +85,8 @@ def check_draws(draws: int, name: str = "draws") -> int:
     if draws < 0:
         raise OptionError(f"{name} must be ≥ 0, got {draws}")
     if draws > MAX_DRAWS:
-        raise OptionError(f"{name} {draws:,} is more than the limit of {MAX_DRAWS:,} judgment draws (the Monte Carlo "
-                          f"error at {MAX_DRAWS:,} is already below 0.2 percentage points)")
+        raise OptionError(
+            f"{name} {draws:,} is more than the limit of {MAX_DRAWS:,} judgment draws (the Monte Carlo "
+            f"error at {MAX_DRAWS:,} is already below 0.2 percentage points)"
+        )
     return draws

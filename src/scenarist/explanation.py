@@ -15,16 +15,16 @@ Technological Forecasting and Social Change 73(4), 334–361. https://doi.org/10
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 
-from .results import Result
 from .cib import CompiledModel
 from .cib.core import evaluate, impact_balances
 from .errors import OptionError
 from .model import Model, split_ref
+from .results import Result
 
 
 @dataclass(frozen=True)
@@ -172,8 +172,12 @@ class Explanation(Result):
     descriptors: tuple[DescriptorExplanation, ...]
 
     def _summary(self) -> dict:
-        return {**({"number": self.number} if self.number else {}), "inconsistency": self.inconsistency,
-                "consistency_value": self.consistency_value, "total_impact_score": self.total_impact_score}
+        return {
+            **({"number": self.number} if self.number else {}),
+            "inconsistency": self.inconsistency,
+            "consistency_value": self.consistency_value,
+            "total_impact_score": self.total_impact_score,
+        }
 
     def to_dict(self) -> dict:
         """JSON-safe dict: what ``scenarist explain --json`` prints."""

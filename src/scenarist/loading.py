@@ -5,8 +5,9 @@ checked. Light at import (no numpy); the readers load on first use.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .checks import check_choice
 from .errors import OptionError

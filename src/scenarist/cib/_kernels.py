@@ -370,8 +370,7 @@ def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, 
     for t in prange(T):
         nodes = np.zeros(1, dtype=np.int64)
         if starts.shape[0] == 0:
-            found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, out[t], empty, -1, limit,
-                             nodes)
+            found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, out[t], empty, -1, limit, nodes)
         else:
             sub = out[starts[t] :, 0, :]
             found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, sub, empty, -1, limit, nodes)
@@ -395,8 +394,20 @@ def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1, lim
     Kernel-level entry point for tight loops: no validation, no Python objects.
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
-    return _dfs(matrix, offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64), out,
-                np.zeros(0, dtype=np.int64), max_nodes, limit)
+    return _dfs(
+        matrix,
+        offsets,
+        counts,
+        fixed,
+        tested,
+        k,
+        order,
+        np.zeros(0, dtype=np.int64),
+        out,
+        np.zeros(0, dtype=np.int64),
+        max_nodes,
+        limit,
+    )
 
 
 @njit(cache=True)
@@ -404,8 +415,20 @@ def bnb_count(matrix, offsets, counts, fixed, tested, k, tally, limit=-1):
     """Number of kept scenarios, adding each one's variants to ``tally`` ((V,) int64, zeroed by the caller; may be
     empty). ``limit`` ≥ 0: stop counting at ``limit + 1`` (the tally then covers only those)."""
     order = search_order(matrix, offsets, counts, fixed, tested)
-    return _dfs(matrix, offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64),
-                np.zeros((0, counts.shape[0]), dtype=np.int64), tally, -1, limit)
+    return _dfs(
+        matrix,
+        offsets,
+        counts,
+        fixed,
+        tested,
+        k,
+        order,
+        np.zeros(0, dtype=np.int64),
+        np.zeros((0, counts.shape[0]), dtype=np.int64),
+        tally,
+        -1,
+        limit,
+    )
 
 
 @njit(cache=True)
@@ -414,8 +437,21 @@ def bnb_nodes(matrix, offsets, counts, fixed, tested, k, order):
     caller compares candidate orders. ``order`` lists exactly the free descriptors."""
     tables = search_tables(matrix, offsets, counts, tested, order)
     nodes = np.zeros(1, dtype=np.int64)
-    _walk(offsets, counts, fixed, tested, k, order, np.zeros(0, dtype=np.int64), tables,
-          np.zeros((0, counts.shape[0]), dtype=np.int64), np.zeros(0, dtype=np.int64), -1, -1, nodes)
+    _walk(
+        offsets,
+        counts,
+        fixed,
+        tested,
+        k,
+        order,
+        np.zeros(0, dtype=np.int64),
+        tables,
+        np.zeros((0, counts.shape[0]), dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        -1,
+        -1,
+        nodes,
+    )
     return nodes[0]
 
 
@@ -1133,8 +1169,7 @@ def sample_known_ends(matrix, offsets, counts, moving, op, starts, max_steps, kn
     S = starts.shape[0]
     out = np.zeros(S, dtype=np.int64)
     for i in prange(S):
-        out[i] = end_of_known(matrix, offsets, counts, moving, op, starts[i], max_steps, known_sigs, known_ids,
-                              ends[i])
+        out[i] = end_of_known(matrix, offsets, counts, moving, op, starts[i], max_steps, known_sigs, known_ids, ends[i])
     return out
 
 

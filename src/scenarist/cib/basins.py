@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Callable, Mapping
 
 import numpy as np
 
-from ..results import Result
 from ..checks import check_seed
 from ..errors import OptionError
+from ..results import Result
 from .compile import CompiledModel
 from .search import normalise_fixed, order_scenarios, tested_mask
 from .succession import operator_code
@@ -107,8 +107,13 @@ class Basins(Result):
     timings: dict = field(default_factory=dict, compare=False)
 
     def _summary(self) -> dict:
-        return {"method": "exact" if self.exact else "sampled", "operator": self.operator,
-                "attractors": len(self.attractors), "total": int(self.total), "in_cycles": self.in_cycles}
+        return {
+            "method": "exact" if self.exact else "sampled",
+            "operator": self.operator,
+            "attractors": len(self.attractors),
+            "total": int(self.total),
+            "in_cycles": self.in_cycles,
+        }
 
     @property
     def in_cycles(self) -> int:
@@ -286,7 +291,7 @@ def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, prog
     threads = max(1, numba.get_num_threads())
     succ = np.empty(N, dtype=np.int32)
     parts = np.zeros((threads, (N + 63) // 64), dtype=np.uint64)
-    NL, NH = K.block_counts(cnt, fx)
+    _NL, NH = K.block_counts(cnt, fx)
     chunks = max(1, min(50, NH // max(threads, 1)))
     edges = np.linspace(0, NH, chunks + 1).astype(np.int64)
     for i in range(chunks):
@@ -504,4 +509,4 @@ def basins(
     return sampled_basins(compiled, samples, seed, operator, fx, confidence, progress=progress)
 
 
-__all__ = ["Basins", "MAX_EXACT", "basins", "exact_basins", "sampled_basins", "wilson_interval"]
+__all__ = ["MAX_EXACT", "Basins", "basins", "exact_basins", "sampled_basins", "wilson_interval"]

@@ -44,8 +44,9 @@ class TooManyScenariosError(OptionError):
         The interventions of the search (descriptor id → variant id).
     """
 
-    def __init__(self, found: int, exact: bool, max_results: int, max_inconsistency: int,
-                 fixed: Mapping[str, str] | None = None):
+    def __init__(
+        self, found: int, exact: bool, max_results: int, max_inconsistency: int, fixed: Mapping[str, str] | None = None
+    ):
         self.found = int(found)
         self.exact = bool(exact)
         self.max_results = int(max_results)
@@ -53,8 +54,7 @@ class TooManyScenariosError(OptionError):
         self.fixed = dict(fixed or {})
         super().__init__(self.describe())
 
-    def describe(self, limit: str = "max_results", tolerance: str = "max_inconsistency",
-                 fix: str = "fixed") -> str:
+    def describe(self, limit: str = "max_results", tolerance: str = "max_inconsistency", fix: str = "fixed") -> str:
         """The message, naming the settings as the caller spells them (``limit="--max-results"``, …)."""
         count = f"{self.found:,}" if self.exact else f"more than {self.found - 1:,}"
         under = " under " + ", ".join(f"{d}={v}" for d, v in self.fixed.items()) if self.fixed else ""
@@ -293,8 +293,7 @@ def count_scenarios(matrix, offsets, counts, fixed, tested, k: int, limit: int =
     """
     from . import _kernels as K
 
-    return int(K.bnb_count(matrix, offsets, counts, fixed, tested, np.int64(k), np.zeros(0, np.int64),
-                           np.int64(limit)))
+    return int(K.bnb_count(matrix, offsets, counts, fixed, tested, np.int64(k), np.zeros(0, np.int64), np.int64(limit)))
 
 
 def _moved_last(order: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -357,8 +356,9 @@ def choose_order(matrix, offsets, counts, fixed, tested, last=None, k: int = 0, 
     return candidates[int(np.argmin(costs))]
 
 
-def scenarios_by_combination(matrix, offsets, counts, fixed, tested, order, exo, combos=None, k: int = 0,
-                             rows: int = FIRST_ROWS) -> tuple[np.ndarray, np.ndarray]:
+def scenarios_by_combination(
+    matrix, offsets, counts, fixed, tested, order, exo, combos=None, k: int = 0, rows: int = FIRST_ROWS
+) -> tuple[np.ndarray, np.ndarray]:
     """Every scenario with inconsistency ≤ k, for each combination of the descriptors ``exo``, tagged by it.
 
     The array-level search of the likelihood layer (same branch-and-bound as :func:`find_scenarios`). Two ways:
@@ -423,16 +423,18 @@ def scenarios_by_combination(matrix, offsets, counts, fixed, tested, order, exo,
     seen = np.zeros(len(counts), dtype=np.int64)
     np.add.at(seen, order, 1)
     if (seen != want).any():
-        raise OptionError("order must list each free descriptor once" + ("" if combos is None else ", the combination "
-                                                                          "descriptors left out"))
+        raise OptionError(
+            "order must list each free descriptor once"
+            + ("" if combos is None else ", the combination descriptors left out")
+        )
     if combos is None:
-        return K.bnb_by_combination(matrix, offsets, counts, fixed, tested, np.int64(k), order, exo,
-                                    np.int64(rows))[:2]
+        return K.bnb_by_combination(matrix, offsets, counts, fixed, tested, np.int64(k), order, exo, np.int64(rows))[:2]
     combos = np.ascontiguousarray(combos, dtype=np.int64)
     if combos.ndim != 2 or combos.shape[1] != len(exo) or (combos < 0).any() or (combos >= counts[exo]).any():
         raise OptionError(f"combos must be (F, {len(exo)}) variant positions of the combination descriptors")
-    return K.bnb_combinations_in_turn(matrix, offsets, counts, fixed, tested, np.int64(k), order, exo, combos,
-                                      np.int64(rows))[:2]
+    return K.bnb_combinations_in_turn(
+        matrix, offsets, counts, fixed, tested, np.int64(k), order, exo, combos, np.int64(rows)
+    )[:2]
 
 
 def find_scenarios(
@@ -504,8 +506,9 @@ def find_scenarios(
     return make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen)
 
 
-def make_set(compiled: CompiledModel, scenarios: np.ndarray, fixed: np.ndarray, tested: np.ndarray, k: int,
-             method: str = "") -> ScenarioSet:
+def make_set(
+    compiled: CompiledModel, scenarios: np.ndarray, fixed: np.ndarray, tested: np.ndarray, k: int, method: str = ""
+) -> ScenarioSet:
     """Score and order found scenarios into a :class:`ScenarioSet` (one evaluation routine for every method)."""
     from . import _kernels as K
 
@@ -629,8 +632,7 @@ def warm_search() -> None:
 
     K.evaluate_many(m, offsets, counts, sc, tested)
     out = np.zeros((K.task_count(m, offsets, counts, fixed, tested, 2), 4, 2), dtype=np.int64)
-    K.bnb_search_parallel(m, offsets, counts, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2,
-                          np.int64(-1))
+    K.bnb_search_parallel(m, offsets, counts, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2, np.int64(-1))
     # the likelihood pass's searches: descriptor 1 plays an exogenous one, its combinations tagged
     exo = np.array([1], dtype=np.int64)
     untested = np.array([True, False])

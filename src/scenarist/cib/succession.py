@@ -23,13 +23,13 @@ Technological Forecasting and Social Change 73(4), 334–361. https://doi.org/10
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
-from ..results import Result
 from ..errors import OptionError
+from ..results import Result
 from .compile import CompiledModel
 from .search import normalise_fixed, tested_mask
 
@@ -70,8 +70,11 @@ class SuccessionResult(Result):
     timings: dict = field(default_factory=dict, compare=False)
 
     def _summary(self) -> dict:
-        return {"operator": self.operator, "steps": int(self.steps),
-                "ends_in": "attractor" if self.is_attractor else f"cycle of {len(self.end)}"}
+        return {
+            "operator": self.operator,
+            "steps": int(self.steps),
+            "ends_in": "attractor" if self.is_attractor else f"cycle of {len(self.end)}",
+        }
 
     @property
     def is_attractor(self) -> bool:

@@ -20,8 +20,12 @@ def tiny_model() -> CompiledModel:
     """A 2 × 2 model with the array types of a real one: running an engine on it loads (or compiles) its kernels."""
     counts = np.array([2, 2], dtype=np.int64)
     return CompiledModel(
-        descriptor_ids=("a", "b"), descriptor_names=("a", "b"), variant_ids=(("x", "y"), ("x", "y")),
-        variant_names=(("x", "y"), ("x", "y")), counts=counts, offsets=np.array([0, 2, 4], dtype=np.int64),
+        descriptor_ids=("a", "b"),
+        descriptor_names=("a", "b"),
+        variant_ids=(("x", "y"), ("x", "y")),
+        variant_names=(("x", "y"), ("x", "y")),
+        counts=counts,
+        offsets=np.array([0, 2, 4], dtype=np.int64),
         matrix=np.array([[0, 0, 1, -1], [0, 0, -1, 1], [1, -1, 0, 0], [-1, 1, 0, 0]], dtype=np.int64),
         exogenous=np.zeros(2, dtype=bool),
     )

@@ -6,13 +6,14 @@ Each command group lives in its own module and registers its commands on :data:`
 
 from __future__ import annotations
 
-from .common import app
-
 # Command modules (one import line each; keep them sorted).
-from . import analyze  # noqa: F401,E402
-from . import engine  # noqa: F401,E402
-from . import evidence  # noqa: F401,E402
-from . import likelihood  # noqa: F401,E402
+from . import (
+    analyze,  # noqa: F401
+    engine,  # noqa: F401
+    evidence,  # noqa: F401
+    likelihood,  # noqa: F401
+)
+from .common import app
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -42,7 +42,7 @@ REFERENCE_WIDTH = 18
 SCENARIO_WIDTH = 16
 
 ReportOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--report",
         help="Also write a self-contained HTML report to this file (written only when everything has computed; "
@@ -55,7 +55,7 @@ TimingsOpt = Annotated[
     bool, typer.Option("--timings", help="Print the time of each step on stderr (and add 'timings' to --json).")
 ]
 ColumnsOpt = Annotated[
-    Optional[int],
+    int | None,
     typer.Option(
         "--columns",
         min=0,
@@ -93,7 +93,9 @@ def analyze_command(
     report: ReportOpt = None,
     timings: TimingsOpt = False,
     columns: ColumnsOpt = None,
-    basins: Annotated[bool, typer.Option("--basins", help="Add each scenario's volume weight (global-succession basin).")] = False,
+    basins: Annotated[
+        bool, typer.Option("--basins", help="Add each scenario's volume weight (global-succession basin).")
+    ] = False,
     max_results: MaxResultsOpt = scenarist.MAX_RESULTS,
     self_impacts: SelfImpactsOpt = None,
 ) -> None:
@@ -109,8 +111,15 @@ def analyze_command(
     if report is not None:  # refuse a bad report path before a long search
         scenarist.api.check_output(report, inputs=[source], option="--report")
     with ProgressBar("basins") as bar:
-        result = scenarist.analyze(model, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix),
-                                   max_results=max_results, basins=basins, self_impacts=self_impacts, progress=bar)
+        result = scenarist.analyze(
+            model,
+            max_inconsistency=max_inconsistency,
+            fixed=parse_assignments(fix),
+            max_results=max_results,
+            basins=basins,
+            self_impacts=self_impacts,
+            progress=bar,
+        )
     if report is not None:
         t0 = time.perf_counter()
         scenarist.report(result, path=report, inputs=[source])
@@ -195,7 +204,9 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
         )
     for r in result.references:
         if r.contradicts:
-            against = ", ".join(f"{d} (it has {r.variants[d]}, the intervention fixes {v})" for d, v in r.contradicts.items())
+            against = ", ".join(
+                f"{d} (it has {r.variants[d]}, the intervention fixes {v})" for d, v in r.contradicts.items()
+            )
             noun = "intervention" if len(r.contradicts) == 1 else "interventions"
             console.print(
                 f"Reference '{r.name}': contradicts the {noun} on {against}; it is no scenario of this analysis.",
@@ -421,7 +432,7 @@ def tableau_table(
         cells: list[Any] = [label] + [cell(scen[i][d], scen_ws[i]) for i in range(start, shown)]
         for (r, col), w in zip(refs_shown, ref_ws):
             did = c.descriptor_ids[d]
-            bad = r.descriptor_inconsistency[did] and not r.contradicts or did in r.contradicts
+            bad = (r.descriptor_inconsistency[did] and not r.contradicts) or did in r.contradicts
             cells.append(Text(cell(col[d], w), style="red") if bad else cell(col[d], w))
         table.add_row(*cells, end_section=d == c.n_descriptors - 1)
     for label, values, attr in (
@@ -430,7 +441,9 @@ def tableau_table(
         ("Total impact score", sc.total_impact_score, "total_impact_score"),
     ):
         # A reference that contradicts an intervention has no inconsistency under it (see ReferenceResult).
-        ref_vals = ["—" if r.contradicts and attr != "total_impact_score" else str(getattr(r, attr)) for r, _ in refs_shown]
+        ref_vals = [
+            "—" if r.contradicts and attr != "total_impact_score" else str(getattr(r, attr)) for r, _ in refs_shown
+        ]
         table.add_row(label, *(str(int(x)) for x in values[start:shown]), *ref_vals)
     return table
 
@@ -439,8 +452,13 @@ def outcome_table(result: Analysis) -> Table:
     """How the scenarios found distribute over the outcome's variants, beside the source's assessment."""
     o = result.outcome
     table = Table(
-        title=f"Outcome: {o.descriptor_name}", title_justify="left", header_style="bold",
-        caption="A share of scenarios is not a probability: `scenarist likelihood` gives probabilities with bands." if o.n_scenarios else None, caption_justify="left",
+        title=f"Outcome: {o.descriptor_name}",
+        title_justify="left",
+        header_style="bold",
+        caption="A share of scenarios is not a probability: `scenarist likelihood` gives probabilities with bands."
+        if o.n_scenarios
+        else None,
+        caption_justify="left",
     )
     table.add_column("Variant")
     table.add_column("Scenarios", justify="right")
@@ -449,7 +467,7 @@ def outcome_table(result: Analysis) -> Table:
     for v in o.variants:
         table.add_row(v.name, str(v.count), f"{100 * v.share:.0f}%", _assessment_text(v.assessment))
     for j in o.joint:
-        names = dict((v.id, v.name) for v in o.variants)
+        names = {v.id: v.name for v in o.variants}
         table.add_row(
             Text("jointly: " + " or ".join(names.get(x, x) for x in j.variants), style="italic"),
             str(j.count),
@@ -496,13 +514,13 @@ def volume_weights_table(vw) -> Table:
 def explain_command(
     model: ModelArg = None,
     scenario: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             "--scenario", "-s", metavar="N", help="Number N of a scenario in the tableau of 'analyze' (same -k/--fix)."
         ),
     ] = None,
     variants: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--variants",
             metavar="D=V,...",
@@ -510,7 +528,7 @@ def explain_command(
         ),
     ] = None,
     reference: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--reference", metavar="ID", help="Id of one of the model's reference scenarios."),
     ] = None,
     max_inconsistency: MaxInconsistencyOpt = 0,
@@ -526,9 +544,14 @@ def explain_command(
     the chosen variant wins, and the judgments pushing toward or against it, with rationales and citations.
     """
     result = scenarist.explain(
-        model, scenario=scenario, variants=parse_assignments([variants], option="--variants") if variants else None,
-        reference=reference, max_inconsistency=max_inconsistency, fixed=parse_assignments(fix),
-        max_results=max_results, self_impacts=self_impacts,
+        model,
+        scenario=scenario,
+        variants=parse_assignments([variants], option="--variants") if variants else None,
+        reference=reference,
+        max_inconsistency=max_inconsistency,
+        fixed=parse_assignments(fix),
+        max_results=max_results,
+        self_impacts=self_impacts,
     )
     if json_out:
         emit_json(result.to_dict())

@@ -10,7 +10,8 @@ import functools
 import json
 import sys
 import warnings
-from typing import Annotated, Any, Callable, Optional
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -99,7 +100,7 @@ def command(name: str | None = None, group: typer.Typer | None = None, **kwargs:
 # -- shared arguments and options (define once, reuse everywhere) --
 # Every argument and option names its metavar: otherwise the help shows internal types such as <list[str]>.
 ModelArg = Annotated[
-    Optional[str],
+    str | None,
     typer.Argument(
         help="Model file (.yaml or ScenarioWizard .scw) or the name of a packaged model; default: the flagship.",
         show_default=False,
@@ -108,16 +109,16 @@ ModelArg = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 FixOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--fix",
         help="Intervention DESCRIPTOR=VARIANT (repeatable): fix a descriptor to a variant.",
         metavar="DESCRIPTOR=VARIANT",
     ),
 ]
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Random seed (an integer; 0 is a seed).", metavar="INT")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (an integer; 0 is a seed).", metavar="INT")]
 SelfImpactsOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--self-impacts",
         metavar="count|ignore",
@@ -215,7 +216,7 @@ class ProgressBar:
         self.bar = None
         self.task = None
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         self.t0 = self.clock()
         return self
 
@@ -228,8 +229,12 @@ class ProgressBar:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                TimeElapsedColumn(), console=err_console, transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
             )
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=1.0)
@@ -289,9 +294,7 @@ def _print_version(value: bool) -> None:
 def _root(
     show_version: Annotated[
         bool,
-        typer.Option(
-            "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
-        ),
+        typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version),
     ] = False,
 ) -> None:
     """Structured scenario analysis: Cross-Impact Balance, likelihoods, evidence and scored forecasts."""

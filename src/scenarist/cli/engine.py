@@ -8,7 +8,7 @@ one start scenario; ``basins`` follows all of them (or a sample). Each is a thin
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -86,23 +86,29 @@ def import_command(
 def export_command(
     model: ModelArg = None,
     to: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
-            "--to", metavar="scw|sl|csv|xlsx", help="Format (default: from the output file's suffix).",
+            "--to",
+            metavar="scw|sl|csv|xlsx",
+            help="Format (default: from the output file's suffix).",
             show_default=False,
         ),
     ] = None,
     output: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
-            "--output", "-o", metavar="FILE", help="File to write (required; never the model file).",
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="File to write (required; never the model file).",
             show_default=False,
         ),
     ] = None,
     layout: Annotated[
         str,
         typer.Option(
-            "--layout", metavar="scenariowizard|labelled",
+            "--layout",
+            metavar="scenariowizard|labelled",
             help="CSV/XLSX layout: scenariowizard (two header rows/columns) or labelled.",
         ),
     ] = "scenariowizard",
@@ -120,9 +126,18 @@ def export_command(
     if output is None:
         raise scenarist.OptionError("--output/-o is required")
     with ProgressBar("basins") as bar:
-        scenarist.export(model, output, to=to, layout=layout, max_inconsistency=max_inconsistency,
-                         fixed=parse_assignments(fix), weights=weights, max_results=max_results,
-                         self_impacts=self_impacts, progress=bar)
+        scenarist.export(
+            model,
+            output,
+            to=to,
+            layout=layout,
+            max_inconsistency=max_inconsistency,
+            fixed=parse_assignments(fix),
+            weights=weights,
+            max_results=max_results,
+            self_impacts=self_impacts,
+            progress=bar,
+        )
     note_written(output)
 
 
@@ -155,19 +170,19 @@ def succession_table(result) -> Table:
     return table
 
 
-
 @command("succession")
 def succession_command(
     model: ModelArg = None,
     start: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
-            "--start", metavar="D=V,...",
+            "--start",
+            metavar="D=V,...",
             help="Start scenario D=V,D=V,... (every descriptor not fixed by --fix; repeatable).",
         ),
     ] = None,
     reference: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--reference", metavar="ID", help="Start from one of the model's reference scenarios (its id)."),
     ] = None,
     random_start: Annotated[
@@ -187,8 +202,14 @@ def succession_command(
     stay put.
     """
     result = scenarist.succession(
-        model, start=parse_assignments(start, "--start") or None, reference=reference, random=random_start,
-        seed=seed, operator=operator, fixed=parse_assignments(fix), self_impacts=self_impacts,
+        model,
+        start=parse_assignments(start, "--start") or None,
+        reference=reference,
+        random=random_start,
+        seed=seed,
+        operator=operator,
+        fixed=parse_assignments(fix),
+        self_impacts=self_impacts,
     )
     t_info = result.timings
     if json_out:
@@ -199,12 +220,15 @@ def succession_command(
     else:
         console.print(succession_table(result))
         if result.is_attractor:
-            console.print(f"Reaches an attractor after {result.steps} step(s).", markup=False, highlight=False,
-                          soft_wrap=True)
+            console.print(
+                f"Reaches an attractor after {result.steps} step(s).", markup=False, highlight=False, soft_wrap=True
+            )
         else:
             console.print(
                 f"Enters a cycle of {len(result.end)} states after {result.steps} step(s) (columns marked *).",
-                markup=False, highlight=False, soft_wrap=True,
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
     if timings:
         print_timings(t_info)
@@ -267,8 +291,12 @@ def basins_table(result, rows: int | None = BASIN_ROWS) -> tuple[Table, list[str
         + ", ".join(c.descriptor_ids[d] + (" (fixed)" if d not in free else "") for d in range(c.n_descriptors))
         + ".",
         "#: the attractor's number in tableau order"
-        + (" (the attractors are the consistent scenarios: 'analyze' and 'explain -s #' use the same numbers "
-           "with the same --fix)." if result.exact else " among the attractors the samples reached."),
+        + (
+            " (the attractors are the consistent scenarios: 'analyze' and 'explain -s #' use the same numbers "
+            "with the same --fix)."
+            if result.exact
+            else " among the attractors the samples reached."
+        ),
     ]
     left = len(order) - len(shown)
     if left:
@@ -284,7 +312,8 @@ def basins_command(
     method: Annotated[
         str,
         typer.Option(
-            "--method", metavar="auto|exact|sampled",
+            "--method",
+            metavar="auto|exact|sampled",
             help="exact (follow every scenario), sampled, or auto (exact when it fits).",
         ),
     ] = "auto",
@@ -313,9 +342,17 @@ def basins_command(
     largest basins first, each attractor's variants as a compact code (--json names them).
     """
     with ProgressBar("basins") as bar:
-        result = scenarist.basins(model, operator=operator, fixed=parse_assignments(fix), method=method,
-                                  samples=samples, seed=seed, confidence=confidence, self_impacts=self_impacts,
-                                  progress=bar)
+        result = scenarist.basins(
+            model,
+            operator=operator,
+            fixed=parse_assignments(fix),
+            method=method,
+            samples=samples,
+            seed=seed,
+            confidence=confidence,
+            self_impacts=self_impacts,
+            progress=bar,
+        )
     t_info = result.timings
     if json_out:
         doc = result.to_dict()
@@ -325,8 +362,11 @@ def basins_command(
     else:
         n = len(result.attractors)
         count = f"{n:,} attractor{'s' if n != 1 else ''}"
-        what = (f"exact): {count}, {result.total:,} start scenarios" if result.exact
-                else f"sampled): {count} reached from {result.total:,} random start scenarios")
+        what = (
+            f"exact): {count}, {result.total:,} start scenarios"
+            if result.exact
+            else f"sampled): {count} reached from {result.total:,} random start scenarios"
+        )
         console.print(Text.assemble(("Basins", "bold"), f" ({operator} succession, {what}"))
         table, notes = basins_table(result, rows)
         console.print(table)
@@ -336,6 +376,8 @@ def basins_command(
             f"{len(result.cycles)} distinct cycle(s)."
         )
         for line in notes:
-            console.print(line, markup=False, highlight=False, style="dim" if line.startswith(("variants", "#")) else None)
+            console.print(
+                line, markup=False, highlight=False, style="dim" if line.startswith(("variants", "#")) else None
+            )
     if timings:
         print_timings(t_info)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -58,19 +59,28 @@ def _sub(group: typer.Typer, name: str) -> Callable:
 
 
 DbOpt = Annotated[
-    Optional[str],
-    typer.Option("--db", metavar="URL|FILE",
-                 help="Store: a SQLAlchemy URL or a SQLite file path (default: $SCENARIST_DB, else ./scenarist.db)."),
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL|FILE",
+        help="Store: a SQLAlchemy URL or a SQLite file path (default: $SCENARIST_DB, else ./scenarist.db).",
+    ),
 ]
 ModelOpt = Annotated[
-    Optional[str],
-    typer.Option("--model", "-m", metavar="MODEL",
-                 help="Model file or packaged model name to check the evidence against (default: the packaged model "
-                      "whose id the evidence file's model: key names, else the flagship)."),
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        metavar="MODEL",
+        help="Model file or packaged model name to check the evidence against (default: the packaged model "
+        "whose id the evidence file's model: key names, else the flagship).",
+    ),
 ]
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", help="Evidence file (.yaml/.yml or .csv).", show_default=False)]
-FromOpt = Annotated[Optional[str], typer.Option("--from", metavar="DATE", help="First date (YYYY-MM-DD).")]
-ToOpt = Annotated[Optional[str], typer.Option("--to", metavar="DATE", help="Last date (YYYY-MM-DD).")]
+FileArg = Annotated[
+    Path, typer.Argument(metavar="FILE", help="Evidence file (.yaml/.yml or .csv).", show_default=False)
+]
+FromOpt = Annotated[str | None, typer.Option("--from", metavar="DATE", help="First date (YYYY-MM-DD).")]
+ToOpt = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last date (YYYY-MM-DD).")]
 
 
 def _pct(x: float | None) -> str:
@@ -89,8 +99,13 @@ def evidence_validate(file: FileArg, model: ModelOpt = None, json_out: JsonOpt =
         emit_json(check.to_dict())
         return
     m, ev, background = check.model, check.evidence, check.background
-    console.print(f"OK {file}: {len(ev.items)} item(s) for model {m.metadata.id} ({background} background, "
-                  f"{len(ev.contradicted_claims)} contradicted claim(s))", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"OK {file}: {len(ev.items)} item(s) for model {m.metadata.id} ({background} background, "
+        f"{len(ev.contradicted_claims)} contradicted claim(s))",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @_sub(evidence_app, "import")
@@ -112,28 +127,41 @@ def evidence_import(
     console.print(
         f"{file}: {len(result.added)} added, {len(result.replaced)} replaced, {len(result.unchanged)} unchanged "
         f"(model {result.model_id}; claims: {len(result.claims_added)} added) in {result.db}",
-        markup=False, highlight=False, soft_wrap=True,
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
 
 
 ModelIdOpt = Annotated[
-    Optional[str],
-    typer.Option("--model-id", metavar="ID",
-                 help="Model id (metadata.id) whose stored evidence to use (default: the only model in the store)."),
+    str | None,
+    typer.Option(
+        "--model-id",
+        metavar="ID",
+        help="Model id (metadata.id) whose stored evidence to use (default: the only model in the store).",
+    ),
 ]
 LedgerModelIdOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--model-id", metavar="ID", help="Only forecasts about this model (its metadata.id)."),
 ]
-ForecasterOpt = Annotated[Optional[str], typer.Option("--forecaster", metavar="NAME", help="Only this forecaster's.")]
+ForecasterOpt = Annotated[str | None, typer.Option("--forecaster", metavar="NAME", help="Only this forecaster's.")]
 
 
 @_sub(evidence_app, "export")
 def evidence_export(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="File to write (.yaml or .csv); default: YAML on stdout.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="File to write (.yaml or .csv); default: YAML on stdout."),
+    ] = None,
     model_id: ModelIdOpt = None,
     db: DbOpt = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", metavar="yaml|csv", help="yaml or csv (default: from the suffix of --output, else yaml).")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", metavar="yaml|csv", help="yaml or csv (default: from the suffix of --output, else yaml)."
+        ),
+    ] = None,
 ) -> None:
     """Write the stored evidence of one model as an evidence file (YAML keeps the contradicted claims; CSV holds
     the items only)."""
@@ -141,8 +169,9 @@ def evidence_export(
         raise scenarist.OptionError(f"--format {fmt!r}: use yaml or csv")
     if output is not None:
         if fmt is None and output.suffix.lower() not in (".yaml", ".yml", ".csv"):
-            raise scenarist.OptionError(f"--output {output}: cannot tell the format from the suffix (use .yaml, "
-                                        ".yml or .csv, or give --format)")
+            raise scenarist.OptionError(
+                f"--output {output}: cannot tell the format from the suffix (use .yaml, .yml or .csv, or give --format)"
+            )
         scenarist.api.check_output(output, inputs=[scenarist.evidence.evidence_source(None, db)], option="--output")
     ev = scenarist.evidence.stored_evidence(db, model_id)
     if output is None:
@@ -156,7 +185,9 @@ def evidence_export(
 @_sub(evidence_app, "list")
 def evidence_list(
     model: ModelOpt = None,
-    evidence: Annotated[Optional[Path], typer.Option("--evidence", "-e", metavar="FILE", help="Read this file instead of the store.")] = None,
+    evidence: Annotated[
+        Path | None, typer.Option("--evidence", "-e", metavar="FILE", help="Read this file instead of the store.")
+    ] = None,
     db: DbOpt = None,
     model_id: ModelIdOpt = None,
     start: FromOpt = None,
@@ -165,8 +196,9 @@ def evidence_list(
 ) -> None:
     """List evidence items (from the store, or a file with --evidence) with grade, weight, bearing and whether they
     are background (dated on or before the model's as-of date)."""
-    listing = scenarist.evidence.list_items(model, evidence, db, model_id, parse_date(start, "--from"),
-                                            parse_date(end, "--to"))
+    listing = scenarist.evidence.list_items(
+        model, evidence, db, model_id, parse_date(start, "--from"), parse_date(end, "--to")
+    )
     rows, mid, as_of = listing.rows, listing.model_id, listing.as_of
     if json_out:
         emit_json(listing.to_dict())
@@ -181,21 +213,38 @@ def evidence_list(
         for col in ("status", "bearing", "cluster", "title"):
             t.add_column(col, overflow="fold")
         for r in rows:
-            t.add_row(r["date"] + (" (bg)" if r["background"] else ""), r["id"], r["grade"], f"{r['weight']:.2f}",
-                      r["status"], f"{r['kind']}: {r['target']}", r["cluster"] or "", r["title"])
+            t.add_row(
+                r["date"] + (" (bg)" if r["background"] else ""),
+                r["id"],
+                r["grade"],
+                f"{r['weight']:.2f}",
+                r["status"],
+                f"{r['kind']}: {r['target']}",
+                r["cluster"] or "",
+                r["title"],
+            )
     else:
         # compact: under the id, the title, then status, bearing and cluster; grade and weight together
-        t.add_column("id / title / status, bearing, cluster", min_width=max((len(r["id"]) for r in rows), default=2),
-                     overflow="fold")
+        t.add_column(
+            "id / title / status, bearing, cluster",
+            min_width=max((len(r["id"]) for r in rows), default=2),
+            overflow="fold",
+        )
         t.add_column("grade w", no_wrap=True)
         for r in rows:
             what = f"{r['status']}; {r['kind']}: {r['target']}" + (f"; cluster {r['cluster']}" if r["cluster"] else "")
-            t.add_row(r["date"] + ("\n(bg)" if r["background"] else ""), f"{r['id']}\n{r['title']}\n{what}",
-                      f"{r['grade']} {r['weight']:.2f}")
+            t.add_row(
+                r["date"] + ("\n(bg)" if r["background"] else ""),
+                f"{r['id']}\n{r['title']}\n{what}",
+                f"{r['grade']} {r['weight']:.2f}",
+            )
     console.print(t)
     if rows and any(r["background"] for r in rows):
-        console.print("(bg): background, dated on or before the model's as-of date; not replayed by track.",
-                      highlight=False, style="dim")
+        console.print(
+            "(bg): background, dated on or before the model's as-of date; not replayed by track.",
+            highlight=False,
+            style="dim",
+        )
 
 
 # -- track ---------------------------------------------------------------------------------------------------
@@ -204,15 +253,33 @@ def evidence_list(
 @command("track")
 def track_cmd(
     model: ModelArg = None,
-    evidence: Annotated[Optional[Path], typer.Option("--evidence", "-e", metavar="FILE", help="Evidence file or packaged evidence name to replay (instead of the store).")] = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            "-e",
+            metavar="FILE",
+            help="Evidence file or packaged evidence name to replay (instead of the store).",
+        ),
+    ] = None,
     db: DbOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"Judgment draws per date for the bands (0: stated matrix only; at most {scenarist.MAX_DRAWS:,}).")] = scenarist.DEFAULT_DRAWS,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=0,
+            metavar="N",
+            help=f"Judgment draws per date for the bands (0: stated matrix only; at most {scenarist.MAX_DRAWS:,}).",
+        ),
+    ] = scenarist.DEFAULT_DRAWS,
     seed: SeedOpt = scenarist.DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
     json_out: JsonOpt = False,
-    report: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", help="Write an HTML report with the timeline chart.")] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", metavar="FILE", help="Write an HTML report with the timeline chart.")
+    ] = None,
 ) -> None:
     """Replay the evidence after the model's as-of date in date order and print the outcome distribution after each
     date: "model" (updated priors and interventions through CIB) and "model + indicators", with 5-95 % bands and
@@ -224,9 +291,17 @@ def track_cmd(
     if report is not None:  # refuse a bad report path before the replay
         scenarist.api.check_output(report, inputs=inputs, option="--report")
     with ProgressBar("replaying evidence", delay=0.0) as bar:
-        result = scenarist.track(model, evidence=evidence, db=db, start=parse_date(start, "--from"),
-                                 end=parse_date(end, "--to"), draws=draws, seed=seed, self_impacts=self_impacts,
-                                 progress=bar)
+        result = scenarist.track(
+            model,
+            evidence=evidence,
+            db=db,
+            start=parse_date(start, "--from"),
+            end=parse_date(end, "--to"),
+            draws=draws,
+            seed=seed,
+            self_impacts=self_impacts,
+            progress=bar,
+        )
     if report is not None:
         scenarist.report(result, path=report, inputs=inputs, db=db, ledger=evidence is None)
         note_written(report, "HTML report")
@@ -249,13 +324,16 @@ def _print_track(r) -> None:
     # Per variant two lines: the model, then model + indicators. Bands need room: shown on wide terminals only.
     bands = r.draws > 0 and console.width >= WIDE
     wide = console.width >= WIDE
-    t = Table(title=f"{r.model_id}: {r.outcome} after each date (upper line: model; lower: model + indicators)"
-              + (f", {r.draws} draws, seed {r.seed}" if r.draws else ""), show_edge=wide)
+    t = Table(
+        title=f"{r.model_id}: {r.outcome} after each date (upper line: model; lower: model + indicators)"
+        + (f", {r.draws} draws, seed {r.seed}" if r.draws else ""),
+        show_edge=wide,
+    )
     t.add_column("date", no_wrap=True)
     if wide:
         t.add_column("evidence", overflow="fold", min_width=12)
     # narrow: variant ids (short, and what --outcome and --p take) head the columns; titles follow the table
-    for name in (r.variant_names if wide else r.variants):
+    for name in r.variant_names if wide else r.variants:
         t.add_column(name, justify="right", overflow="fold")
     t.add_column("none", justify="right", no_wrap=True)
     t.add_column("shift", justify="right", no_wrap=True)
@@ -282,23 +360,40 @@ def _print_track(r) -> None:
                 lead = f"  {p.date}  " if j == 0 else " " * 14
                 console.print(lead + cut(r.item(i).title, room), markup=False, highlight=False, soft_wrap=True)
     if r.draws and not bands:
-        console.print(f"5–95 % bands over the {r.draws} draws: a terminal of {WIDE}+ columns, --json or --report.",
-                      highlight=False, style="dim")
+        console.print(
+            f"5–95 % bands over the {r.draws} draws: a terminal of {WIDE}+ columns, --json or --report.",
+            highlight=False,
+            style="dim",
+        )
     moved = r.moved_most()
     if moved:
         console.print("Moved the outcome most (total variation, model + indicators):", markup=False, soft_wrap=True)
         for p in moved:
-            console.print(f"  {p.date}  {100 * p.shift:.1f} pts  " + "; ".join(r.item(i).title for i in p.items),
-                          markup=False, highlight=False, soft_wrap=True)
+            console.print(
+                f"  {p.date}  {100 * p.shift:.1f} pts  " + "; ".join(r.item(i).title for i in p.items),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
     for i in r.outside:
         it = r.item(i)
-        console.print(f"Outside the model: {it.date} {it.bearing.descriptor}: {it.bearing.what} ({it.id})",
-                      markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"Outside the model: {it.date} {it.bearing.descriptor}: {it.bearing.what} ({it.id})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if r.background:
-        console.print(f"{len(r.background)} background item(s) on or before {r.as_of} are stored but not replayed.",
-                      markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"{len(r.background)} background item(s) on or before {r.as_of} are stored but not replayed.",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if r.claims:
-        console.print(f"{len(r.claims)} contradicted claim(s) recorded (see --report or --json).", markup=False, soft_wrap=True)
+        console.print(
+            f"{len(r.claims)} contradicted claim(s) recorded (see --report or --json).", markup=False, soft_wrap=True
+        )
     for n in r.notes:
         err_console.print(f"note: {n}", markup=False, highlight=False, soft_wrap=True)
 
@@ -318,17 +413,54 @@ def _parse_probabilities(items: list[str] | None) -> dict[str, float]:
 
 @_sub(forecast_app, "record")
 def forecast_record(
-    forecast_id: Annotated[str, typer.Option("--id", metavar="ID", help="Forecast id, unique in the ledger (letters, digits and . _ : -; no spaces).")],
+    forecast_id: Annotated[
+        str,
+        typer.Option(
+            "--id", metavar="ID", help="Forecast id, unique in the ledger (letters, digits and . _ : -; no spaces)."
+        ),
+    ],
     criteria: Annotated[str, typer.Option("--criteria", metavar="TEXT", help="Written resolution criteria.")],
     horizon: Annotated[str, typer.Option("--horizon", metavar="DATE", help="Date by which to judge it (YYYY-MM-DD).")],
-    model: Annotated[Optional[str], typer.Option("--model", "-m", metavar="MODEL", help="Model file or packaged model name whose outcome is forecast (default: the flagship).")] = None,
-    probabilities: Annotated[Optional[list[str]], typer.Option("--p", metavar="VARIANT=P", help="VARIANT=PROBABILITY (repeatable or comma-separated).")] = None,
-    from_model: Annotated[bool, typer.Option("--from-model", help="Use the model's outcome distribution (conditional on consistency).")] = False,
-    from_assessments: Annotated[bool, typer.Option("--from-assessments", help="Use the source's own verbal assessments mapped by the model's WEP table.")] = False,
-    made_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Date the forecast is made (default: the model's as-of date).")] = None,
-    forecaster: Annotated[Optional[str], typer.Option("--forecaster", metavar="NAME", help="Who forecasts (default: model, article or analyst).")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Free note.")] = None,
-    draws: Annotated[int, typer.Option("--draws", min=0, metavar="N", help=f"With --from-model: judgment draws (0: the stated matrix only; at most {scenarist.MAX_DRAWS:,}).")] = scenarist.DEFAULT_DRAWS,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            metavar="MODEL",
+            help="Model file or packaged model name whose outcome is forecast (default: the flagship).",
+        ),
+    ] = None,
+    probabilities: Annotated[
+        list[str] | None,
+        typer.Option("--p", metavar="VARIANT=P", help="VARIANT=PROBABILITY (repeatable or comma-separated)."),
+    ] = None,
+    from_model: Annotated[
+        bool, typer.Option("--from-model", help="Use the model's outcome distribution (conditional on consistency).")
+    ] = False,
+    from_assessments: Annotated[
+        bool,
+        typer.Option(
+            "--from-assessments", help="Use the source's own verbal assessments mapped by the model's WEP table."
+        ),
+    ] = False,
+    made_on: Annotated[
+        str | None,
+        typer.Option("--date", metavar="DATE", help="Date the forecast is made (default: the model's as-of date)."),
+    ] = None,
+    forecaster: Annotated[
+        str | None,
+        typer.Option("--forecaster", metavar="NAME", help="Who forecasts (default: model, article or analyst)."),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", metavar="TEXT", help="Free note.")] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=0,
+            metavar="N",
+            help=f"With --from-model: judgment draws (0: the stated matrix only; at most {scenarist.MAX_DRAWS:,}).",
+        ),
+    ] = scenarist.DEFAULT_DRAWS,
     seed: SeedOpt = scenarist.DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
     db: DbOpt = None,
@@ -337,18 +469,33 @@ def forecast_record(
     """Record a forecast over the model's outcome: from --p VARIANT=P, --from-model or --from-assessments."""
     with ProgressBar("judgment draws", delay=0.0) as bar:
         rec = scenarist.forecasts.record(
-            forecast_id, criteria, parse_date(horizon, "--horizon"), model,
-            probabilities=_parse_probabilities(probabilities) if probabilities else None, from_model=from_model,
-            from_assessments=from_assessments, made_on=parse_date(made_on, "--date"), forecaster=forecaster,
-            note=note, draws=draws, seed=seed, self_impacts=self_impacts, db=db, progress=bar,
+            forecast_id,
+            criteria,
+            parse_date(horizon, "--horizon"),
+            model,
+            probabilities=_parse_probabilities(probabilities) if probabilities else None,
+            from_model=from_model,
+            from_assessments=from_assessments,
+            made_on=parse_date(made_on, "--date"),
+            forecaster=forecaster,
+            note=note,
+            draws=draws,
+            seed=seed,
+            self_impacts=self_impacts,
+            db=db,
+            progress=bar,
         )
     f, added = rec.forecast, rec.added
     if json_out:
         emit_json(rec.to_dict())
         return
     shown = ", ".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
-    console.print(f"{'recorded' if added else 'already recorded'} {f.id} ({f.forecaster}, {f.made_on}): {shown}",
-                  markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"{'recorded' if added else 'already recorded'} {f.id} ({f.forecaster}, {f.made_on}): {shown}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @_sub(forecast_app, "list")
@@ -377,8 +524,13 @@ def forecast_list(
         res = "open" if f.resolution is None else f"{f.resolution.outcome}\n{f.resolution.resolved_on}"
         probs = "\n".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
         who = [f.forecaster] if wide else []
-        t.add_row(f.id if wide else f"{f.id}\n{f.forecaster}", *who,
-                  f"{f.made_on.isoformat()}\n{f.horizon.isoformat()}", probs, res)
+        t.add_row(
+            f.id if wide else f"{f.id}\n{f.forecaster}",
+            *who,
+            f"{f.made_on.isoformat()}\n{f.horizon.isoformat()}",
+            probs,
+            res,
+        )
     console.print(t)
 
 
@@ -386,25 +538,44 @@ def forecast_list(
 def forecast_resolve(
     forecast_id: Annotated[str, typer.Argument(metavar="ID", help="Forecast id.", show_default=False)],
     outcome: Annotated[str, typer.Option("--outcome", metavar="VARIANT", help="The variant that happened.")],
-    resolved_on: Annotated[Optional[str], typer.Option("--date", metavar="DATE", help="Day of the judgment (default: today; a day before the horizon is warned about).")] = None,
-    evidence: Annotated[Optional[list[str]], typer.Option("--evidence", metavar="ITEM", help="Evidence item id showing it (repeatable or comma-separated).")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", metavar="TEXT", help="Why: how the criteria were applied.")] = None,
+    resolved_on: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="DATE",
+            help="Day of the judgment (default: today; a day before the horizon is warned about).",
+        ),
+    ] = None,
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option("--evidence", metavar="ITEM", help="Evidence item id showing it (repeatable or comma-separated)."),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", metavar="TEXT", help="Why: how the criteria were applied.")
+    ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Change an earlier resolution.")] = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Record what happened to a forecast and the evidence for it."""
     ids = [e.strip() for item in evidence or [] for e in item.split(",") if e.strip()]
-    f = scenarist.forecasts.resolve(forecast_id, outcome, parse_date(resolved_on, "--date") or dt.date.today(), ids,
-                                    note, replace, db)
+    f = scenarist.forecasts.resolve(
+        forecast_id, outcome, parse_date(resolved_on, "--date") or dt.date.today(), ids, note, replace, db
+    )
     if f.resolution.resolved_on < f.horizon:
         how = "--date" if resolved_on is not None else "today's date (the default; --date sets another)"
-        err_console.print(f"warning: resolving {f.id} on {f.resolution.resolved_on} ({how}), before its horizon "
-                          f"{f.horizon}", markup=False, highlight=False, soft_wrap=True)
+        err_console.print(
+            f"warning: resolving {f.id} on {f.resolution.resolved_on} ({how}), before its horizon {f.horizon}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if json_out:
         emit_json(f.to_dict())
         return
-    console.print(f"resolved {f.id}: {outcome} on {f.resolution.resolved_on}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"resolved {f.id}: {outcome} on {f.resolution.resolved_on}", markup=False, highlight=False, soft_wrap=True
+    )
 
 
 @_sub(forecast_app, "score")
@@ -420,8 +591,10 @@ def forecast_score(
         emit_json(s.to_dict())
         return
     wide = console.width >= WIDE
-    t = Table(title="Scores (lower is better: Brier 0..2, log = −ln p in nats; p: the forecast's probability of "
-                    "the outcome)", show_edge=wide)
+    t = Table(
+        title="Scores (lower is better: Brier 0..2, log = −ln p in nats; p: the forecast's probability of the outcome)",
+        show_edge=wide,
+    )
     t.add_column("forecast" if wide else "forecast\nforecaster", no_wrap=True)
     if wide:
         t.add_column("forecaster", overflow="fold")
@@ -431,13 +604,24 @@ def forecast_score(
         t.add_column(col, justify="right", no_wrap=True)
     for r in s.rows:
         who = [r.forecaster] if wide else []
-        t.add_row(r.forecast_id if wide else f"{r.forecast_id}\n{r.forecaster}", *who,
-                  f"{r.made_on.isoformat()}\n{r.resolved_on.isoformat()}", r.outcome,
-                  f"{r.probability:.3f}", f"{r.brier:.4f}", "inf" if math.isinf(r.log) else f"{r.log:.4f}")
+        t.add_row(
+            r.forecast_id if wide else f"{r.forecast_id}\n{r.forecaster}",
+            *who,
+            f"{r.made_on.isoformat()}\n{r.resolved_on.isoformat()}",
+            r.outcome,
+            f"{r.probability:.3f}",
+            f"{r.brier:.4f}",
+            "inf" if math.isinf(r.log) else f"{r.log:.4f}",
+        )
     console.print(t)
     for name, v in s.summary.items():
         log = "inf" if math.isinf(v["log"]) else f"{v['log']:.4f}"
-        console.print(f"{name}: {v['n']} resolved, mean Brier {v['brier']:.4f}, mean log {log}", markup=False, highlight=False, soft_wrap=True)
+        console.print(
+            f"{name}: {v['n']} resolved, mean Brier {v['brier']:.4f}, mean log {log}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     c = Table(title="Calibration")
     for col in ("bin", "n", "mean forecast", "observed"):
         c.add_column(col)

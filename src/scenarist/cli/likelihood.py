@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -29,19 +29,36 @@ from .common import (
 )
 
 SchedulerOpt = Annotated[
-    Optional[str],
-    typer.Option("--scheduler", metavar="ADDRESS", help="Run the draws on this Dask scheduler (e.g. tcp://host:8786); same numbers as in-process."),
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run the draws on this Dask scheduler (e.g. tcp://host:8786); same numbers as in-process.",
+    ),
 ]
 CreditOpt = Annotated[
     str,
-    typer.Option("--credit", metavar="variants|scenarios|volume", help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', or its attractors by 'volume' weight (stated matrix only)."),
+    typer.Option(
+        "--credit",
+        metavar="variants|scenarios|volume",
+        help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', or its attractors by 'volume' weight (stated matrix only).",
+    ),
 ]
 PriorOpt = Annotated[
-    Optional[list[str]],
-    typer.Option("--prior", metavar="DESCRIPTOR=VARIANT:P,...", help="Override a prior: DESCRIPTOR=VARIANT:P,VARIANT:P,... (repeatable; must sum to 1)."),
+    list[str] | None,
+    typer.Option(
+        "--prior",
+        metavar="DESCRIPTOR=VARIANT:P,...",
+        help="Override a prior: DESCRIPTOR=VARIANT:P,VARIANT:P,... (repeatable; must sum to 1).",
+    ),
 ]
-OutcomeOpt = Annotated[Optional[str], typer.Option("--outcome", metavar="DESCRIPTOR", help="Descriptor to headline (default: the model's outcome).")]
-SharedOpt = Annotated[bool, typer.Option("--shared-sections", help="One shared shift per judgment section (correlated draws).")]
+OutcomeOpt = Annotated[
+    str | None,
+    typer.Option("--outcome", metavar="DESCRIPTOR", help="Descriptor to headline (default: the model's outcome)."),
+]
+SharedOpt = Annotated[
+    bool, typer.Option("--shared-sections", help="One shared shift per judgment section (correlated draws).")
+]
 
 
 def _pct(x) -> str:
@@ -57,10 +74,14 @@ def _num(x, digits: int = 1) -> str:
 def likelihood_command(
     model: ModelArg = None,
     draws: Annotated[
-        Optional[int],
-        typer.Option("--draws", min=0, metavar="N", show_default=f"{scenarist.DEFAULT_DRAWS}; 0 with --credit volume",
-                     help=f"Judgment draws for the bands (0: the stated matrix only, exact; at most "
-                          f"{scenarist.MAX_DRAWS:,})."),
+        int | None,
+        typer.Option(
+            "--draws",
+            min=0,
+            metavar="N",
+            show_default=f"{scenarist.DEFAULT_DRAWS}; 0 with --credit volume",
+            help=f"Judgment draws for the bands (0: the stated matrix only, exact; at most {scenarist.MAX_DRAWS:,}).",
+        ),
     ] = None,
     seed: SeedOpt = scenarist.DEFAULT_SEED,
     fix: FixOpt = None,
@@ -83,9 +104,17 @@ def likelihood_command(
     """
     with ProgressBar("judgment draws", delay=0.0) as bar:
         d = scenarist.likelihood(
-            model, draws=draws, seed=seed, fixed=parse_assignments(fix), priors=parse_priors(prior),
-            credit=credit, shared_sections=shared_sections, outcome=outcome, scheduler=scheduler,
-            self_impacts=self_impacts, progress=bar,
+            model,
+            draws=draws,
+            seed=seed,
+            fixed=parse_assignments(fix),
+            priors=parse_priors(prior),
+            credit=credit,
+            shared_sections=shared_sections,
+            outcome=outcome,
+            scheduler=scheduler,
+            self_impacts=self_impacts,
+            progress=bar,
         )
     if json_out:
         emit_json(d.to_dict())
@@ -112,19 +141,33 @@ def print_distribution(d, source: str | None = None) -> None:
     for i, v in enumerate(m.variant_ids):
         c = words.get(v)
         t.add_row(
-            m.variant_names[i], _num(m.probability[i]),
+            m.variant_names[i],
+            _num(m.probability[i]),
             "–" if m.low is None else f"{_num(m.low[i])}–{_num(m.high[i])}",
             "–" if m.standard_error is None else _num(m.standard_error[i]),
-            _num(m.stated[i]), _num(m.conditional[i]),
+            _num(m.stated[i]),
+            _num(m.conditional[i]),
             "" if c is None else f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}",
         )
     n = d.none
-    t.add_row("none", _num(n.probability), "–" if n.low is None else f"{_num(n.low)}–{_num(n.high)}",
-              "–" if n.standard_error is None else _num(n.standard_error), _num(n.stated), "", "", style="italic")
+    t.add_row(
+        "none",
+        _num(n.probability),
+        "–" if n.low is None else f"{_num(n.low)}–{_num(n.high)}",
+        "–" if n.standard_error is None else _num(n.standard_error),
+        _num(n.stated),
+        "",
+        "",
+        style="italic",
+    )
     console.print(t)
-    console.print("P: mean over draws; 5–95 %: band over draws; s.e.: Monte Carlo standard error; stated: the matrix "
-                  "as written; ¬none: conditional on some consistent scenario; none: no consistent scenario.",
-                  markup=False, highlight=False, style="dim")
+    console.print(
+        "P: mean over draws; 5–95 %: band over draws; s.e.: Monte Carlo standard error; stated: the matrix "
+        "as written; ¬none: conditional on some consistent scenario; none: no consistent scenario.",
+        markup=False,
+        highlight=False,
+        style="dim",
+    )
     joint = [c for c in d.comparisons if len(c.variants) > 1]
     if joint:
         j = Table(title="Joint assessments of the source", title_justify="left")
@@ -133,9 +176,12 @@ def print_distribution(d, source: str | None = None) -> None:
             j.add_column(col, justify="right", no_wrap=True)
         j.add_column("source says", overflow="fold")
         for c in joint:
-            j.add_row(" + ".join(c.variants), _num(c.conditional),
-                      "–" if c.band is None else f"{_num(c.band[0])}–{_num(c.band[1])}",
-                      f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}" if c.term else "(no term)")
+            j.add_row(
+                " + ".join(c.variants),
+                _num(c.conditional),
+                "–" if c.band is None else f"{_num(c.band[0])}–{_num(c.band[1])}",
+                f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}" if c.term else "(no term)",
+            )
         console.print(j)
     if d.priors:
         parts = []
@@ -145,8 +191,10 @@ def print_distribution(d, source: str | None = None) -> None:
         console.print("Priors (%): " + "; ".join(parts), markup=False, highlight=False)
     line = f"{len(d.scenarios)} consistent scenario(s) in the stated matrix"
     if d.draws:
-        line += (f"; {len(d.robustness)} consistent in some draw, {int((d.robustness >= 1.0).sum())} in every draw"
-                 f" (most robust: {_pct(d.robustness.max() if len(d.robustness) else 0.0)} of draws)")
+        line += (
+            f"; {len(d.robustness)} consistent in some draw, {int((d.robustness >= 1.0).sum())} in every draw"
+            f" (most robust: {_pct(d.robustness.max() if len(d.robustness) else 0.0)} of draws)"
+        )
     console.print(line, markup=False, highlight=False)
 
 
@@ -163,8 +211,14 @@ def sensitivity_command(
 ) -> None:
     """Which judgments, moved by -1 or +1, change the kernel or shift the outcome most; and how the outcome
     responds to each exogenous prior (the outcome if each exogenous variant were certain)."""
-    s = scenarist.sensitivity(model, priors=parse_priors(prior), fixed=parse_assignments(fix), outcome=outcome,
-                              credit=credit, self_impacts=self_impacts)
+    s = scenarist.sensitivity(
+        model,
+        priors=parse_priors(prior),
+        fixed=parse_assignments(fix),
+        outcome=outcome,
+        credit=credit,
+        self_impacts=self_impacts,
+    )
     if json_out:
         emit_json(s.to_dict())
         return
@@ -173,8 +227,12 @@ def sensitivity_command(
     # the table instead of sharing its width.
     ids_width = max((len(x) for e in s.judgments for x in (e.source, e.target)), default=8) + 2
     wide = console.width >= ids_width + 70
-    t = Table(title=f"Judgments ranked by influence on {s.outcome} (outcome shift: the larger of the two moves)",
-              title_justify="left", show_edge=wide, pad_edge=wide)
+    t = Table(
+        title=f"Judgments ranked by influence on {s.outcome} (outcome shift: the larger of the two moves)",
+        title_justify="left",
+        show_edge=wide,
+        pad_edge=wide,
+    )
     t.add_column("#", justify="right", no_wrap=True)
     t.add_column("judgment", no_wrap=True)
     t.add_column("score", justify="right", no_wrap=True)
@@ -191,16 +249,27 @@ def sensitivity_command(
         delta, arr = max(moves, key=lambda m: float(sum(abs(x) for x in m[1])))
         shifts = ", ".join(f"{lab} {100 * x:+.1f}" for lab, x in zip(labels, arr) if abs(x) >= 5e-4) or "none"
         listed.append((i + 1, shifts))
-        t.add_row(str(i + 1), f"{e.source} →\n{e.target}", f"{e.score:+d}→{e.score + delta:+d}",
-                  f"{100 * e.influence:.1f}", e.kernel_text(-1), e.kernel_text(+1), *([shifts] if wide else []))
+        t.add_row(
+            str(i + 1),
+            f"{e.source} →\n{e.target}",
+            f"{e.score:+d}→{e.score + delta:+d}",
+            f"{100 * e.influence:.1f}",
+            e.kernel_text(-1),
+            e.kernel_text(+1),
+            *([shifts] if wide else []),
+        )
     console.print(t)
     if not wide:
         console.print("Outcome shift (points) of the larger move:", highlight=False)
         for rank, shifts in listed:
             console.print(f"  {rank:>2}. {shifts}", highlight=False)
-    console.print("TV: total-variation shift of the outcome distribution (the larger move); kernel −1 / +1: "
-                  "consistent scenarios gained/lost when the score moves down / up by one (– off the scale).",
-                  markup=False, highlight=False, style="dim")
+    console.print(
+        "TV: total-variation shift of the outcome distribution (the larger move); kernel −1 / +1: "
+        "consistent scenarios gained/lost when the score moves down / up by one (– off the scale).",
+        markup=False,
+        highlight=False,
+        style="dim",
+    )
     if s.priors:
         print_prior_response(s, labels)
 
@@ -212,8 +281,12 @@ def print_prior_response(s, labels: list[str]) -> None:
     group of rows, and the none column is left out when it is 0 throughout (a note says so)."""
     none_zero = all(abs(e.conditional[-1]) < 5e-4 for e in s.priors)
     cols = labels[:-1] if none_zero else labels
-    p = Table(title="Outcome (%) if each exogenous variant were certain (response to the priors)",
-              title_justify="left", show_edge=False, pad_edge=False)
+    p = Table(
+        title="Outcome (%) if each exogenous variant were certain (response to the priors)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
     p.add_column("exogenous variant", no_wrap=True)
     for col in ("prior", *cols):
         p.add_column(col, justify="right", no_wrap=True)
@@ -233,8 +306,18 @@ def print_prior_response(s, labels: list[str]) -> None:
 @command("ensemble")
 def ensemble_command(
     model: ModelArg = None,
-    member: Annotated[Optional[list[Path]], typer.Option("--member", metavar="FILE", help="A member model file with the same structure (repeatable); with --member, the model itself is the first member and the files follow.")] = None,
-    weight: Annotated[Optional[list[float]], typer.Option("--weight", metavar="W", help="Member weights in order, the model first (default: equal).")] = None,
+    member: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--member",
+            metavar="FILE",
+            help="A member model file with the same structure (repeatable); with --member, the model itself is the first member and the files follow.",
+        ),
+    ] = None,
+    weight: Annotated[
+        list[float] | None,
+        typer.Option("--weight", metavar="W", help="Member weights in order, the model first (default: equal)."),
+    ] = None,
     fix: FixOpt = None,
     credit: CreditOpt = "variants",
     outcome: OutcomeOpt = None,
@@ -244,8 +327,15 @@ def ensemble_command(
     """Ensemble of matrices on one structure: per-member kernels and outcome distributions, each scenario's
     support, the consensus scenarios and the weighted mixture. Members come from the model's ensemble: list or,
     with --member FILE, are the model itself and then the files; a model with neither is refused."""
-    r = scenarist.ensemble(model, members=member, weights=weight, fixed=parse_assignments(fix), credit=credit,
-                           outcome=outcome, self_impacts=self_impacts)
+    r = scenarist.ensemble(
+        model,
+        members=member,
+        weights=weight,
+        fixed=parse_assignments(fix),
+        credit=credit,
+        outcome=outcome,
+        self_impacts=self_impacts,
+    )
     if json_out:
         emit_json(r.to_dict())
         return
@@ -254,11 +344,26 @@ def ensemble_command(
     for col in ("member", "weight", "kernel", *labels, "none"):
         t.add_column(col, justify="left" if col == "member" else "right", overflow="fold")
     for mem, w, d in zip(r.members, r.weights, r.distributions):
-        t.add_row(mem.id, f"{w:.2f}", str(len(d.scenarios)), *[_pct(x) for x in d.probability.values()],
-                  _pct(d.none.probability))
+        t.add_row(
+            mem.id,
+            f"{w:.2f}",
+            str(len(d.scenarios)),
+            *[_pct(x) for x in d.probability.values()],
+            _pct(d.none.probability),
+        )
     mix = r.mixture
-    t.add_row("weighted mixture", "1.00", str(len(r.scenarios)), *[_pct(x) for x in mix.probability.values()],
-              _pct(mix.none.probability), style="bold")
+    t.add_row(
+        "weighted mixture",
+        "1.00",
+        str(len(r.scenarios)),
+        *[_pct(x) for x in mix.probability.values()],
+        _pct(mix.none.probability),
+        style="bold",
+    )
     console.print(t)
-    console.print(f"{len(r.consensus)} consensus scenario(s) (consistent in every member) of {len(r.scenarios)} "
-                  f"consistent in some member", markup=False, highlight=False)
+    console.print(
+        f"{len(r.consensus)} consensus scenario(s) (consistent in every member) of {len(r.scenarios)} "
+        f"consistent in some member",
+        markup=False,
+        highlight=False,
+    )

@@ -19,14 +19,15 @@ Weimer-Jehle, W. (2006). Cross-impact balances. TFSC 73(4), 334–361. https://d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..results import Result
 from ..errors import ModelError, OptionError, Problem
 from ..model import Model
+from ..results import Result
 from .bayes import EvidenceState, evidence_state
 from .items import ContradictedClaim, EvidenceFile, EvidenceItem, check_evidence
 
@@ -179,8 +180,14 @@ class TrackResult(Result):
     model: Any = field(default=None, compare=False)
 
     def _summary(self) -> dict:
-        return {"model": self.model_id, "outcome": self.outcome, "dates": len(self.points), "items": len(self.items),
-                "draws": self.draws, "seed": self.seed}
+        return {
+            "model": self.model_id,
+            "outcome": self.outcome,
+            "dates": len(self.points),
+            "items": len(self.items),
+            "draws": self.draws,
+            "seed": self.seed,
+        }
 
     def item(self, item_id: str) -> EvidenceItem:
         """The item with this id. Raises ``KeyError`` when absent."""
@@ -224,13 +231,22 @@ class TrackResult(Result):
             "band_percentiles": list(BAND) if self.draws else None,
             "series": [point(p) for p in self.points],
             "moved_most": [
-                {"date": p.date.isoformat(), "shift": float(p.shift), "items": [{"id": i, "title": self.item(i).title} for i in p.items]}
+                {
+                    "date": p.date.isoformat(),
+                    "shift": float(p.shift),
+                    "items": [{"id": i, "title": self.item(i).title} for i in p.items],
+                }
                 for p in self.moved_most()
             ],
             "background": list(self.background),
             "outside": [
-                {"id": i, "date": self.item(i).date.isoformat(), "descriptor": self.item(i).bearing.descriptor,
-                 "what": self.item(i).bearing.what, "title": self.item(i).title}
+                {
+                    "id": i,
+                    "date": self.item(i).date.isoformat(),
+                    "descriptor": self.item(i).bearing.descriptor,
+                    "what": self.item(i).bearing.what,
+                    "title": self.item(i).title,
+                }
                 for i in self.outside
             ],
             "contradicted_claims": [c.model_dump(mode="json", exclude_none=True) for c in self.claims],
@@ -336,11 +352,19 @@ def track(
     items = sorted(items, key=lambda it: (it.date, it.id))
     problems = check_evidence(EvidenceFile(items=tuple(items)), model)
     if problems:
-        raise ModelError([
-            Problem(source, None, f"item {items[p[1]].id!r}" + ("." + ".".join(map(str, p[2:])) if len(p) > 2 else ""), m)
-            if p[0] == "items" else Problem(source, None, ".".join(map(str, p)), m)
-            for p, m in problems
-        ])
+        raise ModelError(
+            [
+                Problem(
+                    source,
+                    None,
+                    f"item {items[p[1]].id!r}" + ("." + ".".join(map(str, p[2:])) if len(p) > 2 else ""),
+                    m,
+                )
+                if p[0] == "items"
+                else Problem(source, None, ".".join(map(str, p)), m)
+                for p, m in problems
+            ]
+        )
     variants = tuple(v.id for v in outcome.variants)
     notes: list[str] = []
     if as_of is None:

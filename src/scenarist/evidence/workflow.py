@@ -91,8 +91,14 @@ class EvidenceCheck(Result):
     def to_dict(self) -> dict:
         """What ``scenarist evidence validate --json`` prints: file, model, ok, items, background,
         contradicted_claims (counts)."""
-        return {"file": self.file, "model": self.model.metadata.id, "ok": True, "items": len(self.evidence.items),
-                "background": self.background, "contradicted_claims": len(self.evidence.contradicted_claims)}
+        return {
+            "file": self.file,
+            "model": self.model.metadata.id,
+            "ok": True,
+            "items": len(self.evidence.items),
+            "background": self.background,
+            "contradicted_claims": len(self.evidence.contradicted_claims),
+        }
 
     def to_frame(self):
         """pandas DataFrame of the items (see :func:`list_items`)."""
@@ -113,8 +119,9 @@ def check_file(file: str | os.PathLike, model: Any = None) -> EvidenceCheck:
     return EvidenceCheck(str(file), m, load_evidence(file, m))
 
 
-def import_file(file: str | os.PathLike, model: Any = None, db: str | None = None,
-                replace_changed: bool = False) -> ImportResult:
+def import_file(
+    file: str | os.PathLike, model: Any = None, db: str | None = None, replace_changed: bool = False
+) -> ImportResult:
     """Check an evidence file and add it to the store in one transaction (all or nothing).
 
     Importing the same file again adds nothing; an item stored with different content is refused (nothing written)
@@ -149,8 +156,9 @@ def store_model_id(store: EvidenceStore, model_id: str | None) -> str:
         raise OptionError(f"{store._shown_url()}: the store holds no evidence")
     if model_id is not None:
         if model_id not in ids:
-            raise UnknownNameError(f"--model-id {model_id!r}: {store._shown_url()} holds no evidence for it "
-                                   f"(known: {', '.join(ids)})")
+            raise UnknownNameError(
+                f"--model-id {model_id!r}: {store._shown_url()} holds no evidence for it (known: {', '.join(ids)})"
+            )
         return model_id
     if len(ids) == 1:
         return ids[0]
@@ -205,31 +213,45 @@ class EvidenceListing(Result):
 
     def to_dict(self) -> dict:
         """What ``scenarist evidence list --json`` prints: ``{"model", "as_of", "items": [row, ...]}``."""
-        return {"model": self.model_id, "as_of": self.as_of.isoformat() if self.as_of else None,
-                "items": [dict(r) for r in self.rows]}
+        return {
+            "model": self.model_id,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "items": [dict(r) for r in self.rows],
+        }
 
     def to_frame(self):
         """pandas DataFrame, one row per item."""
         import pandas as pd
 
-        return pd.DataFrame(list(self.rows), columns=["id", "date", "title", "grade", "weight", "status", "kind",
-                                                      "target", "cluster", "background"])
+        return pd.DataFrame(
+            list(self.rows),
+            columns=["id", "date", "title", "grade", "weight", "status", "kind", "target", "cluster", "background"],
+        )
 
 
-def _listing(model_id: str, as_of: dt.date | None, items, start: dt.date | None = None,
-             end: dt.date | None = None) -> EvidenceListing:
+def _listing(
+    model_id: str, as_of: dt.date | None, items, start: dt.date | None = None, end: dt.date | None = None
+) -> EvidenceListing:
     from .bayes import item_weight
 
     rows = []
     chosen = [it for it in items if (start is None or it.date >= start) and (end is None or it.date <= end)]
     for it in sorted(chosen, key=lambda it: (it.date, it.id)):
         b = it.bearing
-        rows.append({
-            "id": it.id, "date": it.date.isoformat(), "title": it.title, "grade": str(it.grade),
-            "weight": item_weight(it), "status": it.status, "kind": b.kind,
-            "target": getattr(b, "descriptor", None) or "(outcome)", "cluster": it.cluster,
-            "background": None if as_of is None else it.date <= as_of,
-        })
+        rows.append(
+            {
+                "id": it.id,
+                "date": it.date.isoformat(),
+                "title": it.title,
+                "grade": str(it.grade),
+                "weight": item_weight(it),
+                "status": it.status,
+                "kind": b.kind,
+                "target": getattr(b, "descriptor", None) or "(outcome)",
+                "cluster": it.cluster,
+                "background": None if as_of is None else it.date <= as_of,
+            }
+        )
     return EvidenceListing(model_id, as_of, tuple(rows))
 
 
@@ -264,9 +286,11 @@ def list_items(
             raise OptionError("give --evidence or --db, not both")
         m = model_for(evidence, model)
         if model_id is not None and model_id != m.metadata.id:
-            raise OptionError(f"--model-id {model_id!r}: the evidence file is read for model {m.metadata.id!r}; "
-                              "--model-id selects evidence in the store (give --model to check the file against "
-                              "another model)")
+            raise OptionError(
+                f"--model-id {model_id!r}: the evidence file is read for model {m.metadata.id!r}; "
+                "--model-id selects evidence in the store (give --model to check the file against "
+                "another model)"
+            )
         items = list(load_evidence(evidence, m).items)
         return _listing(m.metadata.id, m.metadata.as_of, items, start, end)
     with EvidenceStore(db) as store:

@@ -13,15 +13,14 @@ from .ledger import (
     resolve_forecast,
     score_ledger,
 )
-from .workflow import Ledger, Recorded, list_ledger, record, resolve, scores
 from .scoring import (
     CALIBRATION_BINS,
     SUM_TOLERANCE,
     CalibrationBin,
     Forecast,
     Resolution,
-    Scores,
     ScoreRow,
+    Scores,
     assessment_probabilities,
     brier_score,
     calibration_table,
@@ -29,18 +28,15 @@ from .scoring import (
     make_forecast,
     score,
 )
+from .workflow import Ledger, Recorded, list_ledger, record, resolve, scores
 
 __all__ = [
-    "Ledger",
-    "Recorded",
-    "list_ledger",
-    "record",
-    "resolve",
-    "scores",
     "CALIBRATION_BINS",
     "SUM_TOLERANCE",
     "CalibrationBin",
     "Forecast",
+    "Ledger",
+    "Recorded",
     "Resolution",
     "ScoreRow",
     "Scores",
@@ -51,10 +47,14 @@ __all__ = [
     "get_forecast",
     "ledger_names",
     "list_forecasts",
+    "list_ledger",
     "log_score",
     "make_forecast",
+    "record",
     "record_forecast",
+    "resolve",
     "resolve_forecast",
     "score",
     "score_ledger",
+    "scores",
 ]

@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..results import Result
 from ..errors import OptionError, UnknownNameError
 from ..evidence.items import ID_PATTERN, ID_RULE
 from ..model import Model
+from ..results import Result
 
 #: How far a forecast's probabilities may be from summing to 1 before it is refused (then renormalised).
 SUM_TOLERANCE = 1e-6
@@ -54,7 +54,12 @@ class Resolution:
 
     def to_dict(self) -> dict:
         """JSON-safe dict: the outcome variant, the day of the judgment (ISO date), evidence item ids, the note."""
-        return {"outcome": self.outcome, "resolved_on": self.resolved_on.isoformat(), "evidence": list(self.evidence), "note": self.note}
+        return {
+            "outcome": self.outcome,
+            "resolved_on": self.resolved_on.isoformat(),
+            "evidence": list(self.evidence),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -97,14 +102,22 @@ class Forecast:
         try:
             return self.probabilities[self.variants.index(variant)]
         except ValueError:
-            raise UnknownNameError(f"forecast {self.id!r}: unknown variant {variant!r} (known: {', '.join(self.variants)})") from None
+            raise UnknownNameError(
+                f"forecast {self.id!r}: unknown variant {variant!r} (known: {', '.join(self.variants)})"
+            ) from None
 
     def to_dict(self) -> dict:
         """JSON-safe dict."""
         return {
-            "id": self.id, "model": self.model_id, "outcome": self.outcome, "forecaster": self.forecaster,
-            "made_on": self.made_on.isoformat(), "horizon": self.horizon.isoformat(),
-            "probabilities": dict(zip(self.variants, self.probabilities)), "criteria": self.criteria, "note": self.note,
+            "id": self.id,
+            "model": self.model_id,
+            "outcome": self.outcome,
+            "forecaster": self.forecaster,
+            "made_on": self.made_on.isoformat(),
+            "horizon": self.horizon.isoformat(),
+            "probabilities": dict(zip(self.variants, self.probabilities)),
+            "criteria": self.criteria,
+            "note": self.note,
             "resolution": None if self.resolution is None else self.resolution.to_dict(),
         }
 
@@ -155,8 +168,18 @@ def make_forecast(
     if not criteria or not criteria.strip():
         raise OptionError("a forecast needs written resolution criteria")
     p = p / p.sum()
-    return Forecast(forecast_id.strip(), model.metadata.id, outcome.id, forecaster, made_on, horizon, ids,
-                    tuple(float(x) for x in p), criteria.strip(), note)
+    return Forecast(
+        forecast_id.strip(),
+        model.metadata.id,
+        outcome.id,
+        forecaster,
+        made_on,
+        horizon,
+        ids,
+        tuple(float(x) for x in p),
+        criteria.strip(),
+        note,
+    )
 
 
 def assessment_probabilities(model: Model) -> dict[str, float]:
@@ -268,10 +291,15 @@ class ScoreRow:
         """JSON-safe dict of one scored forecast. An infinite log score (p(outcome) = 0) is written as ``"log":
         null`` with ``"log_infinite": true`` (strict JSON has no Infinity)."""
         return {
-            "forecast": self.forecast_id, "forecaster": self.forecaster, "made_on": self.made_on.isoformat(),
-            "resolved_on": self.resolved_on.isoformat(), "outcome": self.outcome,
-            "probability_of_outcome": self.probability, "brier": self.brier,
-            "log": None if math.isinf(self.log) else self.log, "log_infinite": math.isinf(self.log),
+            "forecast": self.forecast_id,
+            "forecaster": self.forecaster,
+            "made_on": self.made_on.isoformat(),
+            "resolved_on": self.resolved_on.isoformat(),
+            "outcome": self.outcome,
+            "probability_of_outcome": self.probability,
+            "brier": self.brier,
+            "log": None if math.isinf(self.log) else self.log,
+            "log_infinite": math.isinf(self.log),
         }
 
 
@@ -287,7 +315,13 @@ class CalibrationBin:
 
     def to_dict(self) -> dict:
         """JSON-safe dict: bin edges, count, mean forecast and observed frequency (None for an empty bin)."""
-        return {"low": self.low, "high": self.high, "n": self.n, "mean_forecast": self.mean_forecast, "observed": self.observed}
+        return {
+            "low": self.low,
+            "high": self.high,
+            "n": self.n,
+            "mean_forecast": self.mean_forecast,
+            "observed": self.observed,
+        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -322,8 +356,15 @@ class Scores(Result):
         """JSON-safe dict (what ``scenarist forecast score --json`` prints)."""
         return {
             "scores": [r.to_dict() for r in self.rows],
-            "summary": {k: {"n": v["n"], "brier": v["brier"], "log": None if math.isinf(v["log"]) else v["log"],
-                            "log_infinite": list(v["log_infinite"])} for k, v in self.summary.items()},
+            "summary": {
+                k: {
+                    "n": v["n"],
+                    "brier": v["brier"],
+                    "log": None if math.isinf(v["log"]) else v["log"],
+                    "log_infinite": list(v["log_infinite"]),
+                }
+                for k, v in self.summary.items()
+            },
             "calibration": [b.to_dict() for b in self.calibration],
             "unresolved": list(self.unresolved),
             "notes": list(self.notes),
@@ -335,12 +376,17 @@ class Scores(Result):
 
         cols = ["forecast", "forecaster", "made_on", "resolved_on", "outcome", "probability_of_outcome", "brier", "log"]
         return pd.DataFrame(
-            [(r.forecast_id, r.forecaster, r.made_on, r.resolved_on, r.outcome, r.probability, r.brier, r.log) for r in self.rows],
+            [
+                (r.forecast_id, r.forecaster, r.made_on, r.resolved_on, r.outcome, r.probability, r.brier, r.log)
+                for r in self.rows
+            ],
             columns=cols,
         ).set_index("forecast")
 
 
-def calibration_table(pairs: Iterable[tuple[float, bool]], edges: Sequence[float] = CALIBRATION_BINS) -> tuple[CalibrationBin, ...]:
+def calibration_table(
+    pairs: Iterable[tuple[float, bool]], edges: Sequence[float] = CALIBRATION_BINS
+) -> tuple[CalibrationBin, ...]:
     """Bin (probability, happened) pairs: count, mean forecast and observed frequency per bin.
 
     A probability p falls in bin i when ``edges[i] ≤ p < edges[i + 1]``; the last bin also takes p = 1.
@@ -353,7 +399,11 @@ def calibration_table(pairs: Iterable[tuple[float, bool]], edges: Sequence[float
         last = i == n_bins - 1
         sel = [(p, h) for p, h in pairs if lo <= p < hi or (last and p == hi)]
         if sel:
-            out.append(CalibrationBin(lo, hi, len(sel), float(np.mean([p for p, _ in sel])), float(np.mean([h for _, h in sel]))))
+            out.append(
+                CalibrationBin(
+                    lo, hi, len(sel), float(np.mean([p for p, _ in sel])), float(np.mean([h for _, h in sel]))
+                )
+            )
         else:
             out.append(CalibrationBin(lo, hi, 0, None, None))
     return tuple(out)
@@ -368,8 +418,18 @@ def score(forecasts: Iterable[Forecast]) -> Scores:
         if r is None:
             continue
         k = f.variants.index(r.outcome)
-        rows.append(ScoreRow(f.id, f.forecaster, f.made_on, r.resolved_on, r.outcome, f.probabilities[k],
-                             brier_score(f.probabilities, k), log_score(f.probabilities, k)))
+        rows.append(
+            ScoreRow(
+                f.id,
+                f.forecaster,
+                f.made_on,
+                r.resolved_on,
+                r.outcome,
+                f.probabilities[k],
+                brier_score(f.probabilities, k),
+                log_score(f.probabilities, k),
+            )
+        )
         pairs.extend((p, i == k) for i, p in enumerate(f.probabilities))
     summary: dict = {}
     for name in sorted({r.forecaster for r in rows}):
@@ -384,10 +444,15 @@ def score(forecasts: Iterable[Forecast]) -> Scores:
     # surprising in a table: say which forecast caused it.
     notes = []
     if 0 < len(rows) < 30:
-        notes.append(f"{len(rows)} resolved forecast(s): each resolution is a single data point; "
-                     "scores and calibration mean little until many forecasts are resolved")
-    notes += [f"log score infinite: forecast {r.forecast_id} ({r.forecaster}) gave the observed variant {r.outcome} "
-              f"probability 0, so {r.forecaster}'s mean log score is infinite too" for r in rows if math.isinf(r.log)]
+        notes.append(
+            f"{len(rows)} resolved forecast(s): each resolution is a single data point; "
+            "scores and calibration mean little until many forecasts are resolved"
+        )
+    notes += [
+        f"log score infinite: forecast {r.forecast_id} ({r.forecaster}) gave the observed variant {r.outcome} "
+        f"probability 0, so {r.forecaster}'s mean log score is infinite too"
+        for r in rows
+        if math.isinf(r.log)
+    ]
     unresolved = tuple(f.id for f in forecasts if f.resolution is None)
     return Scores(tuple(rows), summary, calibration_table(pairs), unresolved, tuple(notes))
-

@@ -8,8 +8,9 @@ score the resolved ones. The ``scenarist forecast`` commands call these and only
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..errors import OptionError
 from ..results import Result
@@ -34,8 +35,7 @@ class Recorded(Result):
         """pandas DataFrame: one row per variant with its probability."""
         import pandas as pd
 
-        return pd.DataFrame({"variant": list(self.forecast.variants),
-                             "probability": list(self.forecast.probabilities)})
+        return pd.DataFrame({"variant": list(self.forecast.variants), "probability": list(self.forecast.probabilities)})
 
 
 def record(
@@ -73,8 +73,8 @@ def record(
         A variant the outcome does not have.
     """
     from ..checks import check_draws
-    from ..loading import load
     from ..evidence import EvidenceStore
+    from ..loading import load
     from .ledger import record_forecast
     from .scoring import assessment_probabilities, make_forecast
 
@@ -107,8 +107,10 @@ class Ledger(Result):
     forecasts: tuple[Forecast, ...]
 
     def _summary(self) -> dict:
-        return {"forecasts": len(self.forecasts),
-                "resolved": sum(1 for f in self.forecasts if f.resolution is not None)}
+        return {
+            "forecasts": len(self.forecasts),
+            "resolved": sum(1 for f in self.forecasts if f.resolution is not None),
+        }
 
     def to_dict(self) -> dict:
         """What ``scenarist forecast list --json`` prints: ``{"forecasts": [forecast, ...]}``."""
@@ -118,8 +120,16 @@ class Ledger(Result):
         """pandas DataFrame, one row per forecast: id, forecaster, dates, outcome when resolved."""
         import pandas as pd
 
-        rows = [{"id": f.id, "forecaster": f.forecaster, "made_on": f.made_on, "horizon": f.horizon,
-                 "outcome": None if f.resolution is None else f.resolution.outcome} for f in self.forecasts]
+        rows = [
+            {
+                "id": f.id,
+                "forecaster": f.forecaster,
+                "made_on": f.made_on,
+                "horizon": f.horizon,
+                "outcome": None if f.resolution is None else f.resolution.outcome,
+            }
+            for f in self.forecasts
+        ]
         return pd.DataFrame(rows, columns=["id", "forecaster", "made_on", "horizon", "outcome"])
 
 

@@ -7,14 +7,15 @@ is deterministic, the numbers do not depend on the chunking or on the number of 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..errors import OptionError
-from .draws import JudgmentSpread, apply_scores, draw_generator, draw_scores
 from .combinations import PassSpec, run_pass
+from .draws import JudgmentSpread, apply_scores, draw_generator, draw_scores
 
 #: How long to wait for a Dask scheduler given by address before giving up.
 CONNECT_TIMEOUT = "10s"

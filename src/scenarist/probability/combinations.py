@@ -141,8 +141,9 @@ def make_pass_spec(
     offsets = compiled.offsets.astype(np.int64)
     counts = compiled.counts.astype(np.int64)
     # sampled combinations never run the search with the exogenous descriptors free, so nothing to measure then
-    order = choose_order(matrix, offsets, counts, fixed, tested, last=exo, k=int(max_inconsistency),
-                         measure=n_comb <= max_combinations)
+    order = choose_order(
+        matrix, offsets, counts, fixed, tested, last=exo, k=int(max_inconsistency), measure=n_comb <= max_combinations
+    )
     order_endo = order[~np.isin(order, exo)]
     return PassSpec(
         offsets=compiled.offsets.astype(np.int64),
@@ -224,8 +225,17 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
     n_exo = len(spec.exo)
     by_scenarios = spec.credit == "scenarios"
     if spec.samples == 0:
-        scen, tags = scenarios_by_combination(matrix, spec.offsets, spec.counts, spec.fixed, spec.tested, spec.order,
-                                              spec.exo, k=spec.max_inconsistency, rows=PASS_ROWS)
+        scen, tags = scenarios_by_combination(
+            matrix,
+            spec.offsets,
+            spec.counts,
+            spec.fixed,
+            spec.tested,
+            spec.order,
+            spec.exo,
+            k=spec.max_inconsistency,
+            rows=PASS_ROWS,
+        )
         if len(scen) > 1:  # lexicographic: the search's own order depends on its branching order
             first = np.lexsort(scen.T[::-1])
             scen, tags = scen[first], tags[first]
@@ -252,13 +262,21 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
         combos[:, e] = rng.choice(k, size=spec.samples, p=spec.prior[e, :k])
     # a combination drawn twice has the same scenarios: search each distinct one once, then give every draw its row
     distinct, which = np.unique(combos, axis=0, return_inverse=True)
-    scen, tags = scenarios_by_combination(matrix, spec.offsets, spec.counts, spec.fixed, spec.tested,
-                                          spec.order_endogenous, spec.exo, distinct, k=spec.max_inconsistency,
-                                          rows=PASS_ROWS)
+    scen, tags = scenarios_by_combination(
+        matrix,
+        spec.offsets,
+        spec.counts,
+        spec.fixed,
+        spec.tested,
+        spec.order_endogenous,
+        spec.exo,
+        distinct,
+        k=spec.max_inconsistency,
+        rows=PASS_ROWS,
+    )
     _, credit = _kernels.credit_rows(scen, tags, len(distinct), spec.offsets, by_scenarios, False)
     credit = credit[which.reshape(-1)]
     flat = credit.mean(axis=0)
     se = credit.std(axis=0, ddof=1) / np.sqrt(spec.samples)
     uniq = np.unique(scen, axis=0) if len(scen) else scen
     return PassResult(flat, se, uniq, combos, credit, np.full(spec.samples, 1.0 / spec.samples))
-

@@ -18,20 +18,21 @@ See ``docs/method.md`` for the assumptions and what the numbers do and do not me
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
-from ..checks import DEFAULT_DRAWS, DEFAULT_SEED  # the defaults of every face, stated with the other bounds
-from ..results import Result
+from ..checks import DEFAULT_DRAWS, DEFAULT_SEED  # noqa: F401  (re-exported: the defaults of every face)
 from ..cib.compile import CompiledModel, compile_model
 from ..cib.search import normalise_fixed
 from ..model import Model
+from ..results import Result
 from .backends import DrawTask, merge_counts, run_draws
+from .combinations import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_spec, run_pass
 from .draws import JudgmentSpread, judgment_spread, normalise_seed
 from .priors import Priors, resolve_priors
-from .combinations import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_spec, run_pass
 
 #: Percentiles of the per-draw probabilities that bound the uncertainty band.
 BAND = (5.0, 95.0)
@@ -213,8 +214,13 @@ class OutcomeDistribution(Result):
     def _summary(self) -> dict:
         m = self.marginal()
         top = int(np.argmax(m.probability)) if len(m.probability) else None
-        out = {"model": self.model_id, "outcome": self.outcome, "draws": self.draws, "seed": self.seed,
-               "credit": self.credit}
+        out = {
+            "model": self.model_id,
+            "outcome": self.outcome,
+            "draws": self.draws,
+            "seed": self.seed,
+            "credit": self.credit,
+        }
         if top is not None:
             out["most_likely"] = f"{m.variant_ids[top]} {100 * float(m.probability[top]):.1f}%"
         out["none"] = f"{100 * float(self.none.probability):.1f}%"
@@ -290,9 +296,10 @@ class OutcomeDistribution(Result):
             "descriptors": {m.descriptor: m.rows() for m in self.marginals},
             "consistent_scenarios": [self.compiled.scenario_to_mapping(s) for s in self.scenarios],
             "robustness": {
-                "consistent_in_some_draw": int(len(self.robustness)),
-                "listed": (f"consistent as stated, or in at least {ROBUST_LISTED:.0%} of draws" if self.draws
-                           else "no draws"),
+                "consistent_in_some_draw": len(self.robustness),
+                "listed": (
+                    f"consistent as stated, or in at least {ROBUST_LISTED:.0%} of draws" if self.draws else "no draws"
+                ),
                 "scenarios": self.robustness_rows(),
             },
             "source_assessments": [c.to_dict() for c in self.comparisons],
@@ -384,9 +391,11 @@ def prepare(
         out_desc = model.outcome
         if out_desc is None:
             # as track and forecast do: never guess which descriptor is the headline
-            raise OptionError(f"model {model.metadata.id!r} has no outcome descriptor (role: outcome, or "
-                              f"assessments.outcome); name the descriptor to headline with --outcome "
-                              f"(one of: {', '.join(compiled.descriptor_ids)})")
+            raise OptionError(
+                f"model {model.metadata.id!r} has no outcome descriptor (role: outcome, or "
+                f"assessments.outcome); name the descriptor to headline with --outcome "
+                f"(one of: {', '.join(compiled.descriptor_ids)})"
+            )
         out_idx = compiled.descriptor_index(out_desc.id)
     else:
         out_idx = compiled.descriptor_index(outcome)
@@ -397,7 +406,9 @@ def prepare(
             notes.append(f"prior of {compiled.descriptor_ids[d]!r} assumed uniform: the model states none")
     for d, o in zip(pri.descriptors, pri.origin):
         if o == "model (uniform)" and fx[d] < 0:
-            notes.append(f"prior of {compiled.descriptor_ids[d]!r} is uniform: the source gives no ground to prefer a variant")
+            notes.append(
+                f"prior of {compiled.descriptor_ids[d]!r} is uniform: the source gives no ground to prefer a variant"
+            )
     for d in np.flatnonzero(compiled.exogenous & (fx >= 0)):
         notes.append(f"{compiled.descriptor_ids[d]!r} is fixed by an intervention; its prior is not used")
     if spec.samples:
@@ -507,16 +518,22 @@ def outcome_distribution(
     notes = list(setup.notes)
     if credit == "volume":
         if draws:
-            raise OptionError("credit 'volume' evaluates the stated matrix only: use draws=0 (on the command line "
-                              "--draws 0, or leave --draws out)")
+            raise OptionError(
+                "credit 'volume' evaluates the stated matrix only: use draws=0 (on the command line "
+                "--draws 0, or leave --draws out)"
+            )
         if setup.spec.samples:
-            raise OptionError(f"credit 'volume' enumerates the exogenous combinations; {setup.spec.n_combinations} "
-                              f"exceed the limit of {max_combinations}")
+            raise OptionError(
+                f"credit 'volume' enumerates the exogenous combinations; {setup.spec.n_combinations} "
+                f"exceed the limit of {max_combinations}"
+            )
         from .volume import volume_pass
 
         stated, sampled = volume_pass(setup.spec, setup.compiled, setup.compiled.matrix, seed=entropy)
-        notes.append("credited by volume weight (global succession)"
-                     + ("; some basins estimated from random starts" if sampled else ", basins exact"))
+        notes.append(
+            "credited by volume weight (global succession)"
+            + ("; some basins estimated from random starts" if sampled else ", basins exact")
+        )
         empty = np.zeros((0, setup.compiled.n_descriptors), dtype=np.int64)
         return summarise(setup, stated, None, entropy, empty, np.zeros(0), notes)
     stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
@@ -671,7 +688,7 @@ def _compare(setup, point, cond_rows, cond_point, per_draw, weights) -> tuple[So
     for variants, term, statement in items:
         cols = [off + ids.index(v) for v in variants]
         p = float(point[cols].sum())
-        cp = float(np.nansum(cond_point[[col for col in cols]]))
+        cp = float(np.nansum(cond_point[list(cols)]))
         band = None
         if per_draw is not None:
             sums = cond_rows[:, cols].sum(axis=1)

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cib.compile import CompiledModel
 from ..checks import check_seed
+from ..cib.compile import CompiledModel
 from ..errors import OptionError
 from ..model import Model, split_ref
 

@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..results import Result
 from ..cib.compile import CompiledModel, compile_model
 from ..errors import ModelError, OptionError, Problem
 from ..model import Model, split_ref
-from .distribution import OutcomeDistribution, prepare, summarise
+from ..results import Result
 from .combinations import MAX_COMBINATIONS, SAMPLES, run_pass
+from .distribution import OutcomeDistribution, prepare, summarise
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,22 @@ def _same_structure(base: Model, other: Model, name: str) -> None:
     a = [(d.id, tuple(v.id for v in d.variants), d.exogenous) for d in base.descriptors]
     b = [(d.id, tuple(v.id for v in d.variants), d.exogenous) for d in other.descriptors]
     if a != b:
-        raise ModelError([Problem(name, None, "descriptors", "an ensemble member must have the same descriptors, "
-                                  "variants and exogenous flags, in the same order, as the base model")])
+        raise ModelError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "descriptors",
+                    "an ensemble member must have the same descriptors, "
+                    "variants and exogenous flags, in the same order, as the base model",
+                )
+            ]
+        )
 
 
-def members_from_model(model: Model, base_dir: str | os.PathLike | None = None,
-                       loader: Callable[[Path], Model] | None = None) -> list[Member]:
+def members_from_model(
+    model: Model, base_dir: str | os.PathLike | None = None, loader: Callable[[Path], Model] | None = None
+) -> list[Member]:
     """Members of the model's ``ensemble:`` list (empty list when it has none).
 
     ``file`` paths are read relative to ``base_dir`` (the model file's folder; default: the working directory) by
@@ -79,8 +89,12 @@ def members_from_model(model: Model, base_dir: str | os.PathLike | None = None,
                 src, dst = split_ref(j.from_), split_ref(j.to)
                 if src[0] == dst[0] and not keep_self:
                     continue
-                r = int(compiled.offsets[compiled.descriptor_index(src[0])]) + compiled.variant_ids[compiled.descriptor_index(src[0])].index(src[1])
-                c = int(compiled.offsets[compiled.descriptor_index(dst[0])]) + compiled.variant_ids[compiled.descriptor_index(dst[0])].index(dst[1])
+                r = int(compiled.offsets[compiled.descriptor_index(src[0])]) + compiled.variant_ids[
+                    compiled.descriptor_index(src[0])
+                ].index(src[1])
+                c = int(compiled.offsets[compiled.descriptor_index(dst[0])]) + compiled.variant_ids[
+                    compiled.descriptor_index(dst[0])
+                ].index(dst[1])
                 matrix[r, c] = j.score
         out.append(Member(m.id, m.name or m.id, float(m.weight), matrix))
     return out
@@ -195,8 +209,7 @@ class EnsembleResult(Result):
     mixture: OutcomeDistribution = field(repr=False)
 
     def _summary(self) -> dict:
-        return {"members": len(self.members), "scenarios": len(self.scenarios),
-                "outcome": self.mixture.outcome}
+        return {"members": len(self.members), "scenarios": len(self.scenarios), "outcome": self.mixture.outcome}
 
     @property
     def consensus(self) -> np.ndarray:
@@ -227,7 +240,7 @@ class EnsembleResult(Result):
                     "id": m.id,
                     "name": m.name,
                     "weight": float(w),
-                    "kernel_size": int(len(d.scenarios)),
+                    "kernel_size": len(d.scenarios),
                     "distribution": d.marginal().rows(),
                     "none": d.none.to_dict(),
                 }
@@ -300,8 +313,10 @@ def ensemble_distribution(
     if members is None:
         members = members_from_model(setup.model, base_dir, loader)
     if not members:
-        raise OptionError("no ensemble members: the model has no ensemble: list and no member files were given "
-                          "(with --member FILE the model itself is the first member, the files the others)")
+        raise OptionError(
+            "no ensemble members: the model has no ensemble: list and no member files were given "
+            "(with --member FILE the model itself is the first member, the files the others)"
+        )
     entropy = normalise_seed(seed)
     w = np.array(check_weights([m.weight for m in members], [m.id for m in members], "weight"), dtype=np.float64)
     w = w / w.sum()
@@ -309,7 +324,11 @@ def ensemble_distribution(
     for m in members:
         res = run_pass(setup.spec, m.matrix, base_generator(entropy) if setup.spec.samples else None)
         passes.append(res)
-        dists.append(summarise(setup, res, None, entropy, np.zeros((0, len(setup.fixed)), np.int64), np.zeros(0), list(setup.notes)))
+        dists.append(
+            summarise(
+                setup, res, None, entropy, np.zeros((0, len(setup.fixed)), np.int64), np.zeros(0), list(setup.notes)
+            )
+        )
     allsc = [p.scenarios for p in passes]
     n = setup.compiled.n_descriptors
     union = np.unique(np.concatenate(allsc), axis=0) if sum(len(s) for s in allsc) else np.zeros((0, n), np.int64)
@@ -321,7 +340,8 @@ def ensemble_distribution(
     support = membership.astype(np.float64) @ w
     rows = np.stack([p.flat for p in passes])
     stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
-    notes = list(setup.notes) + [f"weighted mixture of {len(members)} ensemble members; the band is the weighted "
-                                 "5–95 % range over members"]
+    notes = list(setup.notes) + [
+        f"weighted mixture of {len(members)} ensemble members; the band is the weighted 5–95 % range over members"
+    ]
     mixture = summarise(setup, stated, rows, entropy, union, support, notes, weights=w)
     return EnsembleResult(tuple(members), w, tuple(dists), setup.compiled, union, membership, support, mixture)

@@ -7,8 +7,8 @@ so. A caller (the evidence layer, a what-if) may override any prior with its own
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 

@@ -16,17 +16,17 @@ prior of e a fraction t toward variant a changes P(v) by ``t Â· (P(v | e = a) âˆ
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
-from ..results import Result
 from ..cib.compile import CompiledModel
 from ..model import Model
+from ..results import Result
+from .combinations import MAX_COMBINATIONS, SAMPLES, make_pass_spec, run_pass
 from .distribution import base_generator, prepare
 from .draws import normalise_seed
-from .combinations import MAX_COMBINATIONS, SAMPLES, make_pass_spec, run_pass
 
 
 @dataclass(frozen=True)
@@ -156,8 +156,12 @@ class SensitivityResult(Result):
                     "influence": e.influence,
                     "shift_down": shift(e.shift_down),
                     "shift_up": shift(e.shift_up),
-                    "kernel": {"gained_down": e.gained_down, "lost_down": e.lost_down,
-                               "gained_up": e.gained_up, "lost_up": e.lost_up},
+                    "kernel": {
+                        "gained_down": e.gained_down,
+                        "lost_down": e.lost_down,
+                        "gained_up": e.gained_up,
+                        "lost_up": e.lost_up,
+                    },
                 }
                 for i, e in enumerate(self.judgments)
             ],
@@ -181,8 +185,14 @@ class SensitivityResult(Result):
         labels = list(self.variant_ids) + ["(none)"]
         rows = []
         for i, e in enumerate(self.judgments):
-            row = {"rank": i + 1, "from": e.source, "to": e.target, "score": e.score, "influence": e.influence,
-                   "kernel_change": e.kernel_change}
+            row = {
+                "rank": i + 1,
+                "from": e.source,
+                "to": e.target,
+                "score": e.score,
+                "influence": e.influence,
+                "kernel_change": e.kernel_change,
+            }
             for tag, arr in (("down", e.shift_down), ("up", e.shift_up)):
                 for k, lab in enumerate(labels):
                     row[f"{tag}:{lab}"] = None if arr is None else float(arr[k])
@@ -194,8 +204,15 @@ class SensitivityResult(Result):
         import pandas as pd
 
         labels = list(self.variant_ids) + ["(none)"]
-        rows = [{"descriptor": p.descriptor, "variant": p.variant, "prior": p.prior,
-                 **{lab: float(x) for lab, x in zip(labels, p.conditional)}} for p in self.priors]
+        rows = [
+            {
+                "descriptor": p.descriptor,
+                "variant": p.variant,
+                "prior": p.prior,
+                **{lab: float(x) for lab, x in zip(labels, p.conditional)},
+            }
+            for p in self.priors
+        ]
         return pd.DataFrame(rows).set_index(["descriptor", "variant"]) if rows else pd.DataFrame()
 
 
@@ -276,10 +293,17 @@ def sensitivity(
         tv = [0.5 * float(np.abs(res[t][0]).sum()) for t in ("down", "up") if res[t][0] is not None]
         effects.append(
             JudgmentEffect(
-                judgment=k, source=j.from_, target=j.to, score=j.score, section=j.section,
-                shift_down=res["down"][0], shift_up=res["up"][0],
-                gained_down=res["down"][1], lost_down=res["down"][2],
-                gained_up=res["up"][1], lost_up=res["up"][2],
+                judgment=k,
+                source=j.from_,
+                target=j.to,
+                score=j.score,
+                section=j.section,
+                shift_down=res["down"][0],
+                shift_up=res["up"][0],
+                gained_down=res["down"][1],
+                lost_down=res["down"][2],
+                gained_up=res["up"][1],
+                lost_up=res["up"][2],
                 influence=max(tv) if tv else 0.0,
             )
         )
@@ -294,7 +318,9 @@ def sensitivity(
             out = run_pass(sub, c.matrix, rng() if sub.samples else None)
             cond = out.flat[cols]
             prior_effects.append(
-                PriorEffect(c.descriptor_ids[d], c.variant_ids[d][a], float(spec.prior[e_pos, a]), cond, cond - base_out)
+                PriorEffect(
+                    c.descriptor_ids[d], c.variant_ids[d][a], float(spec.prior[e_pos, a]), cond, cond - base_out
+                )
             )
     return SensitivityResult(
         outcome=c.descriptor_ids[setup.outcome],

@@ -60,8 +60,14 @@ def volume_pass(
         fx = spec.fixed.copy()
         for e, v in zip(exo, x):
             fx[e] = v
-        b = basins(c, operator=operator, fixed=fx, samples=basin_samples, max_exact=max_exact,
-                   seed=np.random.default_rng([seed, k]))
+        b = basins(
+            c,
+            operator=operator,
+            fixed=fx,
+            samples=basin_samples,
+            max_exact=max_exact,
+            seed=np.random.default_rng([seed, k]),
+        )
         sampled |= not b.exact
         row = np.zeros(V + 1)
         total = float(b.sizes.sum())
@@ -80,4 +86,6 @@ def volume_pass(
     flat = w @ credit
     n = len(spec.counts)
     scen = np.unique(np.concatenate(found), axis=0) if found else np.zeros((0, n), dtype=np.int64)
-    return PassResult(flat, None, scen, np.array(combos, dtype=np.int64).reshape(len(combos), len(exo)), credit, w), sampled
+    return PassResult(
+        flat, None, scen, np.array(combos, dtype=np.int64).reshape(len(combos), len(exo)), credit, w
+    ), sampled

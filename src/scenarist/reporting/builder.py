@@ -201,8 +201,15 @@ def scenarios_csv(analysis: Analysis) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["number", *c.descriptor_ids, "inconsistency", "consistency_value", "total_impact_score"])
     for i, row in enumerate(sc.scenarios.tolist()):
-        w.writerow([i + 1, *(c.variant_ids[d][v] for d, v in enumerate(row)),
-                    int(sc.inconsistency[i]), int(sc.consistency_value[i]), int(sc.total_impact_score[i])])
+        w.writerow(
+            [
+                i + 1,
+                *(c.variant_ids[d][v] for d, v in enumerate(row)),
+                int(sc.inconsistency[i]),
+                int(sc.consistency_value[i]),
+                int(sc.total_impact_score[i]),
+            ]
+        )
     return buf.getvalue()
 
 
@@ -374,30 +381,34 @@ def _render(
         return f"{names.get(d, d)}: {variant_names.get((d, v), v)}"
 
     generated = generated or dt.datetime.now(dt.UTC)
-    return _environment().get_template(template).render(
-        title=title or model.metadata.title,
-        a=analysis,
-        model=model,
-        meta=model.metadata,
-        size=analysis.size(),
-        fixed=analysis.fixed,
-        shown=shown,
-        contents=_contents(analysis, shown, extra_contents),
-        tableau=_tableau(analysis, max_columns) if "tableau" in shown else None,
-        csv_name=f"{model.metadata.id}-scenarios.csv",
-        outcome=analysis.outcome,
-        outcome_svg=outcome_svg,
-        matrix_svg=matrix_svg,
-        lk=lk,
-        lk_absent=lk_absent,
-        sn=sn,
-        sn_absent=sn_absent,
-        names=names,
-        ref_name=ref_name,
-        vname=lambda d, v: variant_names.get((d, v), v),
-        endnotes_of=lambda src: sorted({*([src.endnote] if src.endnote else []), *src.endnotes}),
-        generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
-        **context,
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            title=title or model.metadata.title,
+            a=analysis,
+            model=model,
+            meta=model.metadata,
+            size=analysis.size(),
+            fixed=analysis.fixed,
+            shown=shown,
+            contents=_contents(analysis, shown, extra_contents),
+            tableau=_tableau(analysis, max_columns) if "tableau" in shown else None,
+            csv_name=f"{model.metadata.id}-scenarios.csv",
+            outcome=analysis.outcome,
+            outcome_svg=outcome_svg,
+            matrix_svg=matrix_svg,
+            lk=lk,
+            lk_absent=lk_absent,
+            sn=sn,
+            sn_absent=sn_absent,
+            names=names,
+            ref_name=ref_name,
+            vname=lambda d, v: variant_names.get((d, v), v),
+            endnotes_of=lambda src: sorted({*([src.endnote] if src.endnote else []), *src.endnotes}),
+            generated=generated.strftime("%Y-%m-%d %H:%M UTC"),
+            **context,
+        )
     )
 
 

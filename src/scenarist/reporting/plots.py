@@ -101,7 +101,11 @@ def outcome_chart(summary: OutcomeSummary) -> str:
             continue
         vague = a.high - a.low >= 0.99  # a term that maps to "anything": draw it thin so it does not dominate
         ax.vlines(
-            i + 0.25, a.low, a.high, colors=RANGE_COLOUR, linewidth=1.5 if vague else 6,
+            i + 0.25,
+            a.low,
+            a.high,
+            colors=RANGE_COLOUR,
+            linewidth=1.5 if vague else 6,
             linestyles="dotted" if vague else "solid",
             label=None if labelled or vague else "source's assessment (WEP range)",
         )
@@ -142,9 +146,7 @@ def matrix_heatmap(compiled: CompiledModel, scale: tuple[int, int] = (-3, 3)) ->
     bound = max(abs(scale[0]), abs(scale[1]), 1)
     im = ax.imshow(m, cmap="RdBu", vmin=-bound, vmax=bound, interpolation="nearest")
     labels = [
-        f"{compiled.descriptor_ids[d]}.{vid}"
-        for d in range(compiled.n_descriptors)
-        for vid in compiled.variant_ids[d]
+        f"{compiled.descriptor_ids[d]}.{vid}" for d in range(compiled.n_descriptors) for vid in compiled.variant_ids[d]
     ]
     fs = 8 if v <= 40 else 6
     ax.set_xticks(range(v), labels, rotation=90, fontsize=fs)
@@ -155,8 +157,15 @@ def matrix_heatmap(compiled: CompiledModel, scale: tuple[int, int] = (-3, 3)) ->
         ax.axvline(o - 0.5, color="#444", linewidth=0.8)
     if v <= 40:
         for r, c in zip(*np.nonzero(m)):
-            ax.text(c, r, f"{int(m[r, c]):+d}", ha="center", va="center", fontsize=7,
-                    color="white" if abs(m[r, c]) >= 0.67 * bound else "black")
+            ax.text(
+                c,
+                r,
+                f"{int(m[r, c]):+d}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(m[r, c]) >= 0.67 * bound else "black",
+            )
     ax.set_xlabel("impacted variant (column)")
     ax.set_ylabel("impacting variant (row)")
     fig.colorbar(im, ax=ax, shrink=0.6, label="score")
@@ -184,8 +193,9 @@ def band_chart(d: OutcomeDistribution) -> str:
     point = list(m.probability) + [d.none.probability]
     lows = list(m.low) + [d.none.low] if m.low is not None else None
     highs = list(m.high) + [d.none.high] if m.high is not None else None
-    ranges = {c.variants[0]: (c.low, c.high, c.term) for c in d.comparisons
-              if len(c.variants) == 1 and c.low is not None}
+    ranges = {
+        c.variants[0]: (c.low, c.high, c.term) for c in d.comparisons if len(c.variants) == 1 and c.low is not None
+    }
     n = len(labels)
     fig = new_figure(7.0, 0.45 * n + 0.9)
     ax = fig.add_subplot(1, 1, 1)
@@ -194,14 +204,28 @@ def band_chart(d: OutcomeDistribution) -> str:
     if lows is not None:
         below = np.maximum(0, np.subtract(point, lows))
         above = np.maximum(0, np.subtract(highs, point))
-        ax.errorbar(point, y, xerr=[below, above], fmt="none", ecolor="black", capsize=4, lw=1.2,
-                    label="5–95 % band over judgment draws")
+        ax.errorbar(
+            point,
+            y,
+            xerr=[below, above],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            lw=1.2,
+            label="5–95 % band over judgment draws",
+        )
     first = True
     for i, v in enumerate(m.variant_ids):
         if v in ranges:
             lo, hi, term = ranges[v]
-            ax.plot([lo, hi], [y[i] + 0.33, y[i] + 0.33], color=RANGE_COLOUR, lw=4, solid_capstyle="butt",
-                    label="source's term (WEP range)" if first else None)
+            ax.plot(
+                [lo, hi],
+                [y[i] + 0.33, y[i] + 0.33],
+                color=RANGE_COLOUR,
+                lw=4,
+                solid_capstyle="butt",
+                label="source's term (WEP range)" if first else None,
+            )
             ax.text(hi + 0.01, y[i] + 0.33, term, va="center", fontsize=8, color=RANGE_COLOUR)
             first = False
     ax.set_yticks(y)
@@ -255,12 +279,26 @@ def timeline_chart(result: TrackResult, annotate: int = 3) -> str:
             ax.fill_between(xs, lo + lo[-1:], hi + hi[-1:], step="post", color=colour, alpha=0.15, linewidth=0)
     none = [p.model.none for p in result.points]
     if max(none) > 1e-9:  # float noise is not a none bin
-        ax.step(xs, none + none[-1:], where="post", color="#777777", linewidth=1, linestyle=":",
-                label="none (no consistent scenario)")
+        ax.step(
+            xs,
+            none + none[-1:],
+            where="post",
+            color="#777777",
+            linewidth=1,
+            linestyle=":",
+            label="none (no consistent scenario)",
+        )
     for k, p in enumerate(result.moved_most(annotate), start=1):
         ax.axvline(p.date, color="#444444", linewidth=0.6, alpha=0.6)
-        ax.annotate(str(k), (p.date, 1.02), ha="center", va="bottom", fontsize=9, fontweight="bold",
-                    xycoords=("data", "axes fraction"))
+        ax.annotate(
+            str(k),
+            (p.date, 1.02),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            fontweight="bold",
+            xycoords=("data", "axes fraction"),
+        )
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))

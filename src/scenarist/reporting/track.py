@@ -84,7 +84,8 @@ def build_track_report(
     if forecasts and scores is None:
         raise OptionError("the forecast scores section needs scores= (scenarist.forecasts.score(forecasts))")
     shown = tuple(
-        s for s in TRACK_BASE_SECTIONS
+        s
+        for s in TRACK_BASE_SECTIONS
         if (s != "likelihood" or likelihood is not None) and (s != "sensitivity" or sensitivity is not None)
     )
     extra = [("sec-tracking", "Evidence tracking")]
