@@ -13,15 +13,15 @@ DATA = TESTS / "data"
 def _find_shared() -> Path:
     """The team's shared folder (source article, facts, reference data), which is not part of the repository.
 
-    Looked for in this order: the folder named by $SCENARIST_SHARED; ``../shared`` beside the checkout (where CI and
-    the team's machines put it); ``/work/shared``, the one absolute path the project keeps on purpose, for a checkout
-    that lives elsewhere on a team machine. ``tests/test_project_hygiene.py`` allows exactly this occurrence of a
-    machine path. Tests that need the folder skip cleanly when none exists.
+    Looked for in this order: the folder named by $SCENARIST_SHARED; then a folder ``shared`` beside the checkout or
+    beside any folder above it (so a checkout nested deeper on a team machine still finds it). No absolute path is
+    written here. Tests that need the folder skip cleanly when none exists.
     """
     import os
 
-    for candidate in (os.environ.get("SCENARIST_SHARED"), TESTS.parent.parent / "shared", "/work/shared"):
-        if candidate and Path(candidate).is_dir():
+    candidates = [os.environ.get("SCENARIST_SHARED")] + [p / "shared" for p in TESTS.parent.parents]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir() and (Path(candidate) / "data").is_dir():
             return Path(candidate)
     return TESTS.parent.parent / "shared"
 
