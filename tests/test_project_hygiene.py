@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 THIS = Path(__file__).resolve()
 
-# An absolute path on a development machine: /work/..., /root/..., /home/... (not part of a longer path or a URL).
+# An absolute path on a development machine (the work, root or home trees), not part of a longer path or a URL.
 MACHINE_PATH = re.compile(r"(?<![\w.~:/-])/(?:work|root|home)/[\w.-]+")
 # No exception: tests find the shared folder relative to the checkout (see tests/conftest.py).
 ALLOWED_MACHINE_PATHS: set[tuple[str, str]] = set()
