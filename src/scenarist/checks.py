@@ -25,6 +25,13 @@ MAX_SAMPLES = 10_000_000
 #: Most judgment draws a call accepts. At 100,000 draws the Monte Carlo standard error of a probability is at most
 #: 0.16 percentage points (√(0.25 / 100 000)); more only costs time (the flagship takes about 2 ms a draw).
 MAX_DRAWS = 100_000
+#: Dates any file or option may carry (evidence, forecasts, horizons, model metadata). Scenario analysis looks a
+#: few decades ahead and cites sources from the last century; a year outside [1900, 2100] is a typing mistake.
+EARLIEST_DATE = "1900-01-01"
+LATEST_DATE = "2100-12-31"
+#: Memory a single call may plan to allocate for judgment draws, sampled starts and similar arrays, estimated
+#: before allocating; a call that would need more is refused with its estimate and this limit.
+MAX_MEMORY_BYTES = 2 * 1024**3
 
 
 def check_seed(seed: Any, name: str = "seed") -> int | None:
@@ -90,3 +97,26 @@ def check_draws(draws: int, name: str = "draws") -> int:
             f"error at {MAX_DRAWS:,} is already below 0.2 percentage points)"
         )
     return draws
+
+
+def check_date(value: Any, name: str = "date") -> Any:
+    """``value`` (a ``datetime.date``) if it lies in [:data:`EARLIEST_DATE`, :data:`LATEST_DATE`].
+
+    Raises
+    ------
+    OptionError
+        A date before 1900-01-01 or after 2100-12-31.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> check_date(dt.date(2025, 6, 13))
+    datetime.date(2025, 6, 13)
+    >>> check_date(dt.date(9999, 1, 1))
+    Traceback (most recent call last):
+    scenarist.errors.OptionError: date 9999-01-01 is outside 1900-01-01 … 2100-12-31
+    """
+    text = value.isoformat()[:10]
+    if not EARLIEST_DATE <= text <= LATEST_DATE:
+        raise OptionError(f"{name} {text} is outside {EARLIEST_DATE} … {LATEST_DATE}")
+    return value
