@@ -233,7 +233,12 @@ def test_probabilities_and_weights_refuse_booleans(write_model):
 
 def test_infinite_ensemble_weight_is_refused(write_model):
     _, ps = problems(write_model, GOOD + "ensemble:\n  - {id: e, weight: .inf}\n")
-    assert [(p.field, p.message) for p in ps] == [("ensemble[0].weight", "weight inf must be a finite number > 0")]
+    assert [(p.field, p.message) for p in ps] == [
+        (
+            "ensemble[0].weight",
+            "weight inf must lie in 1e-06..1e+06 (weights are relative: they are normalised to sum 1)",
+        )
+    ]
 
 
 def test_empty_file_is_an_error(write_model):

@@ -14,9 +14,12 @@ The format is documented, field by field, in ``docs/model-format.md``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator
+
+from . import checks
 
 Role = Literal["catalyst", "constraint", "orientation", "context", "outcome", "baseline"]
 ROLES: tuple[str, ...] = ("catalyst", "constraint", "orientation", "context", "outcome", "baseline")
@@ -311,13 +314,70 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     scores outside ``metadata.scale``; a judgment within one descriptor (unless ``self_impacts`` allows it);
     an impact on an exogenous descriptor; missing rationale or citation under ``provenance: required``;
     priors that name unknown variants, miss some, or do not sum to 1; WEP terms that are unknown or malformed;
-    ensemble members (unique ids, finite weight > 0, file or judgments, judgments on valid cells within the scale).
+    ensemble members (unique ids, weight in 10^-6..10^6, file or judgments, judgments on valid cells within the
+    scale); an empty ``metadata.id``; dates outside 1900-01-01..2100-12-31.
+
+    Numeric bounds (derived in ``docs/model-format.md``, "Bounds"; constants in :mod:`scenarist.checks`):
+
+    - ``metadata.scale``: min < max, both within ±:data:`~scenarist.checks.MAX_SCORE` (10^6), and
+      ``n_descriptors × span ≤ 2^31 − 1`` with span = ``max(scale.max, 0) − min(scale.min, 0)``, so that every
+      impact balance, bound-table entry and inconsistency fits the int32 arrays of the search and basins kernels;
+    - ``spread``: 0 ≤ spread ≤ min(scale.max − scale.min, :data:`~scenarist.checks.MAX_SPREAD`);
+    - at most :data:`MAX_VARIANTS` variants in all (the matrix is V × V).
     """
     problems: list[tuple[Path, str]] = []
     add = problems.append
     meta = model.metadata
+    if not meta.id.strip():
+        add((("metadata", "id"), "must not be empty (it names the model in forecasts and reports)"))
+    scale_ok = True
+    for end in ("min", "max"):
+        value = getattr(meta.scale, end)
+        if abs(value) > checks.MAX_SCORE:
+            scale_ok = False
+            add(
+                (
+                    ("metadata", "scale", end),
+                    f"{value:,} is outside ±{checks.MAX_SCORE:,} (the bound of every judgment score)",
+                )
+            )
     if meta.scale.min >= meta.scale.max:
+        scale_ok = False
         add((("metadata", "scale"), f"min ({meta.scale.min}) must be below max ({meta.scale.max})"))
+    n_descriptors = len(model.descriptors)
+    reach = checks.max_inconsistency_bound(n_descriptors, meta.scale.min, meta.scale.max)
+    if scale_ok and reach > checks.MAX_BALANCE:
+        span = checks.scale_span(meta.scale.min, meta.scale.max)
+        add(
+            (
+                ("metadata", "scale"),
+                (
+                    f"{n_descriptors} descriptors × span {span:,} = {reach:,} exceeds 2^31 − 1: impact balances would "
+                    f"overflow the 32-bit integers of the search; narrow the scale to at most "
+                    f"{checks.MAX_BALANCE // max(n_descriptors, 1):,} wide (0 included)"
+                ),
+            )
+        )
+    n_variants = sum(len(d.variants) for d in model.descriptors)
+    if n_variants > MAX_VARIANTS:
+        add(
+            (
+                ("descriptors",),
+                (
+                    f"{n_variants:,} variants in all; at most {MAX_VARIANTS:,} (the cross-impact matrix is "
+                    "variants × variants)"
+                ),
+            )
+        )
+    max_spread = min(meta.scale.max - meta.scale.min, checks.MAX_SPREAD) if scale_ok else checks.MAX_SPREAD
+    if meta.as_of is not None:
+        problems.extend(_check_date(meta.as_of.isoformat(), ("metadata", "as_of")))
+    for i, src in enumerate(model.sources):
+        for key in ("date", "accessed"):
+            problems.extend(_check_date(getattr(src, key), ("sources", i, key)))
+    for i, d in enumerate(model.descriptors):
+        for j, v in enumerate(d.variants):
+            problems.extend(_check_date(v.horizon, ("descriptors", i, "variants", j, "horizon")))
 
     def dupes(items, key: str, where: str):
         seen: set[str] = set()
@@ -403,8 +463,8 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
         dst = check_ref(j.to, base + ("to",))
         if not (meta.scale.min <= j.score <= meta.scale.max):
             add((base + ("score",), f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}"))
-        if j.spread is not None and j.spread < 0:
-            add((base + ("spread",), f"spread {j.spread} must be ≥ 0"))
+        if j.spread is not None and not 0 <= j.spread <= max_spread:
+            add((base + ("spread",), _spread_message(j.spread, max_spread)))
         if j.confidence is not None and not (1 <= j.confidence <= 5):
             add((base + ("confidence",), f"confidence {j.confidence} must be 1..5"))
         if j.spread is not None and j.confidence is not None:
@@ -459,8 +519,16 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     dupes(model.ensemble, "id", "ensemble")
     for i, member in enumerate(model.ensemble):
         base = ("ensemble", i)
-        if not 0 < member.weight < float("inf"):
-            add((base + ("weight",), f"weight {member.weight} must be a finite number > 0"))
+        if not checks.MIN_WEIGHT <= member.weight <= checks.MAX_WEIGHT:  # NaN fails too
+            add(
+                (
+                    base + ("weight",),
+                    (
+                        f"weight {member.weight:g} must lie in {checks.MIN_WEIGHT:g}..{checks.MAX_WEIGHT:g} "
+                        "(weights are relative: they are normalised to sum 1)"
+                    ),
+                )
+            )
         if member.file is not None and member.judgments:
             add((base + ("judgments",), "give file or judgments, not both"))
         for k, j in enumerate(member.judgments):
@@ -473,6 +541,10 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
                         f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}",
                     )
                 )
+            if j.spread is not None and not 0 <= j.spread <= max_spread:
+                add((base + ("judgments", k, "spread"), _spread_message(j.spread, max_spread)))
+            if j.confidence is not None and not (1 <= j.confidence <= 5):
+                add((base + ("judgments", k, "confidence"), f"confidence {j.confidence} must be 1..5"))
             if src and dst and dst[0] in exogenous and src[0] != dst[0]:
                 add(
                     (
@@ -522,6 +594,34 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
                     add((("assessments", "joint", k, "term"), f"term {ja.term!r} is not in the WEP table"))
                 problems.extend(_check_citations(ja.citations, source_ids, ("assessments", "joint", k)))
     return problems
+
+
+#: Most variants a model may have in all: the cross-impact matrix is V × V (4,096² int64 cells are 128 MiB, and the
+#: search keeps two int32 copies beside it). Real CIB models have a few dozen to a few hundred.
+MAX_VARIANTS = 4_096
+
+_DATE_TEXT = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _spread_message(spread: int, max_spread: int) -> str:
+    return (
+        f"spread {spread:,} must be 0..{max_spread:,} (at most the scale's width, beyond which draws only pile up "
+        f"at its ends, and at most {checks.MAX_SPREAD:,}: a spread takes 2·spread + 1 table entries per judgment)"
+    )
+
+
+def _check_date(text: str | None, path: Path) -> list[tuple[Path, str]]:
+    """A date written ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` outside [EARLIEST_DATE, LATEST_DATE] (free text that
+    is not such a date is left alone)."""
+    if not text:
+        return []
+    m = _DATE_TEXT.fullmatch(text.strip())
+    if m is None:
+        return []
+    year = int(m.group(1))
+    if not int(checks.EARLIEST_DATE[:4]) <= year <= int(checks.LATEST_DATE[:4]):
+        return [(path, f"date {text.strip()} is outside {checks.EARLIEST_DATE} … {checks.LATEST_DATE}")]
+    return []
 
 
 def _check_citations(citations: list[Citation], source_ids: set[str], base: Path) -> list[tuple[Path, str]]:

@@ -27,7 +27,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ..checks import check_seed
+from ..checks import MAX_SAMPLES, check_integer, check_memory, check_seed
 from ..errors import OptionError
 from ..results import Result
 from .compile import CompiledModel
@@ -36,6 +36,8 @@ from .succession import operator_code
 
 #: Largest space :func:`basins` handles exactly by default (4 bytes per scenario: 2 GiB here).
 MAX_EXACT = 1 << 29
+#: Largest space sampled basins take: every state is numbered by its mixed-radix signature in an int64.
+SIGNATURE_LIMIT = 2**63 - 1
 #: Spaces below this size are followed on one thread.
 SMALL_SPACE = 1 << 18
 #: Hard limit of the exact method (state numbers are int32).
@@ -392,13 +394,14 @@ def sampled_basins(
     Raises
     ------
     OptionError
-        ``samples`` < 1, ``confidence`` outside (0, 1), a negative integer seed, or an unknown operator.
+        ``samples`` outside 1..10^7 (:data:`~scenarist.checks.MAX_SAMPLES`), ``confidence`` outside (0, 1), a
+        seed outside 0..2^63 − 1, an unknown operator, or a space of more than 2^63 − 1 scenarios (states are
+        numbered by an int64 signature, which would wrap and merge distinct states).
     """
     from . import _kernels as K
 
     check_seed(seed)
-    if samples < 1:
-        raise OptionError(f"samples must be ≥ 1, got {samples}")
+    check_integer(samples, "samples", 1, MAX_SAMPLES, "start scenarios to sample", "--samples")
     if not 0 < confidence < 1:
         raise OptionError(f"confidence must be in (0, 1), got {confidence}")
     op = operator_code(operator)
@@ -408,6 +411,12 @@ def sampled_basins(
     m, off, cnt = _arrays(compiled)
     t0 = time.perf_counter()
     n = compiled.n_descriptors
+    if compiled.space_size > SIGNATURE_LIMIT:
+        raise OptionError(
+            f"sampled basins number scenarios by a 64-bit signature; this model's {compiled.space_size:.3g} "
+            "scenarios exceed 2^63 − 1 (fix descriptors with --fix, or use fewer descriptors)"
+        )
+    check_memory(3 * (1 << 14) * n * 8, "sampled basins' start batches")
     mult = np.concatenate([[1], np.cumprod(cnt)[:-1]]).astype(np.int64)
     ends: list[np.ndarray] = []  # terminal t: attractor (1, n) or cycle (k, n) from its smallest-signature state
     end_index: dict[int, int] = {}  # full signature of every state on a known terminal → t

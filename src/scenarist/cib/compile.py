@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import UnknownNameError
+from .. import checks
+from ..errors import OptionError, UnknownNameError
 from ..model import Model, split_ref
 
 
@@ -30,6 +31,9 @@ class CompiledModel:
         Descriptors left out of the consistency test because nothing impacts them.
     judgment_cells : (n_judgments, 2) int64
         Row and column of each judgment of the model, in file order (used by explain and sensitivity).
+    scale : (int, int) or None
+        The model's ``metadata.scale`` (min, max): every matrix the model yields (judgment draws, ensemble members)
+        stays within it. ``None`` for arrays built by hand: the matrix's own range stands in.
     """
 
     descriptor_ids: tuple[str, ...]
@@ -41,6 +45,7 @@ class CompiledModel:
     matrix: np.ndarray
     exogenous: np.ndarray
     judgment_cells: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    scale: tuple[int, int] | None = None
 
     @property
     def n_descriptors(self) -> int:
@@ -49,6 +54,14 @@ class CompiledModel:
     @property
     def n_variants(self) -> int:
         return int(self.offsets[-1])
+
+    @property
+    def max_inconsistency_bound(self) -> int:
+        """The largest inconsistency any scenario of this model can have (and the largest |impact balance|):
+        ``n_descriptors × span``, span the scale's width with 0 included (:func:`scenarist.checks.scale_span`; the
+        matrix's own range when ``scale`` is None). A tolerance k above it keeps every scenario."""
+        low, high = self.scale if self.scale is not None else _matrix_range(self.matrix)
+        return checks.max_inconsistency_bound(self.n_descriptors, low, high)
 
     @property
     def space_size(self) -> int:
@@ -102,12 +115,51 @@ class CompiledModel:
         return {d: self.variant_ids[i][int(v)] for i, (d, v) in enumerate(zip(self.descriptor_ids, scenario))}
 
 
+def _matrix_range(matrix: np.ndarray) -> tuple[int, int]:
+    if matrix.size == 0:
+        return 0, 0
+    return int(matrix.min()), int(matrix.max())
+
+
+def check_matrix_bounds(matrix: np.ndarray, n_descriptors: int, what: str = "the cross-impact matrix") -> None:
+    """Refuse a matrix whose impact balances could overflow the kernels' int32 arrays.
+
+    Bound: ``n_descriptors × span ≤ 2^31 − 1`` (:data:`scenarist.checks.MAX_BALANCE`), span = the range of the
+    matrix's entries with 0 included. Every impact balance sums one entry per descriptor, the search's bound table
+    one difference of two entries per descriptor, so all stay below 2^31. Validated models always pass (their
+    scale obeys the same bound); this guards arrays built by hand or models that skipped validation.
+
+    Raises
+    ------
+    OptionError
+        The bound is exceeded (the message names both factors).
+    """
+    low, high = _matrix_range(np.asarray(matrix))
+    reach = checks.max_inconsistency_bound(n_descriptors, low, high)
+    if reach > checks.MAX_BALANCE:
+        raise OptionError(
+            f"{what} holds scores {low:,}..{high:,}: with {n_descriptors} descriptors impact balances reach "
+            f"{reach:,}, past 2^31 − 1 (the kernels keep balances in 32-bit integers); narrow the scale"
+        )
+
+
 def compile_model(model: Model) -> CompiledModel:
     """Compile a validated :class:`~scenarist.model.Model` to a :class:`CompiledModel`.
 
     Judgments within one descriptor are kept only under ``metadata.self_impacts: count``.
     The model is assumed to have passed :func:`~scenarist.model.check_model`.
+
+    Raises
+    ------
+    OptionError
+        The scores break the int32 bound of :func:`check_matrix_bounds` (only a model that skipped validation can).
     """
+    scale = (int(model.metadata.scale.min), int(model.metadata.scale.max))
+    if checks.max_inconsistency_bound(len(model.descriptors), *scale) > checks.MAX_BALANCE:
+        raise OptionError(
+            f"metadata.scale {scale[0]:,}..{scale[1]:,} with {len(model.descriptors)} descriptors lets impact "
+            "balances pass 2^31 − 1 (the kernels keep balances in 32-bit integers); narrow the scale"
+        )
     counts = np.array([len(d.variants) for d in model.descriptors], dtype=np.int64)
     offsets = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
@@ -126,7 +178,10 @@ def compile_model(model: Model) -> CompiledModel:
         cells[k] = (r, c)
         if src[0] == dst[0] and not keep_self:
             continue
+        if abs(j.score) > checks.MAX_SCORE:
+            raise OptionError(f"judgment {j.from_} -> {j.to}: score {j.score:,} is outside ±{checks.MAX_SCORE:,}")
         matrix[r, c] = j.score
+    check_matrix_bounds(matrix, len(counts))
     return CompiledModel(
         descriptor_ids=tuple(d.id for d in model.descriptors),
         descriptor_names=tuple(d.name for d in model.descriptors),
@@ -137,4 +192,5 @@ def compile_model(model: Model) -> CompiledModel:
         matrix=matrix,
         exogenous=np.array([d.exogenous for d in model.descriptors], dtype=bool),
         judgment_cells=cells,
+        scale=scale,
     )

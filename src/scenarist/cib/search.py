@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import MAX_RESULTS  # the default max_results, stated with the other bounds
+from ..checks import MAX_RESULTS, check_max_results, check_tolerance  # bounds stated with the others
 from ..errors import OptionError
-from .compile import CompiledModel
+from .compile import CompiledModel, check_matrix_bounds
 from .core import evaluate
 
 #: When a search exceeds ``max_results``, scenarios are counted (not kept) up to this many to say how many there are.
@@ -449,8 +449,9 @@ def find_scenarios(
     Parameters
     ----------
     compiled : CompiledModel
-    max_inconsistency : int, ≥ 0
-        Tolerance k; 0 finds the consistent scenarios.
+    max_inconsistency : int, 0 ≤ k ≤ ``compiled.max_inconsistency_bound``
+        Tolerance k; 0 finds the consistent scenarios. The upper bound (n_descriptors × the scale's span, 0
+        included) is the largest inconsistency any scenario can have.
     fixed : mapping descriptor id → variant id, or (n_descriptors,) int array with -1 for free descriptors
         Interventions: fixed descriptors keep their variant, are left out of the consistency test, and their
         impacts still count. Exogenous descriptors are likewise left out of the test.
@@ -459,7 +460,7 @@ def find_scenarios(
         every scenario in Gray-code order, updating the balances by one row per step (compiled; best for small
         spaces). ``brute``: plain numpy enumeration (slow; an independent check). ``auto`` picks ``sweep`` up to
         :data:`SWEEP_MAX` free scenarios and ``bnb`` above. All methods return the same set, bit for bit.
-    max_results : int ≥ 0 or None
+    max_results : int in 0..10^7 (:data:`~scenarist.checks.MAX_RESULTS_LIMIT`) or None
         Most scenarios to keep (default :data:`MAX_RESULTS`); ``None`` for no limit (memory and time then grow
         with the number found). The search stops as soon as it finds more.
 
@@ -471,7 +472,9 @@ def find_scenarios(
     Raises
     ------
     OptionError
-        ``max_inconsistency`` < 0, ``max_results`` < 0, an unknown ``method``, or malformed ``fixed``.
+        ``max_inconsistency`` outside its bound (:class:`~scenarist.checks.BoundError`), ``max_results`` outside
+        0..10^7, an unknown ``method``, malformed ``fixed``, or a matrix whose balances could overflow int32
+        (:func:`~scenarist.cib.compile.check_matrix_bounds`).
     TooManyScenariosError
         More than ``max_results`` scenarios have inconsistency ≤ k (an :class:`OptionError`; its ``found`` is the
         exact number when counting them took at most :data:`COUNT_MAX`, else that lower bound).
@@ -483,12 +486,12 @@ def find_scenarios(
     Weimer-Jehle, W. (2006). Cross-impact balances. Technological Forecasting and Social Change 73(4), 334–361.
     https://doi.org/10.1016/j.techfore.2005.06.005
     """
-    if max_inconsistency < 0:
-        raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
+    check_matrix_bounds(compiled.matrix, compiled.n_descriptors)
+    max_inconsistency = check_k(compiled, max_inconsistency)
     if method not in METHODS:
         raise OptionError(f"unknown search method {method!r} (choose from {', '.join(METHODS)})")
-    if max_results is not None and max_results < 0:
-        raise OptionError(f"max results must be ≥ 0, got {max_results}")
+    if max_results is not None:
+        max_results = check_max_results(max_results)
     fx = normalise_fixed(compiled, fixed)
     tested = tested_mask(compiled, fx)
     matrix = np.ascontiguousarray(compiled.matrix, dtype=np.int64)
@@ -504,6 +507,28 @@ def find_scenarios(
         fixed_names = {compiled.descriptor_ids[d]: compiled.variant_ids[d][int(v)] for d, v in enumerate(fx) if v >= 0}
         raise TooManyScenariosError(n, n <= stop, limit, int(max_inconsistency), fixed_names)
     return make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen)
+
+
+def check_k(compiled: CompiledModel, k, name: str = "max_inconsistency", option: str = "-k") -> int:
+    """Tolerance ``k`` as an int in [0, ``compiled.max_inconsistency_bound``] (n_descriptors × the scale's span,
+    0 included: no scenario is more inconsistent, and the search compares in int32); for a compiled model built by
+    hand (``scale`` None), in [0, 2^31 − 1].
+
+    Raises
+    ------
+    BoundError
+        (an :class:`OptionError`) Not an integer, negative, or above the bound; the message states the bound and
+        its derivation, worded ``max_inconsistency …`` (``-k …`` on the command line).
+    """
+    c = compiled
+    if c.scale is None:  # arrays built by hand: only the kernels' own int32 bound is known
+        from ..checks import MAX_BALANCE
+
+        return check_tolerance(k, MAX_BALANCE, name, option, "the search compares, 2^31 − 1")
+    from ..checks import scale_span
+
+    detail = f"of this model: {c.n_descriptors} descriptors × scale span {scale_span(*c.scale)}"
+    return check_tolerance(k, c.max_inconsistency_bound, name, option, detail)
 
 
 def make_set(
@@ -596,8 +621,7 @@ def tally_scenarios(
     """
     from . import _kernels as K
 
-    if max_inconsistency < 0:
-        raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
+    max_inconsistency = check_k(compiled, max_inconsistency)
     fx = np.atleast_2d(np.asarray(fixed, dtype=np.int64))
     n, V = compiled.n_descriptors, compiled.n_variants
     if fx.shape[1] != n or (fx >= compiled.counts).any() or (fx < -1).any():
@@ -605,6 +629,7 @@ def tally_scenarios(
     mats = compiled.matrix[None] if matrices is None else np.asarray(matrices)
     if mats.ndim != 3 or mats.shape[1:] != (V, V):
         raise OptionError(f"matrices must be (R, {V}, {V}), got {mats.shape}")
+    check_matrix_bounds(mats, n, "the matrices")
     found, tally = K.bnb_tally_batch(
         np.ascontiguousarray(mats, dtype=np.int64),
         np.ascontiguousarray(compiled.offsets, dtype=np.int64),

@@ -107,24 +107,31 @@ def make_pass_spec(
     fixed : (n_descriptors,) int64
         Interventions, -1 where free (see :func:`scenarist.cib.search.normalise_fixed`).
     credit : {"variants", "scenarios", "volume"}
-    max_combinations : int ≥ 1
+    max_combinations : int, 1..2^24
         When the free exogenous descriptors have more combinations than this, each matrix is evaluated on
         ``samples`` combinations drawn from the priors instead, and a standard error is reported.
-    samples : int ≥ 2
-    max_inconsistency : int ≥ 0
+    samples : int, 2..10^7 (:data:`~scenarist.checks.MAX_SAMPLES`)
+    max_inconsistency : int, 0..``compiled.max_inconsistency_bound``
         Tolerance k: scenarios with inconsistency ≤ k count as consistent (Weimer-Jehle 2006; default 0).
 
     Raises
     ------
     OptionError
-        Unknown ``credit`` or out-of-range limits or tolerance.
+        Unknown ``credit`` or out-of-range limits or tolerance, or a pass whose arrays would take more than
+        :data:`~scenarist.checks.MAX_MEMORY_BYTES` (estimated before allocating).
     """
     if credit not in CREDITS:
         raise OptionError(f"credit must be one of {', '.join(CREDITS)}, got {credit!r}")
     if max_combinations < 1 or samples < 2:
         raise OptionError("max_combinations must be ≥ 1 and samples ≥ 2")
-    if max_inconsistency < 0:
-        raise OptionError(f"max inconsistency must be ≥ 0, got {max_inconsistency}")
+    from ..checks import MAX_SAMPLES, check_integer
+    from ..cib.compile import check_matrix_bounds
+    from ..cib.search import check_k
+
+    check_integer(max_combinations, "max_combinations", 1, 1 << 24, "combinations enumerated per matrix")
+    check_integer(samples, "samples", 2, MAX_SAMPLES, "sampled combinations per matrix", "--samples")
+    max_inconsistency = check_k(compiled, max_inconsistency)
+    check_matrix_bounds(compiled.matrix, compiled.n_descriptors)
     fixed = np.asarray(fixed, dtype=np.int64)
     exo_all = np.flatnonzero(compiled.exogenous)
     exo = np.array([d for d in exo_all if fixed[d] < 0], dtype=np.int64)
@@ -136,6 +143,13 @@ def make_pass_spec(
     n_comb = 1
     for d in exo:
         n_comb *= int(compiled.counts[d])
+    from ..checks import check_memory
+
+    V = compiled.n_variants
+    if n_comb > max_combinations:  # sampled: combinations, their credit rows and one copy of them per matrix
+        check_memory(8 * int(samples) * (len(exo) + 2 * (V + 1)), f"{int(samples):,} sampled exogenous combinations")
+    else:  # exact: one credit row per combination
+        check_memory(8 * n_comb * (len(exo) + V + 2), f"{n_comb:,} exogenous combinations")
     tested = ~compiled.exogenous & (fixed < 0)
     matrix = np.ascontiguousarray(compiled.matrix, dtype=np.int64)
     offsets = compiled.offsets.astype(np.int64)

@@ -456,8 +456,9 @@ def outcome_distribution(
     fixed : mapping descriptor id → variant id, or (n_descriptors,) int64 array (-1 = free), optional
         Interventions on top of the model: fixed descriptors leave the consistency test, their impacts still count;
         a fixed exogenous descriptor is certain (its prior is not used).
-    draws : int ≥ 0
-        Number R of judgment draws; 0 evaluates the stated matrix only (exact, no band).
+    draws : int, 0..100,000 (:data:`~scenarist.checks.MAX_DRAWS`)
+        Number R of judgment draws; 0 evaluates the stated matrix only (exact, no band). Refused when the draws'
+        rows (16 · R · (V + 1) bytes) would pass :data:`~scenarist.checks.MAX_MEMORY_BYTES`.
     seed : int, numpy Generator or None
         Seed of the draws (and of sampled combinations); 0 is a seed. The entropy used is returned as ``.seed``.
     outcome : str, optional
@@ -484,7 +485,7 @@ def outcome_distribution(
     Raises
     ------
     OptionError
-        Negative draws or seed, bad priors, unknown credit, no ``outcome`` for a model without an outcome
+        Draws outside 0..10^5 or past the memory limit, a seed outside 0..2^63 − 1, bad priors, unknown credit, no ``outcome`` for a model without an outcome
         descriptor, the outcome fixed by an intervention, a malformed or unreachable scheduler.
     UnknownNameError
         Unknown descriptor or variant in ``priors``, ``fixed`` or ``outcome``.
@@ -504,11 +505,12 @@ def outcome_distribution(
     >>> round(sum(d.probability.values()) + d.none.probability, 12)
     1.0
     """
+    from ..checks import check_draws, check_memory
     from ..errors import OptionError
 
-    if int(draws) != draws or draws < 0:
+    if isinstance(draws, bool) or not hasattr(draws, "__index__"):
         raise OptionError(f"draws must be an integer ≥ 0, got {draws}")
-    draws = int(draws)
+    draws = check_draws(int(draws))
     if isinstance(scheduler, str):
         from .backends import check_scheduler_address
 
@@ -541,6 +543,8 @@ def outcome_distribution(
     robust = np.zeros((0, setup.compiled.n_descriptors), dtype=np.int64)
     share = np.zeros(0)
     if draws:
+        # per draw: one probability row (V + 1 floats) kept, and once more while the rows are joined
+        check_memory(16 * draws * (setup.compiled.n_variants + 1), f"{draws:,} judgment draws")
         if len(setup.spread) == 0:
             notes.append("no judgment carries a spread or confidence: every draw equals the stated matrix")
         task = DrawTask(setup.spec, setup.compiled.matrix, setup.spread, entropy, shared_sections)

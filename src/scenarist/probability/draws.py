@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_seed
+from ..checks import MAX_SPREAD, check_memory, check_seed
 from ..cib.compile import CompiledModel
 from ..errors import OptionError
 from ..model import Model, split_ref
@@ -65,8 +65,8 @@ def offset_distribution(spread: int | None = None, confidence: int | None = None
 
     Parameters
     ----------
-    spread : int ≥ 0, optional
-        Half-width in score units (triangular weights).
+    spread : int in 0..10,000 (:data:`~scenarist.checks.MAX_SPREAD`), optional
+        Half-width in score units (triangular weights); the model also keeps it within its scale's width.
     confidence : int 1..5, optional
         Looked up in :data:`CONFIDENCE_TABLE`.
 
@@ -90,8 +90,8 @@ def offset_distribution(spread: int | None = None, confidence: int | None = None
     if spread is not None and confidence is not None:
         raise OptionError("give spread or confidence, not both")
     if spread is not None:
-        if spread < 0:
-            raise OptionError(f"spread must be ≥ 0, got {spread}")
+        if not 0 <= spread <= MAX_SPREAD:
+            raise OptionError(f"spread must be 0..{MAX_SPREAD:,}, got {spread:,}")
         return _triangular(int(spread))
     if confidence is not None:
         if confidence not in CONFIDENCE_TABLE:
@@ -140,8 +140,21 @@ class JudgmentSpread:
 
 def judgment_spread(model: Model, compiled: CompiledModel) -> JudgmentSpread:
     """Collect the uncertain judgments of a validated model (judgments the compiled matrix leaves out, such as
-    ones within a descriptor under ``self_impacts: ignore``, are skipped)."""
+    ones within a descriptor under ``self_impacts: ignore``, are skipped).
+
+    Raises
+    ------
+    OptionError
+        The offset tables would take more than :data:`~scenarist.checks.MAX_MEMORY_BYTES` (estimated before they
+        are built: 2·spread + 1 offsets per judgment, about 150 bytes each while built, 16 once padded), or a
+        spread out of range.
+    """
     keep_self = model.metadata.self_impacts == "count"
+    widths = [2 * int(j.spread) + 1 for j in model.judgments if j.spread is not None and j.spread > 0]
+    if widths:
+        check_memory(
+            150 * sum(widths) + 16 * len(widths) * max(widths), f"the offset tables of {len(widths):,} spreads"
+        )
     items = []
     for k, j in enumerate(model.judgments):
         dist = offset_distribution(j.spread, j.confidence)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import check_weight
 from ..cib.compile import CompiledModel, compile_model
 from ..errors import ModelError, OptionError, Problem
 from ..model import Model, split_ref
@@ -101,25 +102,24 @@ def members_from_model(
 
 
 def check_weights(weights: Sequence[float], labels: Sequence[str], option: str = "--weight") -> list[float]:
-    """Member weights as floats, each finite and > 0 (the mixture normalises them).
+    """Member weights as floats, each in [10^-6, 10^6] (:data:`~scenarist.checks.MIN_WEIGHT`,
+    :data:`~scenarist.checks.MAX_WEIGHT`; the mixture normalises them, so only their ratios matter, and any number
+    of weights ≤ 10^6 adds up in float64 without overflow).
 
     Raises
     ------
     OptionError
-        A weight that is not a number, infinite, NaN, zero or negative (naming the member), or a sum that
-        overflows.
+        A weight that is not a number, or is NaN, infinite, zero, negative or outside the range (naming the member).
     """
     out = []
     for w, label in zip(weights, labels):
         try:
             x = float(w)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise OptionError(f"{option} {w!r} for member {label}: not a number") from None
         if not math.isfinite(x) or x <= 0:
             raise OptionError(f"{option} {w} for member {label}: a weight must be a finite number > 0")
-        out.append(x)
-    if not math.isfinite(math.fsum(out)):
-        raise OptionError(f"{option}: the weights are too large to add up ({', '.join(map(str, out))})")
+        out.append(check_weight(x, f"{option} for member {label}"))
     return out
 
 
@@ -319,7 +319,11 @@ def ensemble_distribution(
         )
     entropy = normalise_seed(seed)
     w = np.array(check_weights([m.weight for m in members], [m.id for m in members], "weight"), dtype=np.float64)
-    w = w / w.sum()
+    w = w / math.fsum(w.tolist())  # each w ≤ 10^6: the sum cannot overflow
+    from ..cib.compile import check_matrix_bounds
+
+    for m in members:  # a member file states its own scale: hold its matrix to the int32 bound too
+        check_matrix_bounds(m.matrix, setup.compiled.n_descriptors, f"ensemble member {m.id!r}")
     dists, passes = [], []
     for m in members:
         res = run_pass(setup.spec, m.matrix, base_generator(entropy) if setup.spec.samples else None)
