@@ -29,6 +29,7 @@ from .checks import (
     MAX_SAMPLES,
     check_choice,
     check_draws,
+    check_max_results,
     check_seed,
 )
 from .errors import InputFileError, ModelError, OptionError, ScenaristError, UnknownNameError
@@ -117,7 +118,9 @@ def validate(model: ModelLike = None, *, self_impacts: str | None = None) -> Val
     """Check a model file and collect every problem instead of raising on the first.
 
     Parameters and the problems found are those of :func:`load`; a missing file or malformed YAML is one problem
-    without a line. Never raises for a problem of the file.
+    without a line. Ensemble members that name a ``file`` are read too: a member file that is missing, invalid or
+    of another structure is a problem at ``ensemble[i].file`` (the model alone never reads them). Never raises for a
+    problem of the file.
 
     Examples
     --------
@@ -130,12 +133,57 @@ def validate(model: ModelLike = None, *, self_impacts: str | None = None) -> Val
     try:
         path = model_path(model)
         name = None if path is None else str(path)
-        load(model, self_impacts=self_impacts)
+        m = load(model, self_impacts=self_impacts)
     except ModelError as exc:
         return Validation(name, tuple(exc.problems), exc)
     except ScenaristError as exc:
         return Validation(name, (Problem(name or "<model>", None, "", str(exc)),), exc)
+    problems = _member_file_problems(m, path)
+    if problems:
+        return Validation(name, tuple(problems), ModelError(problems))
     return Validation(name, ())
+
+
+def _member_file_problems(m: Model, path: Path | None) -> list:
+    """Problems of the ensemble member files a model names (``ensemble[i].file``, relative to the model's folder):
+    missing, unreadable, invalid, or with another structure; each at the ``file`` field's line."""
+    from .errors import Problem
+
+    members = [(i, e) for i, e in enumerate(m.ensemble) if e.file is not None]
+    if not members:
+        return []
+    from .probability.ensemble import _same_structure
+
+    tree = None
+    if path is not None and path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            from .io.yaml_text import read_yaml
+
+            tree = read_yaml(path)
+        except ScenaristError:
+            tree = None
+    where = str(path) if path is not None else "<model>"
+    base = path.parent if path is not None else Path(".")
+    out = []
+    for i, e in members:
+        line = None
+        if tree is not None:
+            from .io.yaml_text import line_of
+
+            line = line_of(tree, ("ensemble", i, "file"))
+        member_path = base / e.file
+        try:
+            other = load(member_path)
+            _same_structure(m, other, str(member_path))
+        except ModelError as exc:
+            first = exc.problems[0] if exc.problems else None
+            detail = str(first) if first is not None else str(exc)
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            out.append(Problem(where, line, f"ensemble[{i}].file", f"member {e.id!r}: {detail}{more}"))
+        except ScenaristError as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            out.append(Problem(where, line, f"ensemble[{i}].file", f"member {e.id!r}: {text}"))
+    return out
 
 
 def import_model(file: str | os.PathLike, *, self_impacts: str | None = None) -> Model:
@@ -256,6 +304,17 @@ def export(
     return Path(path)
 
 
+def _check_k(m: Model, k: int) -> int:
+    """``k`` if it lies in 0..n_descriptors × the scale's span (0 included), the largest inconsistency of ``m``;
+    else :class:`~scenarist.checks.BoundError` stating that bound (``-k …`` on the command line)."""
+    from .checks import check_tolerance, max_inconsistency_bound, scale_span
+
+    lo, hi = m.metadata.scale.min, m.metadata.scale.max
+    n = len(m.descriptors)
+    detail = f"of this model: {n} descriptors × scale span {scale_span(lo, hi)}"
+    return check_tolerance(k, max_inconsistency_bound(n, lo, hi), "max_inconsistency", "-k", detail)
+
+
 def _search(compiled, max_inconsistency: int, fixed, max_results: int):
     """The exact search, its limit refusal worded with the options every face shares."""
     from .cib import find_scenarios
@@ -287,11 +346,12 @@ def analyze(
     Parameters
     ----------
     model : Model, path or packaged name (see :func:`load`)
-    max_inconsistency : int ≥ 0
-        Tolerance k: keep scenarios whose inconsistency is at most k (0: the consistent ones).
+    max_inconsistency : int, 0 ≤ k ≤ n_descriptors × the scale's span (0 included)
+        Tolerance k: keep scenarios whose inconsistency is at most k (0: the consistent ones). The upper bound is
+        the largest inconsistency any scenario of the model can have.
     fixed : mapping descriptor id → variant id, optional
         Interventions: each fixed descriptor leaves the consistency test; its impacts still count.
-    max_results : int ≥ 0
+    max_results : int, 0..10^7 (:data:`~scenarist.checks.MAX_RESULTS_LIMIT`)
         A search that would keep more scenarios is refused (with the count), before it fills memory.
     basins : bool
         Also give each scenario its volume weight (``.volume_weights``): start scenarios ending in it under global
@@ -309,7 +369,8 @@ def analyze(
     Raises
     ------
     OptionError
-        Negative k or max_results, a search over ``max_results``.
+        k or max_results outside their bounds (:class:`~scenarist.checks.BoundError`), a search over
+        ``max_results``.
     UnknownNameError
         An unknown descriptor or variant in ``fixed``.
 
@@ -322,11 +383,9 @@ def analyze(
     from . import analysis as _analysis
     from .cib.warmup import load_kernels
 
-    if max_inconsistency < 0:
-        raise OptionError(f"max_inconsistency must be ≥ 0, got {max_inconsistency}")
-    if max_results < 0:
-        raise OptionError(f"max_results must be ≥ 0, got {max_results}")
+    check_max_results(max_results)
     m, load_s = _timed_load(model, self_impacts)
+    _check_k(m, max_inconsistency)
     kernels_s = load_kernels("search")
     from .cib.search import TooManyScenariosError
 

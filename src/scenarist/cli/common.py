@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ..checks import BoundError
 from ..errors import OptionError, ScenaristError
 
 #: Widest the help text gets on a wide terminal (it follows COLUMNS below that).
@@ -76,7 +77,8 @@ def show_warning(message: Warning | str, *_: Any, **__: Any) -> None:
 
 def command(name: str | None = None, group: typer.Typer | None = None, **kwargs: Any) -> Callable:
     """Register a command on :data:`app` (or on a sub-group such as ``evidence``), turning any ScenaristError into
-    a clean exit 2 and every warning into one plain ``warning: …`` line on stderr (:func:`show_warning`).
+    a clean exit 2 and every warning into one plain ``warning: …`` line on stderr (:func:`show_warning`). A
+    :class:`~scenarist.checks.BoundError` is worded with the command-line option (``-k must be 0..24 …``).
 
     Use instead of ``@app.command``; the command's docstring is its help text.
     """
@@ -88,6 +90,8 @@ def command(name: str | None = None, group: typer.Typer | None = None, **kwargs:
                 with warnings.catch_warnings():
                     warnings.showwarning = show_warning
                     return fn(*args, **kw)
+            except BoundError as exc:  # a bound the library words with its parameter: name the option instead
+                raise fail(exc.describe()) from None
             except ScenaristError as exc:
                 raise fail(str(exc)) from None
 
@@ -132,15 +136,19 @@ MaxResultsOpt = Annotated[
     int,
     typer.Option(
         "--max-results",
-        min=0,
         metavar="N",
-        help="Most scenarios to keep: a search that finds more stops and is refused (lower -k or add --fix).",
+        help="Most scenarios to keep, at most 10,000,000: a search that finds more stops and is refused (lower -k "
+        "or add --fix).",
     ),
 ]
 MaxInconsistencyOpt = Annotated[
     int,
     typer.Option(
-        "--max-inconsistency", "-k", min=0, metavar="K", help="Tolerance k: admit scenarios with inconsistency ≤ k."
+        "--max-inconsistency",
+        "-k",
+        metavar="K",
+        help="Tolerance k: admit scenarios with inconsistency ≤ k (0 up to n_descriptors × the scale's span, the "
+        "largest inconsistency possible).",
     ),
 ]
 

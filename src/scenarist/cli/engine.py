@@ -56,6 +56,9 @@ OutOpt = Annotated[
 
 # -- import / export ----------------------------------------------------------------------------------------------
 
+#: Where ``import`` writes when no -o is given (refused when it exists, unless --force).
+DEFAULT_IMPORT_OUTPUT = "model.yaml"
+
 
 @command("import")
 def import_command(
@@ -63,18 +66,40 @@ def import_command(
         Path,
         typer.Argument(help="A ScenarioWizard project (.scw) or a CSV/XLSX cross-impact matrix.", metavar="FILE"),
     ],
-    output: OutOpt = "model.yaml",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="File to write (default: model.yaml in the current folder, never over an existing one).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite model.yaml when it exists and no -o is given.")
+    ] = False,
     self_impacts: SelfImpactsOpt = None,
 ) -> None:
     """Import a ScenarioWizard project or a CSV/XLSX matrix as a Scenarist YAML model.
 
     Names, descriptions and block notes (as rationales) carry over; ids derive from the names; the model records
     its origin, a scale wide enough for its scores, and provenance: optional. The written model validates.
+
+    Without -o the model goes to ./model.yaml, but an existing model.yaml is never overwritten silently: the import
+    is refused unless --force is given. A file named with -o FILE is written (replaced when it exists), since the
+    user chose it; it is never one of the input files.
     """
     if self_impacts is not None and self_impacts not in ("count", "ignore"):
         raise scenarist.OptionError(f"--self-impacts must be count or ignore, got {self_impacts!r}")
     if not file.exists():
         raise scenarist.InputFileError(f"{file}: no such file")
+    if output is None:
+        output = DEFAULT_IMPORT_OUTPUT
+        if Path(output).exists() and not force:
+            raise scenarist.OptionError(
+                f"{output} exists: name the file to write with -o FILE, or pass --force to overwrite {output}"
+            )
     scenarist.api.check_output(output, inputs=[file], option="--output")
     model = scenarist.import_model(file, self_impacts=self_impacts)
     scenarist.save(model, output)

@@ -29,8 +29,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..checks import MAX_SCORE
 from ..errors import InputFileError, ModelError
-from ..model import Descriptor, Judgment, Metadata, Model, Scale, Variant, check_model
+from ..model import MAX_VARIANTS, Descriptor, Judgment, Metadata, Model, Scale, Variant, check_model
+from .paths import read_input_bytes
 
 HEADER = "$ ScenarioWizard 4.0"
 
@@ -182,7 +184,9 @@ def parse_scw(text: str, name: str = "<string>") -> ScwProject:
     Raises
     ------
     InputFileError
-        Not a ScenarioWizard project, or malformed: the message names the file and line.
+        Not a ScenarioWizard project, or malformed: the message names the file and line. Numbers are bounded: a
+        matrix cell must lie within ±10^6 (:data:`~scenarist.checks.MAX_SCORE`; the message names its row and
+        column) and the project may have at most 4,096 variants in all (:data:`~scenarist.model.MAX_VARIANTS`).
     """
     cur = _Lines(text, name)
     head = cur.take("the ScenarioWizard header")
@@ -209,6 +213,12 @@ def parse_scw(text: str, name: str = "<string>") -> ScwProject:
             raise cur.error(f"descriptor {d!r} has no variants", line=cur.i)
     counts = [len(v) for v in variants]
     V = sum(counts)
+    if V > MAX_VARIANTS:  # before the V × V matrix is allocated
+        raise cur.error(
+            f"variants: {V:,} variants in all; at most {MAX_VARIANTS:,} (the cross-impact matrix is variants × "
+            "variants)",
+            line=cur.i,
+        )
     descriptor_texts: list[str] = []
     variant_texts: list[tuple[str, ...]] = []
     for d, n in zip(descriptors, counts):
@@ -229,9 +239,16 @@ def parse_scw(text: str, name: str = "<string>") -> ScwProject:
         if len(cells) != V:
             raise cur.error(f"matrix row {r + 1} has {len(cells)} values; expected {V}", line=cur.i)
         try:
-            matrix[r] = [int(c) for c in cells]
+            values = [int(c) for c in cells]
         except ValueError:
             raise cur.error(f"matrix row {r + 1} holds a value that is not an integer", line=cur.i) from None
+        for c, v in enumerate(values):
+            if abs(v) > MAX_SCORE:
+                raise cur.error(
+                    f"matrix[{r + 1}][{c + 1}]: {v:,} is outside ±{MAX_SCORE:,} (the bound of every judgment score)",
+                    line=cur.i,
+                )
+        matrix[r] = values
     cur.expect_hash("end of the matrix")
     # Notes: '# header' + quoted text, until the closing '#' line(s).
     headers: list[str] = []
@@ -278,13 +295,12 @@ def parse_scw(text: str, name: str = "<string>") -> ScwProject:
 
 
 def read_scw(path: str | os.PathLike) -> ScwProject:
-    """Read a ``.scw`` file. Raises :class:`InputFileError` (missing, unreadable or malformed: file and line)."""
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from None
+    """Read a ``.scw`` file: a regular file of at most 16 MiB (:func:`~scenarist.io.paths.read_input_bytes`), UTF-8
+    or (as ScenarioWizard writes on Windows) cp1252.
+
+    Raises :class:`InputFileError` (missing, not a regular file, too large, unreadable or malformed: file and line;
+    numbers out of bounds as in :func:`parse_scw`)."""
+    raw = read_input_bytes(path, "ScenarioWizard project")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -400,6 +416,41 @@ def self_block_cells(counts, matrix) -> dict[int, int]:
     return out
 
 
+def _bounded_matrix(matrix, name: str) -> np.ndarray:
+    """``matrix`` as int64 once every cell is an integer within ±:data:`~scenarist.checks.MAX_SCORE`; else
+    :class:`ModelError` naming the first bad cell (1-based ``matrix[row][column]``)."""
+    from ..errors import Problem
+
+    raw = np.asarray(matrix)
+    if raw.dtype.kind in "iu" and (raw.size == 0 or int(np.abs(raw).max()) <= MAX_SCORE):
+        return raw.astype(np.int64)
+    if raw.dtype.kind == "f":
+        bad = ~np.isfinite(raw) | (np.abs(np.nan_to_num(raw, nan=np.inf)) > MAX_SCORE) | (raw != np.round(raw))
+    else:
+        flat = raw.reshape(-1).tolist()
+
+        def wrong(v) -> bool:
+            try:
+                return int(v) != v or abs(int(v)) > MAX_SCORE
+            except (TypeError, ValueError, OverflowError):
+                return True
+
+        bad = np.array([wrong(v) for v in flat], dtype=bool).reshape(raw.shape)
+    if bad.any():
+        r, c = (int(x) for x in np.argwhere(bad)[0])
+        raise ModelError(
+            [
+                Problem(
+                    name,
+                    None,
+                    f"matrix[{r + 1}][{c + 1}]",
+                    f"{raw[r, c]!r} is not an integer within ±{MAX_SCORE:,} (the bound of every judgment score)",
+                )
+            ]
+        )
+    return raw.astype(np.int64)
+
+
 def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str | None = None) -> Model:
     """Turn a ScenarioWizard project into a Scenarist :class:`~scenarist.model.Model`.
 
@@ -418,7 +469,8 @@ def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str
     Raises
     ------
     ModelError
-        The result breaks a model rule (e.g. a descriptor with fewer than two variants).
+        The result breaks a model rule (e.g. a descriptor with fewer than two variants, a scale whose balances
+        would overflow int32), or a matrix cell is not an integer within ±10^6 (named ``matrix[row][column]``).
     """
     warn = self_impacts is None
     self_impacts = "count" if self_impacts is None else self_impacts
@@ -428,7 +480,7 @@ def project_to_model(project: ScwProject, name: str = "<scw>", self_impacts: str
         raise OptionError(f"self_impacts must be 'count' or 'ignore', got {self_impacts!r}")
     counts = project.counts
     offsets = project.offsets
-    m = np.asarray(project.matrix, dtype=np.int64)
+    m = _bounded_matrix(project.matrix, name)
     d_ids = unique_ids(project.descriptors, "d")
     descriptors = []
     for d, (dname, vnames) in enumerate(zip(project.descriptors, project.variants)):

@@ -19,11 +19,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputFileError
+from ..model import MAX_VARIANTS
+from .paths import read_input_text
 
 HEADER = "$ ScenarioWizard 3.0"
 #: ScenarioWizard's volume-weight counter is a single-precision float: it cannot count past 2^24.
@@ -90,15 +91,30 @@ class SolutionList:
         return frame
 
 
+#: Largest |integer| a ``.sl`` field may hold: 2^53, the integers float64 holds exactly (the fields are read as
+#: numbers, as ScenarioWizard writes them, and kept in int64). Real values are far smaller: a consistency value or
+#: total impact score is bounded by the model's balances (< 2^31 per descriptor).
+MAX_FIELD_INTEGER = 2**53
+
+
 def _number(text: str, name: str, line: int, what: str, integer: bool = True):
+    """One numeric field: an integer within ±2^53 (``integer``), else a finite number ≥ 0 (the weight)."""
+    import math
+
     try:
         value = float(text.strip().replace(",", "."))
-    except ValueError:
-        raise InputFileError(f"{name}:{line}: {what} {text.strip()!r} is not a number") from None
+    except (ValueError, OverflowError):
+        raise InputFileError(f"{name}:{line}: {what}: {text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InputFileError(f"{name}:{line}: {what}: {text.strip()!r} is not a finite number")
     if integer:
         if value != int(value):
-            raise InputFileError(f"{name}:{line}: {what} {text.strip()!r} is not an integer")
+            raise InputFileError(f"{name}:{line}: {what}: {text.strip()!r} is not an integer")
+        if abs(value) > MAX_FIELD_INTEGER:
+            raise InputFileError(f"{name}:{line}: {what}: {text.strip()} is outside ±2^53")
         return int(value)
+    if value < 0:
+        raise InputFileError(f"{name}:{line}: {what}: {text.strip()} must be ≥ 0")
     return value
 
 
@@ -108,7 +124,9 @@ def parse_sl(text: str, name: str = "<string>") -> SolutionList:
     Raises
     ------
     InputFileError
-        Not a solution list, or malformed (the message names file and line).
+        Not a solution list, or malformed (the message names file, line and field). Bounds: variant numbers
+        1..4,096 (:data:`~scenarist.model.MAX_VARIANTS`); the scenario count, consistency value, fourth column and
+        total impact score integers within ±2^53 (:data:`MAX_FIELD_INTEGER`); the weight a finite number ≥ 0.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or not lines[0].startswith("$ ScenarioWizard"):
@@ -127,9 +145,16 @@ def parse_sl(text: str, name: str = "<string>") -> SolutionList:
         try:
             variants = [int(v) - 1 for v in m["variants"].split()]
         except ValueError:
-            raise InputFileError(f"{name}:{k}: variant numbers must be integers") from None
+            raise InputFileError(f"{name}:{k}: variants: variant numbers must be integers") from None
         if not variants or min(variants) < 0:
-            raise InputFileError(f"{name}:{k}: variant numbers must be 1 or more")
+            raise InputFileError(f"{name}:{k}: variants: variant numbers must be 1 or more")
+        if max(variants) >= MAX_VARIANTS:
+            raise InputFileError(
+                f"{name}:{k}: variants: variant number {max(variants) + 1:,} is above {MAX_VARIANTS:,} "
+                "(the most variants a model may have)"
+            )
+        if len(variants) > MAX_VARIANTS:
+            raise InputFileError(f"{name}:{k}: variants: {len(variants):,} descriptors; at most {MAX_VARIANTS:,}")
         if width is None:
             width = len(variants)
         elif len(variants) != width:
@@ -154,14 +179,12 @@ def parse_sl(text: str, name: str = "<string>") -> SolutionList:
 
 
 def read_sl(path: str | os.PathLike) -> SolutionList:
-    """Read a ``.sl`` file. Raises :class:`InputFileError` (missing, unreadable or malformed: file and line)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot read: {exc}") from None
-    return parse_sl(text, str(path))
+    """Read a ``.sl`` file: a regular file of at most 16 MiB of UTF-8 text
+    (:func:`~scenarist.io.paths.read_input_text`).
+
+    Raises :class:`InputFileError` (missing, not a regular file, too large, not UTF-8, or malformed: file, line and
+    field; numbers out of bounds as in :func:`parse_sl`)."""
+    return parse_sl(read_input_text(path, "ScenarioWizard solution list"), str(path))
 
 
 def format_weight(w: float) -> str:
