@@ -23,6 +23,9 @@ PUBLIC = {
     "scenarist.forecasts",
     "scenarist.reporting",
     "scenarist.errors",
+    "scenarist.checks",
+    "scenarist.web",
+    "scenarist.workspace",
 }
 #: Engines: pure computation over models and arrays.
 ENGINES = ("scenarist.cib", "scenarist.probability", "scenarist.forecasts.scoring")

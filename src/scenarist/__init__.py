@@ -64,6 +64,8 @@ _LAZY = {
     "evidence": ("scenarist.evidence", None),
     "forecasts": ("scenarist.forecasts", None),
     "reporting": ("scenarist.reporting", None),
+    "web": ("scenarist.web", None),
+    "workspace": ("scenarist.workspace", None),
 }
 
 
@@ -110,4 +112,6 @@ __all__ = [
     "track",
     "validate",
     "volume_weights",
+    "web",
+    "workspace",
 ]

@@ -12,6 +12,7 @@ from . import (
     engine,  # noqa: F401
     evidence,  # noqa: F401
     likelihood,  # noqa: F401
+    serve,  # noqa: F401
 )
 from .common import app
 

@@ -102,4 +102,55 @@ resolutions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-__all__ = ["contradicted_claims", "evidence_items", "forecasts", "imports", "metadata", "resolutions"]
+# -- the workspace (scenarist.workspace): models kept in the store, their versions and readings ---------------
+# A version row holds the whole model as canonical JSON and its SHA-256 (``version``), the version's identity;
+# restoring appends a row with an earlier digest again, so history is never rewritten. ``seq`` numbers saves 1, 2, ...
+
+workspace_models = Table(
+    "workspace_models",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+workspace_versions = Table(
+    "workspace_versions",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(200), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("parent", String(64), nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("model_id", "seq", name="uq_workspace_versions_model_seq"),
+)
+
+workspace_readings = Table(
+    "workspace_readings",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("weight", String(40), nullable=False),
+    Column("overrides", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("model_id", "name", name="uq_workspace_readings_model_name"),
+)
+
+__all__ = [
+    "contradicted_claims",
+    "evidence_items",
+    "forecasts",
+    "imports",
+    "metadata",
+    "resolutions",
+    "workspace_models",
+    "workspace_readings",
+    "workspace_versions",
+]
