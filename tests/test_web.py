@@ -291,3 +291,14 @@ def test_readings_run_as_an_ensemble(client):
     ]
     expected = scenarist.ensemble(model_from_data(data)).to_dict()
     assert got == json.loads(json.dumps(expected))
+
+
+def test_docs_workspace_examples_run():
+    import doctest
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "workspace.md"
+    result = doctest.testfile(
+        str(doc), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.failed == 0 and result.attempted >= 4, result
