@@ -130,7 +130,7 @@ def test_edit_the_flagship_see_the_change_and_restore(server, page):
 
 
 def test_a_model_from_scratch_in_the_browser(server, page):
-    app, base = server
+    _app, base = server
     page.goto(f"{base}/")
     page.fill("#new-model input[name=model_id]", "scratch")
     page.fill("#new-model input[name=title]", "Three descriptors")
@@ -155,7 +155,7 @@ def test_a_model_from_scratch_in_the_browser(server, page):
 
 
 def test_import_a_scenariowizard_file_by_upload(server, page, tmp_path):
-    app, base = server
+    _app, base = server
     scw = tmp_path / "trade-copy.scw"
     scenarist.export("example", scw)
     page.goto(f"{base}/")
