@@ -192,10 +192,10 @@ def judgment_spread(model: Model, compiled: CompiledModel) -> JudgmentSpread:
 
 
 def normalise_seed(seed: int | np.random.Generator | None) -> int:
-    """The integer entropy all draws derive from: ``seed`` itself, fresh entropy when ``None``, or a number drawn
-    from a given Generator. Raises :class:`OptionError` for a negative integer."""
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)
+    """The integer entropy all draws derive from: ``seed`` itself, fresh entropy when ``None`` (63 bits), or a
+    number drawn from a given Generator. Raises :class:`OptionError` for a seed outside 0..2^63 − 1."""
+    if seed is None:  # fresh entropy, cut to 63 bits so that the reported seed can be given back as --seed
+        return int(np.random.SeedSequence().entropy) >> 65
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**63 - 1))
     return check_seed(seed)
