@@ -4,7 +4,9 @@ called directly on the same model, or from the brute-force reference in ``naive.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -302,3 +304,94 @@ def test_docs_workspace_examples_run():
         str(doc), module_relative=False, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
     )
     assert result.failed == 0 and result.attempted >= 4, result
+
+
+def test_analysis_pages_and_twins_equal_the_library(client):
+    model = scenarist.load("example")
+    expected = {
+        "succession?seed=3": scenarist.succession(model, random=True, seed=3).to_dict(),
+        "succession?seed=3&operator=local": scenarist.succession(
+            model, random=True, seed=3, operator="local"
+        ).to_dict(),
+        "basins": scenarist.basins(model).to_dict(),
+        "sensitivity": scenarist.sensitivity(model).to_dict(),
+    }
+    for path, want in expected.items():
+        assert client.get(f"/api/models/{EXAMPLE}/{path}").json() == json.loads(json.dumps(want)), path
+        page = client.get(f"/models/{EXAMPLE}/{path}", headers=HTML)
+        assert page.status_code == 200, path
+    # The example's exact basins, worked in tests/test_basins.py: three attractors of 2, 12 and 10 starts.
+    basins = client.get(f"/api/models/{EXAMPLE}/basins").json()
+    assert sorted(a["size"] for a in basins["attractors"]) == [2, 10, 12]
+    for path in ("readings", "evidence", "track", "forecasts"):
+        assert client.get(f"/models/{EXAMPLE}/{path}", headers=HTML).status_code == 200, path
+        assert client.get(f"/api/models/{EXAMPLE}/{path}").status_code == 200, path
+
+
+def test_readings_compared_cell_by_cell(client):
+    r = client.post(
+        f"/models/{EXAMPLE}/readings",
+        data={
+            "name": "sceptic",
+            "overrides": "world.growth policy.open -1\npolicy.open politics.liberal 1",
+            "csrf_token": token(client),
+        },
+    )
+    assert r.status_code == 303
+    page = client.get(f"/models/{EXAMPLE}/readings", headers=HTML).text
+    # world.growth → policy.open: stated 2, sceptic -1 (spread 3, differ); policy.open → politics.liberal: 1 and 1.
+    rows = [re.sub(r"<[^>]+>", "|", row) for row in re.findall(r"<tr><td>.*?</tr>", page)]
+    growth = next(r for r in rows if "world.growth → policy.open" in r)
+    liberal = next(r for r in rows if "policy.open → politics.liberal" in r)
+    assert [x for x in growth.split("|") if x] == ["world.growth → policy.open", "2", "-1", "3", "differ"]
+    assert [x for x in liberal.split("|") if x] == ["policy.open → politics.liberal", "1", "1", "0", "agree"]
+    bad = client.post(
+        f"/models/{EXAMPLE}/readings",
+        data={"name": "typo", "overrides": "world.growth policy.open x", "csrf_token": token(client)},
+        headers=HTML,
+    )
+    assert bad.status_code == 422 and "score must be a whole number" in bad.text
+    assert [r.name for r in client.app.state.workspace.readings(EXAMPLE)] == ["sceptic"]
+
+
+def test_an_evidence_item_moves_the_timeline(client, tmp_path):
+    form = {
+        "item_id": "recession-2025",
+        "date": "2025-03-01",
+        "title": "Recession hits",
+        "summary": "GDP falls",
+        "outlet": "Wire",
+        "reliability": "B",
+        "credibility": "2",
+        "status": "confirmed",
+        "kind": "likelihood",
+        "descriptor": "world",
+        "likelihoods": "growth=0.2, recession=0.8",
+        "rationale": "falling output",
+        "csrf_token": token(client),
+    }
+    assert len(client.get(f"/api/models/{EXAMPLE}/track").json()["series"]) == 1  # the as-of start only
+    r = client.post(f"/models/{EXAMPLE}/evidence", data=form)
+    assert r.status_code == 303, r.text[:400]
+    got = client.get(f"/api/models/{EXAMPLE}/track").json()
+    # The same item in an evidence file, replayed by the library directly.
+    evidence = tmp_path / "ev.yaml"
+    evidence.write_text(
+        "format: scenarist-evidence/1\nmodel: example-trade\nitems:\n"
+        "  - id: recession-2025\n    date: 2025-03-01\n    title: Recession hits\n    summary: GDP falls\n"
+        f"    source: {{outlet: Wire, accessed: {dt.date.today().isoformat()}}}\n"
+        "    grade: {reliability: B, credibility: 2}\n    status: confirmed\n"
+        "    bearing: {kind: likelihood, descriptor: world, likelihoods: {growth: 0.2, recession: 0.8},"
+        " rationale: falling output}\n",
+        encoding="utf-8",
+    )
+    want = scenarist.track(scenarist.load("example"), evidence=evidence, draws=0).to_dict()
+    assert got["series"] == json.loads(json.dumps(want["series"]))
+    assert [p["date"] for p in got["series"]] == ["2025-01-01", "2025-03-01"]
+    # The prior of growth falls from 0.6 (the evidence favours recession 4:1, discounted by its B2 grade).
+    growth = [p["priors"]["world"]["growth"] for p in got["series"]]
+    assert growth[0] == 0.6 and 0.6 * 0.2 / (0.6 * 0.2 + 0.4 * 0.8) <= growth[1] < 0.6
+    bad = dict(form, item_id="bad", reliability="B", likelihoods="growth=2", csrf_token=token(client))
+    r = client.post(f"/models/{EXAMPLE}/evidence", data=bad, headers=HTML)
+    assert r.status_code == 422 and "Traceback" not in r.text
+    assert [i["id"] for i in client.get(f"/api/models/{EXAMPLE}/evidence").json()["items"]] == ["recession-2025"]

@@ -150,10 +150,12 @@ def create_app(
     static = resources.files("scenarist.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
-    from . import api_routes, pages
+    from . import analyses, api_routes, pages
 
     app.include_router(pages.router)
     app.include_router(api_routes.router)
+    app.include_router(analyses.pages)
+    app.include_router(analyses.twins)
     return app
 
 
