@@ -24,11 +24,13 @@ from .common import (
     ModelArg,
     ProgressBar,
     SelfImpactsOpt,
+    StoreOpt,
     command,
     console,
     emit_json,
     note_written,
     parse_assignments,
+    stored_model,
 )
 
 if TYPE_CHECKING:
@@ -68,12 +70,15 @@ ColumnsOpt = Annotated[
 
 
 @command("validate")
-def validate(model: ModelArg = None, json_out: JsonOpt = False, self_impacts: SelfImpactsOpt = None) -> None:
+def validate(
+    model: ModelArg = None, store_db: StoreOpt = None, json_out: JsonOpt = False, self_impacts: SelfImpactsOpt = None
+) -> None:
     """Check a model file: print OK and exit 0, or list every problem (file:line: field: message) and exit 2.
 
     --json prints one JSON document instead, {"file", "valid", "problems": [{"file", "line", "field",
     "message"}]}, with the same exit status.
     """
+    model = stored_model(model, store_db)
     result = scenarist.validate(model, self_impacts=self_impacts)
     if json_out:
         emit_json(result.to_dict())
@@ -87,6 +92,7 @@ def validate(model: ModelArg = None, json_out: JsonOpt = False, self_impacts: Se
 @command("analyze")
 def analyze_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     max_inconsistency: MaxInconsistencyOpt = 0,
     fix: FixOpt = None,
     json_out: JsonOpt = False,
@@ -107,6 +113,7 @@ def analyze_command(
     (an intervention: left out of the test, its impacts still count). --json prints one JSON document instead;
     --report writes an HTML report.
     """
+    model = stored_model(model, store_db)
     source = scenarist.api.model_path(model)
     if report is not None:  # refuse a bad report path before a long search
         scenarist.api.check_output(report, inputs=[source], option="--report")
@@ -513,6 +520,7 @@ def volume_weights_table(vw) -> Table:
 @command("explain")
 def explain_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     scenario: Annotated[
         int | None,
         typer.Option(
@@ -543,6 +551,7 @@ def explain_command(
     or --reference ID. For each descriptor it shows every variant's balance as the sum of its terms, whether
     the chosen variant wins, and the judgments pushing toward or against it, with rationales and citations.
     """
+    model = stored_model(model, store_db)
     result = scenarist.explain(
         model,
         scenario=scenario,

@@ -111,6 +111,16 @@ ModelArg = Annotated[
         metavar="MODEL",
     ),
 ]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Read MODEL as ID[@VERSION] from the browser workspace kept in this store (a SQLAlchemy URL or SQLite "
+        "file): the newest version, or one given by its number or a prefix of its SHA-256.",
+        metavar="URL",
+        show_default=False,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")]
 FixOpt = Annotated[
     list[str] | None,
@@ -306,3 +316,22 @@ def _root(
     ] = False,
 ) -> None:
     """Structured scenario analysis: Cross-Impact Balance, likelihoods, evidence and scored forecasts."""
+
+
+def stored_model(model: str | None, db: str | None) -> Any:
+    """MODEL as given, or, with ``--db``, the workspace's model ``ID[@VERSION]`` read from that store.
+
+    Raises
+    ------
+    OptionError
+        ``--db`` without MODEL.
+    StoreError, UnknownNameError
+        No such store, model or version.
+    """
+    if db is None:
+        return model
+    if not model:
+        raise OptionError("--db reads a model kept in the workspace: give MODEL as ID or ID@VERSION")
+    from ..workspace import load_stored
+
+    return load_stored(model, db)

@@ -25,12 +25,14 @@ from .common import (
     ProgressBar,
     SeedOpt,
     SelfImpactsOpt,
+    StoreOpt,
     command,
     console,
     emit_json,
     note_written,
     parse_assignments,
     print_timings,
+    stored_model,
 )
 
 OperatorOpt = Annotated[
@@ -110,6 +112,7 @@ def import_command(
 @command("export")
 def export_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     to: Annotated[
         str | None,
         typer.Option(
@@ -148,6 +151,7 @@ def export_command(
     """Export a model as a ScenarioWizard project (scw), its scenarios as a solution list (sl), or its matrix as
     CSV/XLSX. A .sl lists the scenarios with inconsistency ≤ K in tableau order, 1-based variants, as
     ScenarioWizard writes them."""
+    model = stored_model(model, store_db)
     if output is None:
         raise scenarist.OptionError("--output/-o is required")
     with ProgressBar("basins") as bar:
@@ -198,6 +202,7 @@ def succession_table(result) -> Table:
 @command("succession")
 def succession_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     start: Annotated[
         list[str] | None,
         typer.Option(
@@ -226,6 +231,7 @@ def succession_command(
     it ends. A descriptor whose current variant ties for the highest balance keeps it. Fixed descriptors (--fix)
     stay put.
     """
+    model = stored_model(model, store_db)
     result = scenarist.succession(
         model,
         start=parse_assignments(start, "--start") or None,
@@ -332,6 +338,7 @@ def basins_table(result, rows: int | None = BASIN_ROWS) -> tuple[Table, list[str
 @command("basins")
 def basins_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     operator: OperatorOpt = "global",
     fix: FixOpt = None,
     method: Annotated[
@@ -366,6 +373,7 @@ def basins_command(
     Wilson interval for each share. Scenarios whose succession enters a cycle are counted apart. Lists the
     largest basins first, each attractor's variants as a compact code (--json names them).
     """
+    model = stored_model(model, store_db)
     with ProgressBar("basins") as bar:
         result = scenarist.basins(
             model,

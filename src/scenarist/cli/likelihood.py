@@ -20,12 +20,14 @@ from .common import (
     ProgressBar,
     SeedOpt,
     SelfImpactsOpt,
+    StoreOpt,
     command,
     console,
     emit_json,
     err_console,
     parse_assignments,
     parse_priors,
+    stored_model,
 )
 
 SchedulerOpt = Annotated[
@@ -73,6 +75,7 @@ def _num(x, digits: int = 1) -> str:
 @command("likelihood")
 def likelihood_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     draws: Annotated[
         int | None,
         typer.Option(
@@ -102,6 +105,7 @@ def likelihood_command(
     defaults (500 draws, seed 0) are those of track and of the report, so all three show the same numbers.
     --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
     """
+    model = stored_model(model, store_db)
     with ProgressBar("judgment draws", delay=0.0) as bar:
         d = scenarist.likelihood(
             model,
@@ -201,6 +205,7 @@ def print_distribution(d, source: str | None = None) -> None:
 @command("sensitivity")
 def sensitivity_command(
     model: ModelArg = None,
+    store_db: StoreOpt = None,
     fix: FixOpt = None,
     prior: PriorOpt = None,
     credit: CreditOpt = "variants",
@@ -211,6 +216,7 @@ def sensitivity_command(
 ) -> None:
     """Which judgments, moved by -1 or +1, change the kernel or shift the outcome most; and how the outcome
     responds to each exogenous prior (the outcome if each exogenous variant were certain)."""
+    model = stored_model(model, store_db)
     s = scenarist.sensitivity(
         model,
         priors=parse_priors(prior),

@@ -3,7 +3,7 @@ identifies and compares versions (:mod:`.versions`)."""
 
 from __future__ import annotations
 
-from .store import Reading, Version, Workspace, open_workspace, parse_model_ref
+from .store import Reading, Version, Workspace, load_stored, open_workspace, parse_model_ref
 from .versions import Change, canonical_json, diff, model_from_data, version_id
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Workspace",
     "canonical_json",
     "diff",
+    "load_stored",
     "model_from_data",
     "open_workspace",
     "parse_model_ref",

@@ -517,9 +517,33 @@ def _reading(row: dict) -> Reading:
     )
 
 
+def load_stored(ref: str, db: str | os.PathLike | None = None) -> Model:
+    """The model a reference ``ID[@VERSION]`` names in the workspace of store ``db`` (what ``--db URL --model``
+    reads on the command line): the newest version, or the one given by its number or a prefix of its SHA-256.
+
+    A SQLite store that does not exist is an error, never created by reading.
+
+    Raises
+    ------
+    StoreError
+        No such store, or it cannot be opened.
+    UnknownNameError
+        No such model or version in it.
+    """
+    from ..evidence.store import StoreError, resolve_db_url, sqlite_file
+
+    url = resolve_db_url(db)
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        raise StoreError(f"{file}: no such store (the workspace keeps its models in a store; see scenarist serve)")
+    model_id, version = parse_model_ref(ref)
+    with Workspace(url) as ws:
+        return ws.get(model_id, version)
+
+
 def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
     """Open the workspace in the store named by ``db`` / ``$SCENARIST_DB`` / the default file."""
     return Workspace(db)
 
 
-__all__ = ["Reading", "Version", "Workspace", "open_workspace", "parse_model_ref"]
+__all__ = ["Reading", "Version", "Workspace", "load_stored", "open_workspace", "parse_model_ref"]
