@@ -159,7 +159,7 @@ def test_csv_errors_name_line_and_column(model):
     schema[3] = schema[3].replace(",C,3,", ",C,9,")  # row of the third item, on line 4
     (p,) = _problems(model, "\n".join(schema) + "\n", "bad.csv")
     assert (p.file, p.line, p.field) == ("bad.csv", 4, "credibility")
-    assert "Input should be 1, 2, 3, 4, 5 or 6" in p.message
+    assert "must be 1, 2, 3, 4, 5 or 6" in p.message
     lines[7] = lines[7].replace(",world,", ",policy,")  # the intervention, on line 8
     (p,) = _problems(model, "\n".join(lines) + "\n", "bad.csv")
     assert (p.line, p.field) == (8, "descriptor")

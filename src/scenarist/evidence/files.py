@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from ..errors import InputFileError, ModelError, Problem
 from ..io.output import write_atomic
-from ..io.yaml_text import dump_yaml, field_name, line_of, read_yaml
+from ..io.paths import read_input_text
+from ..io.yaml_text import dump_yaml, field_name, line_of, pydantic_message, read_yaml
 from ..io.yaml_text import plain as _plain
 from ..io.yaml_text import prune as _prune
 from ..model import Model
@@ -91,16 +92,11 @@ def _loc(err: dict) -> tuple:
 
 def _message(err: dict) -> str:
     kind = err.get("type", "")
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "missing required field"
     if kind == "union_tag_invalid":
         return f"unknown bearing kind (use one of: {', '.join(BEARING_KINDS)})"
     if kind == "union_tag_not_found":
         return f"missing bearing kind (one of: {', '.join(BEARING_KINDS)})"
-    msg = err.get("msg", "invalid value")
-    return msg.removeprefix("Value error, ")
+    return pydantic_message(err)
 
 
 def packaged_evidence() -> dict[str, Path]:
@@ -157,7 +153,7 @@ def load_evidence(
     kind = _fmt(path, fmt)
     if kind == "csv":
         return _load_csv(name, model, text)
-    tree = read_yaml(name, text)
+    tree = read_yaml(name, text, "YAML evidence file")
     if tree is None:  # nothing but blanks and comments: an error, as for an empty model file
         raise ModelError(
             [
@@ -269,14 +265,27 @@ def _csv_column(loc: tuple) -> str:
     return names[0] if names else ""
 
 
+def _check_csv_characters(text: str, name: str) -> None:
+    """Refuse control characters (other than tab, line feed and carriage return), naming line and column: a NUL
+    byte or a stray escape code in a CSV file is a damaged or binary file, not evidence."""
+    import re
+
+    bad = re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    if bad is None:
+        return
+    before = text[: bad.start()]
+    line = before.count("\n") + 1
+    column = bad.start() - (before.rfind("\n") + 1) + 1
+    raise InputFileError(
+        f"{name}:{line}:{column}: control character U+{ord(bad.group()):04X} is not allowed in an evidence file; "
+        "remove it"
+    )
+
+
 def _load_csv(name: str, model: Model | None, text: str | None) -> EvidenceFile:
     if text is None:
-        try:
-            text = Path(name).read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise InputFileError(f"{name}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputFileError(f"{name}: cannot read: {exc}") from None
+        text = read_input_text(name, "CSV evidence file", "utf-8-sig")
+    _check_csv_characters(text, name)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)

@@ -99,7 +99,7 @@ def load_model(model: str | os.PathLike | None = None, text: str | None = None) 
             raise InputFileError(f"{name}: {not_a_model}")
     else:
         name = str(model or "<string>")
-    tree = read_yaml(name, text)
+    tree = read_yaml(name, text, "model")
     if tree is None:
         raise ModelError([Problem(name, 1, "", "the file is empty; a model needs at least metadata: and descriptors:")])
     if not isinstance(tree, dict):
