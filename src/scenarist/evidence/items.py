@@ -27,6 +27,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..checks import check_date
 from ..model import Citation, Model
 
 #: Version tag written at the top of every evidence file.
@@ -43,6 +44,16 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 #: The rule in words, for messages.
 ID_RULE = "letters, digits and . _ : - ; no spaces"
 _ID = ID_PATTERN
+#: Largest ratio between the likelihoods of one vector (the largest over the smallest). Only ratios matter (the
+#: grade tempers ``L / max L``), and a ratio of 1000 already moves even odds to 99.9 %; a larger one, such as
+#: ``5e-324`` beside ``1``, would rule a variant out all but certainly, which only an intervention (a confirmed
+#: fact) may do. Values themselves lie in (0, 1].
+MAX_LIKELIHOOD_RATIO = 1000
+
+
+def _in_range(v: dt.date | None, name: str) -> dt.date | None:
+    """Dates in evidence files lie in [EARLIEST_DATE, LATEST_DATE] (``scenarist.checks``)."""
+    return v if v is None else check_date(v, name)
 
 
 class _Strict(BaseModel):
@@ -57,6 +68,11 @@ class ItemSource(_Strict):
     accessed: dt.date
     published: dt.date | None = None
     headline: str | None = None
+
+    @field_validator("accessed", "published")
+    @classmethod
+    def _date_range(cls, v, info):
+        return _in_range(v, info.field_name)
 
 
 class Grade(_Strict):
@@ -88,6 +104,16 @@ def _check_vector(v: dict[str, float]) -> dict[str, float]:
             raise ValueError(f"likelihood of {name!r} is {x!r}; each P(E | variant) must lie in (0, 1]")
     if not v:
         raise ValueError("empty likelihood vector")
+    low = min(v, key=lambda k: v[k])
+    high = max(v, key=lambda k: v[k])
+    if v[high] > MAX_LIKELIHOOD_RATIO * v[low]:
+        ratio = v[high] / v[low]
+        ratio_text = f"{ratio:.3g}" if math.isfinite(ratio) else "over 1e308"
+        raise ValueError(
+            f"likelihoods range from {v[low]!r} ({low}) to {v[high]!r} ({high}), a ratio of {ratio_text}; "
+            f"the largest may be at most {MAX_LIKELIHOOD_RATIO:,} times the smallest (a stronger item would act as "
+            "an intervention: record an established fact as kind: intervention, status: confirmed)"
+        )
     return {k: float(x) for k, x in v.items()}
 
 
@@ -170,6 +196,11 @@ class EvidenceItem(_Strict):
             raise ValueError(f"{v!r} is not a valid id ({ID_RULE})")
         return v
 
+    @field_validator("date")
+    @classmethod
+    def _date_range(cls, v, info):
+        return _in_range(v, info.field_name)
+
     @property
     def cluster_key(self) -> str:
         """The cluster this item counts in: its ``cluster`` or, when it has none, its own id."""
@@ -197,6 +228,11 @@ class ContradictedClaim(_Strict):
     evidence: tuple[str, ...] = ()
     sources: tuple[ItemSource, ...] = ()
     note: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _date_range(cls, v, info):
+        return _in_range(v, info.field_name)
 
 
 class EvidenceFile(_Strict):
