@@ -395,3 +395,43 @@ def test_an_evidence_item_moves_the_timeline(client, tmp_path):
     r = client.post(f"/models/{EXAMPLE}/evidence", data=bad, headers=HTML)
     assert r.status_code == 422 and "Traceback" not in r.text
     assert [i["id"] for i in client.get(f"/api/models/{EXAMPLE}/evidence").json()["items"]] == ["recession-2025"]
+
+
+#: Every command that computes or reads results, with its page and its JSON twin ({id}: the model).
+PAGES = {
+    "analyze": ("/models/{id}", "/api/models/{id}/analysis"),
+    "explain": ("/models/{id}/explain", "/api/models/{id}/explain"),
+    "likelihood": ("/models/{id}/likelihood", "/api/models/{id}/likelihood"),
+    "sensitivity": ("/models/{id}/sensitivity", "/api/models/{id}/sensitivity"),
+    "ensemble": ("/models/{id}/readings", "/api/models/{id}/ensemble"),
+    "succession": ("/models/{id}/succession", "/api/models/{id}/succession"),
+    "basins": ("/models/{id}/basins", "/api/models/{id}/basins"),
+    "track": ("/models/{id}/track", "/api/models/{id}/track"),
+    "export": ("/models/{id}/export", "/api/models/{id}"),
+    "validate": ("/models/{id}/cell", "/api/models/{id}/judgments"),
+    "import": ("/models/import", "/api/models"),
+    "evidence list": ("/models/{id}/evidence", "/api/models/{id}/evidence"),
+    "evidence export": ("/models/{id}/evidence", "/api/models/{id}/evidence"),
+    "forecast list": ("/models/{id}/forecasts", "/api/models/{id}/forecasts"),
+    "forecast score": ("/models/{id}/forecasts", "/api/models/{id}/forecasts"),
+}
+#: Commands that only write files or records, or start the server: no page of their own.
+NOT_PAGES = {"serve", "evidence validate", "evidence import", "forecast record", "forecast resolve", "store check"}
+
+
+def test_every_computing_command_has_a_page_and_a_json_twin(client):
+    import typer.main
+
+    group = typer.main.get_group(cli_app)
+    commands = set()
+    for name, cmd in group.commands.items():
+        sub = getattr(cmd, "commands", None)
+        commands |= {f"{name} {s}" for s in sub} if sub else {name}
+    assert commands - NOT_PAGES == set(PAGES), sorted(commands - NOT_PAGES ^ set(PAGES))
+    routes = set()
+    for r in client.app.routes:  # routers are included as wrappers that keep the router they include
+        inner = getattr(r, "original_router", None)
+        routes |= {x.path for x in inner.routes} if inner is not None else {getattr(r, "path", None)}
+    for command, (page, twin) in PAGES.items():
+        assert page.replace("{id}", "{model_id}") in routes, (command, page)
+        assert twin.replace("{id}", "{model_id}") in routes, (command, twin)
