@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint venv clean bench
+.PHONY: serve run test test-fast lint venv clean bench fuzz
 
 # What ruff lints and format-checks (make lint, .ci/run, the pre-commit hooks).
 LINT_PATHS := src tests benchmarks scripts
@@ -20,6 +20,10 @@ venv: $(STAMP)
 ## Analyse the flagship model and write the HTML report to report.html
 run: $(STAMP)
 	$(BIN)/scenarist analyze --report report.html
+
+## Open the browser workspace at http://127.0.0.1:8000/ (Ctrl-C to stop)
+serve: $(STAMP)
+	$(BIN)/scenarist serve
 
 ## Run the whole test suite (tests and the docstring examples of src/scenarist)
 test: $(STAMP)
@@ -37,6 +41,10 @@ lint: $(STAMP)
 ## Run the benchmarks (on demand; results go in docs/performance.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+## Fuzz every reader and the store (10 000 inputs per target; FUZZ_ARGS="-n 500 -t scw"); table in docs/reliability.md
+fuzz: $(STAMP)
+	nice -n 10 $(BIN)/python scripts/fuzz.py $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) report.html

@@ -9,12 +9,13 @@ Each target runs in its own child process (so that a crash or a runaway allocati
 drawing its inputs from the same Hypothesis strategies as the test suite's fuzz tests (``tests/fuzz``), unseeded
 unless ``--seed`` is given. Every input goes through the oracle of ``tests/fuzz/fuzz_oracle.py`` (5 s and a memory
 margin per input). The first inputs of each distinct failure (exception type and innermost Scenarist function) are
-saved under ``--save`` (default ``fuzz-failures/<target>/``) for the regression corpus (``tests/corpus``).
+saved under ``--save`` (default ``scenarist-fuzz-failures/<target>/`` in the temporary folder) for the regression corpus (``tests/corpus``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -32,7 +33,11 @@ START, END = "<!-- fuzz-results:start -->", "<!-- fuzz-results:end -->"
 KEEP_PER_SIGNATURE = 3
 
 
-def _child(name: str, n: int, out: Path, save: Path, seed: int | None) -> None:
+class _TimeUp(BaseException):
+    """Ends a target's run at its time budget (a BaseException: Hypothesis lets it through at once)."""
+
+
+def _child(name: str, n: int, out: Path, save: Path, seed: int | None, budget: float) -> None:
     sys.path.insert(0, str(FUZZ))
     from fuzz_oracle import TIMEOUT, run_guarded
     from fuzz_targets import TARGETS, warm_up
@@ -62,13 +67,17 @@ def _child(name: str, n: int, out: Path, save: Path, seed: int | None) -> None:
     )
     @given(target.strategy())
     def loop(data: bytes) -> None:
+        if budget and time.perf_counter() - t0 > budget:
+            stats["budget_reached"] = budget
+            raise _TimeUp()
         outcome = run_guarded(lambda: target.run(data, work))
         stats["inputs"] += 1
         stats[outcome.kind] += 1
         stats["slowest"] = round(max(stats["slowest"], outcome.seconds), 3)
         if outcome.kind in ("traceback", "hang"):
             sig = outcome.signature
-            entry = stats["failures"].setdefault(sig, {"count": 0, "message": outcome.describe(), "files": []})
+            message = outcome.describe().replace(str(work), "<work>")
+            entry = stats["failures"].setdefault(sig, {"count": 0, "message": message, "files": []})
             entry["count"] += 1
             if len(entry["files"]) < KEEP_PER_SIGNATURE:
                 folder = save / name
@@ -82,13 +91,15 @@ def _child(name: str, n: int, out: Path, save: Path, seed: int | None) -> None:
 
     if seed is not None:
         loop = hseed(seed)(loop)
-    loop()
+    with contextlib.suppress(_TimeUp):
+        loop()
     flush()
 
 
 def _run_target(name: str, args) -> dict:
     out = Path(tempfile.mkstemp(prefix=f"fuzz-{name}-", suffix=".json")[1])
     cmd = [sys.executable, __file__, "--child", name, "-n", str(args.n), "--json-out", str(out), "--save", args.save]
+    cmd += ["--target-seconds", str(args.target_seconds)]
     if args.seed is not None:
         cmd += ["--seed", str(args.seed)]
     t0 = time.perf_counter()
@@ -105,9 +116,11 @@ def _run_target(name: str, args) -> dict:
     out.unlink(missing_ok=True)
     stats["wall"] = round(time.perf_counter() - t0, 1)
     if status != 0:
+        stats.pop("note", None)
         last = err.strip().splitlines()[-1] if err.strip() else ""
         stats["note"] = f"child ended with {status}: {last[:120]}"
         stats["stderr"] = err
+    print(f"  done: {name}, {stats['inputs']} inputs in {stats['wall']} s", flush=True)
     return stats
 
 
@@ -118,6 +131,8 @@ def _table(results: list[dict]) -> str:
     ]
     for r in results:
         note = f" ({r['note']})" if r.get("note") else ""
+        if r.get("budget_reached"):
+            note += f" (stopped at its {r['budget_reached']:g} s budget)"
         lines.append(
             f"| {r['target']}{note} | {r['inputs']} | {r['refused']} | {r['accepted']} | {r['traceback']} "
             f"| {r['hang']} | {r.get('wall', r.get('seconds', 0))} |"
@@ -156,14 +171,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-n", type=int, default=10_000, help="inputs per target (default 10000)")
     p.add_argument("-t", "--targets", default="", help="comma-separated target names (default: all)")
     p.add_argument("--seed", type=int, default=None, help="Hypothesis seed (default: random)")
-    p.add_argument("--max-seconds", type=float, default=0, help="stop a target after this long (0: never)")
-    p.add_argument("--save", default=str(ROOT / "fuzz-failures"), help="where failing inputs go")
+    p.add_argument(
+        "--target-seconds",
+        type=float,
+        default=0,
+        help="end a target's run after this long, keeping its counts (0: run all -n inputs)",
+    )
+    p.add_argument("--max-seconds", type=float, default=0, help="kill a target's process after this long (0: never)")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="targets run at the same time (default 1)")
+    p.add_argument(
+        "--save",
+        default=str(Path(tempfile.gettempdir()) / "scenarist-fuzz-failures"),
+        help="where failing inputs go (default: scenarist-fuzz-failures in the temporary folder)",
+    )
     p.add_argument("--no-docs", action="store_true", help="do not update docs/reliability.md")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--json-out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        _child(args.child, args.n, Path(args.json_out), Path(args.save), args.seed)
+        _child(args.child, args.n, Path(args.json_out), Path(args.save), args.seed, args.target_seconds)
         return 0
     sys.path.insert(0, str(FUZZ))
     from fuzz_targets import TARGETS
@@ -172,14 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [t for t in names if t not in TARGETS]
     if unknown:
         p.error(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(sorted(TARGETS))}")
-    results = []
-    for name in names:
-        print(f"{name}: {args.n} inputs …", flush=True)
-        r = _run_target(name, args)
-        results.append(r)
+    from concurrent.futures import ThreadPoolExecutor
+
+    print(f"{len(names)} targets, {args.n} inputs each, {args.jobs} at a time", flush=True)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(lambda name: _run_target(name, args), names))
+    for r in results:
+        name = r["target"]
         print(
             f"{name}: inputs {r['inputs']}, refused {r['refused']}, accepted {r['accepted']}, "
-            f"tracebacks {r['traceback']}, hangs {r['hang']} ({r.get('wall')} s){' ' + r['note'] if r.get('note') else ''}",
+            f"tracebacks {r['traceback']}, hangs {r['hang']} ({r.get('wall')} s){' ' + r['note'] if r.get('note') else ''}"
+            f"{' (time budget reached)' if r.get('budget_reached') else ''}",
             flush=True,
         )
         for sig, f in r.get("failures", {}).items():

@@ -21,6 +21,7 @@ call and restores it afterwards, so an alias bomb ends in a ``MemoryError`` rath
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -152,6 +153,7 @@ def run_guarded(call: Callable[[], object], timeout: float = TIMEOUT) -> Outcome
 # -- the command line ------------------------------------------------------------------------------------------
 
 _RUNNER = None
+_UNRAISABLE = re.compile(r"Exception ignored in.*?(?=^\S(?!raceback)|\Z)", re.S | re.M)
 
 
 def cli(args: list[str]) -> None:
@@ -172,7 +174,9 @@ def cli(args: list[str]) -> None:
     if exc is not None and not isinstance(exc, SystemExit):
         err = CliFailure(f"exit {result.exit_code}: {type(exc).__name__}: {exc}"[:300])
         raise err from exc
-    if "Traceback (most recent call last)" in out:
+    # An "Exception ignored in ..." report is Python's, for an exception the guards raised inside a finalizer (the
+    # alarm or the memory limit striking during garbage collection): not the command's traceback.
+    if "Traceback (most recent call last)" in _UNRAISABLE.sub("", out):
         raise CliFailure(f"exit {result.exit_code}: traceback printed: {out[-300:]!r}")
     if result.exit_code == 0:
         return
