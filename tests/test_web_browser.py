@@ -137,18 +137,20 @@ def test_a_model_from_scratch_in_the_browser(server, page):
     page.fill("#new-model textarea[name=descriptors]", "a*: low, high\nb: weak, strong\nc: calm, tense")
     page.click("#new-model button")
     page.wait_for_url("**/models/scratch/matrix")
-    for source, target, score in (
+    cells = (
         ("a.high", "b.strong", "2"),
         ("a.low", "b.weak", "2"),
         ("b.strong", "c.tense", "3"),
         ("b.weak", "c.calm", "1"),
-    ):
+    )
+    for saved, (source, target, score) in enumerate(cells, start=2):
         page.click(f'td[data-from="{source}"][data-to="{target}"]')
         page.wait_for_selector("#cell-form")
         page.fill("input[name=score]", score)
         page.fill("input[name=reason]", "filled in")
         page.click("#cell-form button")
-        page.wait_for_url("**/matrix?saved=*")
+        page.wait_for_url(f"**/matrix?saved={saved}")
+        page.wait_for_load_state("load")
     page.goto(f"{base}/models/scratch")
     shot(page, "scratch-tableau")
     assert page.inner_text("#count").startswith("2 consistent scenarios")
