@@ -154,6 +154,10 @@ def create_app(
 
     app.include_router(pages.router)
     app.include_router(api_routes.router)
+    from . import editor, editor_api
+
+    app.include_router(editor.router)
+    app.include_router(editor_api.router)
     app.include_router(analyses.pages)
     app.include_router(analyses.twins)
     return app

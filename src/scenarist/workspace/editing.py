@@ -328,12 +328,16 @@ def add_descriptor(
     exogenous: bool = False,
     description: str | None = None,
     position: int | None = None,
+    reference_variants: dict[str, str] | None = None,
 ) -> int:
     """Add a descriptor (at ``position``, default the end) and return its position.
 
     ``variants`` are ids (a name is made from each) or mappings with ``id``, ``name`` and optional
     ``description``, ``observable``, ``horizon``. A descriptor needs two variants or more; the validation of the
     whole model says so when it has fewer.
+
+    Reference scenarios must name a variant of every descriptor: each gets the variant that
+    ``reference_variants`` gives for its id, else the new descriptor's first variant.
 
     Raises
     ------
@@ -354,6 +358,10 @@ def add_descriptor(
     _set(item, "description", (description or "").strip())
     at = len(descriptors) if position is None else max(0, min(int(position), len(descriptors)))
     descriptors.insert(at, item)
+    chosen = reference_variants or {}
+    for r in data.get("reference_scenarios", []):
+        first = item["variants"][0]["id"] if item["variants"] else ""
+        r.setdefault("variants", {})[descriptor_id] = chosen.get(r.get("id"), first)
     return at
 
 
