@@ -1,11 +1,21 @@
 """Writing output files safely: check a path before any work, never overwrite an input, and write all at once
-(a temporary file renamed over the target) so that no half-written file is left behind."""
+(a temporary file renamed over the target) so that no half-written file is left behind.
+
+A writer killed between creating its temporary file and the rename (``kill -9``, a power cut) leaves the temporary
+file behind. Temporary files are named so they can be recognised
+(``.report.html.<random>.<host>-<pid>.scenarist-tmp``) and the next write to the same folder removes the stale ones:
+those whose writer process on this machine is gone, and any older than :data:`STALE_AFTER_SECONDS`.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import socket
 import stat
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +23,63 @@ from ..errors import InputFileError, OptionError
 
 _UMASK = os.umask(0o022)  # read the process umask once (set it back at once)
 os.umask(_UMASK)
+
+
+#: Suffix of every temporary file :func:`write_atomic` creates; nothing else in a folder is ever swept.
+TEMP_SUFFIX = ".scenarist-tmp"
+#: A temporary file older than this is stale whoever wrote it (a writer on another machine sharing the folder, or a
+#: process id reused since): no single write takes an hour.
+STALE_AFTER_SECONDS = 3600
+_TEMP_NAME = re.compile(r"^\..*\.(?P<host>[0-9a-f]{8})-(?P<pid>\d+)" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def _host_tag() -> str:
+    """Eight hex digits naming this machine in temporary file names (a process id means nothing elsewhere)."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, owned by someone else (or cannot tell: keep the file)
+    return True
+
+
+def sweep_stale_temporaries(folder: str | os.PathLike, now: float | None = None) -> list[Path]:
+    """Remove the temporary files that interrupted writes left in ``folder``; return the ones removed.
+
+    Only files named as :func:`write_atomic` names its temporary files are considered (a dot, the target's name,
+    a random part, ``<host>-<pid>`` and :data:`TEMP_SUFFIX`). One is stale when its writer ran on this machine and
+    that process no longer exists, or when it is older than :data:`STALE_AFTER_SECONDS`. Errors (a file removed by
+    someone else meanwhile, no permission) are ignored: sweeping never stops a write.
+    """
+    now = time.time() if now is None else now
+    here = _host_tag()
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            gone = match["host"] == here and not _pid_alive(int(match["pid"]))
+            if gone or now - info.st_mtime > STALE_AFTER_SECONDS:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def output_target(path: str | os.PathLike) -> Path:
@@ -127,7 +194,8 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
 
     The data goes to a temporary file in the same directory, which then replaces the target in one rename. A
     symbolic link is written through: its target is replaced and the link kept. The replaced file's permissions
-    are kept; a new file gets those ``open()`` would give it.
+    are kept; a new file gets those ``open()`` would give it. Temporary files that earlier writes to the same
+    directory left behind when they were killed are removed first (:func:`sweep_stale_temporaries`).
 
     Parameters
     ----------
@@ -151,8 +219,11 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     if problem:
         raise InputFileError(problem)
     mode = "wb" if isinstance(data, bytes) else "w"
+    sweep_stale_temporaries(target.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name[:100]}.", suffix=f".{_host_tag()}-{os.getpid()}{TEMP_SUFFIX}", dir=target.parent
+        )
     except OSError as exc:
         raise InputFileError(exc.strerror or "cannot create a file in that directory") from None
     try:
