@@ -284,9 +284,32 @@ def source_uses(data: dict, source_id: str) -> list[str]:
     ]
 
 
+def summarize_uses(uses: list[str]) -> str:
+    """A one-line account of ``uses``: the judgments counted with the first three named, everything else named
+    (at most ten).
+
+    Examples
+    --------
+    >>> summarize_uses(["judgment a.x → b.y", "judgment a.x → c.z", "indicator i"])
+    '2 judgment(s) (judgment a.x → b.y; judgment a.x → c.z); indicator i'
+    """
+    judgments = [u for u in uses if "judgment " in u]
+    others = [u for u in uses if "judgment " not in u]
+    parts = []
+    if judgments:
+        more = "; …" if len(judgments) > 3 else ""
+        parts.append(f"{len(judgments)} judgment(s) ({'; '.join(judgments[:3])}{more})")
+    parts += others[:10]
+    if len(others) > 10:
+        parts.append(f"and {len(others) - 10} more")
+    return "; ".join(parts)
+
+
 def _refuse_uses(what: str, uses: list[str]) -> OptionError:
-    shown = "; ".join(uses[:8]) + (f"; and {len(uses) - 8} more" if len(uses) > 8 else "")
-    return _error(f"{what} is used by {len(uses)} item(s): {shown}", "cascade")
+    return _error(
+        f"{what} is used by {len(uses)} item(s): {summarize_uses(uses)}; tick the confirmation to delete them with it",
+        "cascade",
+    )
 
 
 # -- metadata ------------------------------------------------------------------------------------------------
@@ -748,8 +771,11 @@ def delete_source(data: dict, source_id: str) -> None:
     i = source_index(data, source_id)
     uses = source_uses(data, source_id)
     if uses:
-        shown = "; ".join(uses[:8]) + (f"; and {len(uses) - 8} more" if len(uses) > 8 else "")
-        raise _error(f"source {source_id!r} is cited by {len(uses)} item(s): {shown}", "id")
+        raise _error(
+            f"source {source_id!r} is cited by {len(uses)} item(s): {summarize_uses(uses)}; change those citations "
+            "first",
+            "id",
+        )
     data["sources"].pop(i)
 
 
@@ -830,6 +856,7 @@ __all__ = [
     "rename_variant",
     "set_prior",
     "source_uses",
+    "summarize_uses",
     "update_actor",
     "update_descriptor",
     "update_metadata",
