@@ -435,3 +435,47 @@ def test_every_computing_command_has_a_page_and_a_json_twin(client):
     for command, (page, twin) in PAGES.items():
         assert page.replace("{id}", "{model_id}") in routes, (command, page)
         assert twin.replace("{id}", "{model_id}") in routes, (command, twin)
+
+
+def test_a_long_run_shows_progress_then_its_result():
+    import threading
+
+    from scenarist.web.app import ResultCache
+    from scenarist.web.jobs import Jobs
+
+    jobs = Jobs(ResultCache())
+    release = threading.Event()
+
+    def slow(progress):
+        progress(0.25, "judgment draws")
+        release.wait(10)
+        return 42
+
+    result, job = jobs.result(("k",), slow, wait=0.05)
+    assert result is None and (job.fraction, job.phase) == (0.25, "judgment draws")
+    again, same = jobs.result(("k",), slow, wait=0.05)  # a second request joins the job under way
+    assert again is None and same is job
+    release.set()
+    job.done.wait(5)
+    assert jobs.result(("k",), slow) == (42, None)
+
+    def broken(progress):
+        raise scenarist.errors.OptionError("draws must be at most 5,000 on a page")
+
+    with pytest.raises(scenarist.errors.OptionError, match="at most 5,000"):
+        jobs.result(("bad",), broken)
+
+
+def test_the_progress_page_polls_for_the_result(client, monkeypatch):
+    import scenarist.web.jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "WAIT_S", 0.0)  # the page does not wait for the result
+    url = f"/models/{EXAMPLE}/likelihood?draws=3000&seed=9"
+    r = client.get(url, headers=HTML)
+    assert r.status_code == 200 and "<progress" in r.text
+    assert 'hx-get="/models/example-trade/likelihood?draws=3000&amp;seed=9"' in r.text
+    monkeypatch.setattr(jobs_module, "WAIT_S", 30.0)
+    r = client.get(url, headers=HTML)
+    assert 'id="likelihood"' in r.text and "<progress" not in r.text
+    want = scenarist.likelihood(scenarist.load("example"), draws=3000, seed=9).to_dict()["distribution"][0]
+    assert f"{100 * want['probability']:.1f} %" in r.text

@@ -78,9 +78,17 @@ def _basins(request, model_id, version, operator, method, samples, seed, fix):
     model = compute.model_at(request.app.state, model_id, v.version)
     fixed = compute.parse_fixed(fix)
     key = (model_id, v.version, "basins", operator, method, samples, seed, tuple(sorted(fixed.items())))
-    return request.app.state.cache.get(
+    return compute.Task(
         key,
-        lambda: api.basins(model, operator=operator, method=method, samples=samples, seed=seed, fixed=fixed or None),
+        lambda progress: api.basins(
+            model,
+            operator=operator,
+            method=method,
+            samples=samples,
+            seed=seed,
+            fixed=fixed or None,
+            progress=progress,
+        ),
     )
 
 
@@ -97,7 +105,10 @@ def basins_page(
 ):
     """Attractors and the share of start scenarios (basin) that ends in each."""
     ctx = _model_context(request, model_id, version)
-    result = _basins(request, model_id, ctx["version"].version, operator, method, samples, seed, fix)
+    task = _basins(request, model_id, ctx["version"].version, operator, method, samples, seed, fix)
+    result, job = compute.for_page(request.app.state, task)
+    if job is not None:
+        return render(request, "progress.html", title="Basins", job=job, **ctx)
     return render(request, "basins.html", title="Basins", b=result.to_dict(), operator=operator, method=method, **ctx)
 
 
@@ -113,7 +124,9 @@ def basins_json(
     fix: Fix = None,
 ) -> dict:
     """As ``scenarist basins --json``."""
-    return _basins(request, model_id, version, operator, method, samples, seed, fix).to_dict()
+    return compute.now(
+        request.app.state, _basins(request, model_id, version, operator, method, samples, seed, fix)
+    ).to_dict()
 
 
 # -- sensitivity ------------------------------------------------------------------------------------------------
@@ -124,21 +137,23 @@ def _sensitivity(request, model_id, version, fix):
     model = compute.model_at(request.app.state, model_id, v.version)
     fixed = compute.parse_fixed(fix)
     key = (model_id, v.version, "sensitivity", tuple(sorted(fixed.items())))
-    return request.app.state.cache.get(key, lambda: api.sensitivity(model, fixed=fixed or None))
+    return compute.Task(key, lambda progress: api.sensitivity(model, fixed=fixed or None))
 
 
 @pages.get("/models/{model_id}/sensitivity", response_class=HTMLResponse)
 def sensitivity_page(request: Request, model_id: str, version: Version = None, fix: Fix = None):
     """Each judgment moved one step down and up: how far the outcome distribution moves, largest first."""
     ctx = _model_context(request, model_id, version)
-    result = _sensitivity(request, model_id, ctx["version"].version, fix)
+    result, job = compute.for_page(request.app.state, _sensitivity(request, model_id, ctx["version"].version, fix))
+    if job is not None:
+        return render(request, "progress.html", title="Sensitivity", job=job, **ctx)
     return render(request, "sensitivity.html", title="Sensitivity", se=result.to_dict(), **ctx)
 
 
 @twins.get("/models/{model_id}/sensitivity")
 def sensitivity_json(request: Request, model_id: str, version: Version = None, fix: Fix = None) -> dict:
     """As ``scenarist sensitivity --json``."""
-    return _sensitivity(request, model_id, version, fix).to_dict()
+    return compute.now(request.app.state, _sensitivity(request, model_id, version, fix)).to_dict()
 
 
 # -- readings and the ensemble ------------------------------------------------------------------------------
@@ -335,7 +350,8 @@ def _track(request, model_id, version, draws, seed):
     # The stored evidence is part of the key: a new or edited item gives a new timeline.
     items = request.app.state.workspace.store.items(model_id)
     key = (model_id, v.version, "track", draws, seed, hash(tuple(i.model_dump_json() for i in items)))
-    return request.app.state.cache.get(key, lambda: api.track(model, db=_store_url(request), draws=draws, seed=seed))
+    url = _store_url(request)
+    return compute.Task(key, lambda progress: api.track(model, db=url, draws=draws, seed=seed, progress=progress))
 
 
 def _store_url(request: Request) -> str:
@@ -346,7 +362,9 @@ def _store_url(request: Request) -> str:
 def track_page(request: Request, model_id: str, version: Version = None, draws: Draws = 0, seed: Seed = 0):
     """The outcome distribution after each dated piece of evidence: the tracking timeline."""
     ctx = _model_context(request, model_id, version)
-    result = _track(request, model_id, ctx["version"].version, draws, seed)
+    result, job = compute.for_page(request.app.state, _track(request, model_id, ctx["version"].version, draws, seed))
+    if job is not None:
+        return render(request, "progress.html", title="Tracking", job=job, **ctx)
     chart = None
     if len(result.points) > 1:
         from ..reporting.plots import timeline_chart
@@ -358,7 +376,7 @@ def track_page(request: Request, model_id: str, version: Version = None, draws: 
 @twins.get("/models/{model_id}/track")
 def track_json(request: Request, model_id: str, version: Version = None, draws: Draws = 0, seed: Seed = 0) -> dict:
     """As ``scenarist track --db STORE --json``."""
-    return _track(request, model_id, version, draws, seed).to_dict()
+    return compute.now(request.app.state, _track(request, model_id, version, draws, seed)).to_dict()
 
 
 @twins.get("/models/{model_id}/evidence")

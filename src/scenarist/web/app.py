@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import InputFileError, ModelError, OptionError, ScenaristError, UnknownNameError
 from . import security
+from .jobs import Jobs
 
 #: Results kept in memory per server (an LRU of analyses, explanations and likelihoods).
 CACHE_SIZE = 128
@@ -107,6 +108,7 @@ def create_app(
     )
     app.state.workspace = workspace
     app.state.cache = ResultCache()
+    app.state.jobs = Jobs(app.state.cache)
     app.state.allowed_hosts = tuple(h.lower() for h in allowed_hosts)
     app.state.templates = _templates()
 

@@ -6,6 +6,8 @@ the public API and returns its result object; pages render ``.to_dict()``, the J
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .. import api
@@ -61,6 +63,36 @@ def explanation(state: Any, model_id: str, version: str | None, scenario: int, k
     return state.cache.get(key, lambda: api.explain(model, scenario=scenario, max_inconsistency=k, fixed=fixed or None))
 
 
+@dataclass(frozen=True)
+class Task:
+    """A cacheable computation: its cache key and ``run(progress)`` (``progress`` may be ``None``)."""
+
+    key: tuple
+    run: Callable[[Any], Any]
+
+
+def now(state: Any, task: Task) -> Any:
+    """The task's result, computed here on a cache miss (the JSON twins wait for it)."""
+    return state.cache.get(task.key, lambda: task.run(None))
+
+
+def for_page(state: Any, task: Task) -> tuple[Any, Any]:
+    """``(result, None)`` when ready within a moment, else ``(None, job)`` for a progress page (see :mod:`.jobs`)."""
+    return state.jobs.result(task.key, task.run)
+
+
+def likelihood_task(state: Any, model_id: str, version: str | None, draws: int = 500, seed: int = 0, fixed=None):
+    """The :class:`Task` of :func:`likelihood`."""
+    if draws > MAX_PAGE_DRAWS:
+        raise OptionError(f"draws must be at most {MAX_PAGE_DRAWS:,} on a page (the CLI allows more), got {draws:,}")
+    v = version_of(state, model_id, version)
+    key = (model_id, v.version, "likelihood", draws, seed, tuple(sorted((fixed or {}).items())))
+    model = model_at(state, model_id, v.version)
+    return Task(
+        key, lambda progress: api.likelihood(model, draws=draws, seed=seed, fixed=fixed or None, progress=progress)
+    )
+
+
 def likelihood(state: Any, model_id: str, version: str | None, draws: int = 500, seed: int = 0, fixed=None):
     """:func:`scenarist.likelihood` with at most :data:`MAX_PAGE_DRAWS` draws.
 
@@ -69,12 +101,7 @@ def likelihood(state: Any, model_id: str, version: str | None, draws: int = 500,
     OptionError
         More draws than a page allows, or the model has no outcome.
     """
-    if draws > MAX_PAGE_DRAWS:
-        raise OptionError(f"draws must be at most {MAX_PAGE_DRAWS:,} on a page (the CLI allows more), got {draws:,}")
-    v = version_of(state, model_id, version)
-    key = (model_id, v.version, "likelihood", draws, seed, tuple(sorted((fixed or {}).items())))
-    model = model_at(state, model_id, v.version)
-    return state.cache.get(key, lambda: api.likelihood(model, draws=draws, seed=seed, fixed=fixed or None))
+    return now(state, likelihood_task(state, model_id, version, draws, seed, fixed))
 
 
 def ensemble(state: Any, model_id: str, version: str | None):

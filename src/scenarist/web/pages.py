@@ -365,18 +365,14 @@ def likelihood_page(
 ):
     """Outcome probabilities with their judgment bands (``draws`` judgment draws, fixed ``seed``)."""
     ctx = _model_context(request, model_id, version)
-    result = compute.likelihood(
+    task = compute.likelihood_task(
         request.app.state, model_id, ctx["version"].version, draws, seed, compute.parse_fixed(fix)
     )
-    return render(
-        request,
-        "likelihood.html",
-        title=f"Likelihood · {ctx['model'].metadata.title}",
-        lk=result.to_dict(),
-        draws=draws,
-        seed=seed,
-        **ctx,
-    )
+    result, job = compute.for_page(request.app.state, task)
+    title = f"Likelihood · {ctx['model'].metadata.title}"
+    if job is not None:
+        return render(request, "progress.html", title=title, job=job, **ctx)
+    return render(request, "likelihood.html", title=title, lk=result.to_dict(), draws=draws, seed=seed, **ctx)
 
 
 @router.get("/models/{model_id}/export")
