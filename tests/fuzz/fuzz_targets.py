@@ -785,7 +785,7 @@ def _run_store(data: bytes, work: Path) -> None:
 
 register(
     "store",
-    ".db",
+    ".store",
     30,
     "Damaged store rows and pages: stored_evidence, list_items, forecasts.list_ledger, forecasts.scores",
     _run_store,
@@ -814,7 +814,7 @@ def _run_cli_store(data: bytes, work: Path) -> None:
 
 register(
     "cli_store",
-    ".db",
+    ".store",
     15,
     "Damaged store through the CLI: evidence list/export, forecast list/score --db",
     _run_cli_store,
