@@ -174,3 +174,34 @@ def test_import_a_scenariowizard_file_by_upload(server, page, tmp_path):
     page.wait_for_selector("#import-model .errors")
     shot(page, "import-error")
     assert "broken.yaml:" in page.inner_text("#import-model .errors")
+
+
+def test_an_evidence_item_moves_the_timeline(server, page):
+    _app, base = server
+    mid = scenarist.load("iran-russia-pezeshkian").metadata.id
+    page.goto(f"{base}/models/{mid}/track")
+    page.wait_for_selector("#timeline", timeout=120_000)
+    before = page.locator("#timeline tbody tr").count()
+    page.goto(f"{base}/models/{mid}/evidence")
+    form = "#evidence-form"
+    page.fill(f"{form} input[name=item_id]", "test-2026-07-01-talks")
+    page.fill(f"{form} input[name=date]", "2026-07-01")
+    page.fill(f"{form} input[name=title]", "Washington offers talks")
+    page.fill(f"{form} textarea[name=summary]", "A test item: the US offers direct talks.")
+    page.fill(f"{form} input[name=outlet]", "Test wire")
+    page.select_option(f"{form} select[name=reliability]", "B")
+    page.select_option(f"{form} select[name=credibility]", "2")
+    page.select_option(f"{form} select[name=kind]", "likelihood")
+    page.select_option(f"{form} select[name=descriptor]", "us_approach")
+    page.fill(f"{form} input[name=likelihoods]", "pressure=0.2, dialogue=0.8")
+    page.fill(f"{form} textarea[name=rationale]", "An offer of talks is likelier under a policy of dialogue.")
+    shot(page, "evidence-form")
+    page.click(f"{form} button")
+    page.wait_for_url(f"**/models/{mid}/evidence")
+    assert "Washington offers talks" in page.inner_text("#evidence")
+    page.goto(f"{base}/models/{mid}/track")
+    page.wait_for_selector("#timeline", timeout=120_000)
+    shot(page, "timeline")
+    rows = page.locator("#timeline tbody tr")
+    assert rows.count() == before + 1
+    assert rows.last.inner_text().startswith("2026-07-01\ttest-2026-07-01-talks")

@@ -200,7 +200,9 @@ def _version() -> str:
 
 
 def _keep_packaged(workspace) -> None:
-    """Keep the packaged flagship and example in the workspace when they are not there yet."""
+    """Keep the packaged flagship and example in the workspace when they are not there yet, and the flagship's
+    packaged evidence (2024–26) in the store when it holds none for the flagship."""
+    from ..evidence.files import load_evidence, packaged_evidence
     from ..io.paths import EXAMPLE, FLAGSHIP, packaged_models
     from ..loading import load
 
@@ -212,3 +214,9 @@ def _keep_packaged(workspace) -> None:
         if model.metadata.id not in kept:
             with contextlib.suppress(OptionError):  # another server process added it first
                 workspace.add(model, author="scenarist", reason=f"packaged model {name}")
+        evidence = list(packaged_evidence().values())
+        if name == FLAGSHIP and evidence and workspace.store.count(model.metadata.id) == 0:
+            for path in evidence:
+                ev = load_evidence(path, model)
+                if ev.model in (None, model.metadata.id):
+                    workspace.store.import_evidence(ev, model.metadata.id, origin=f"packaged {path.name}")
