@@ -374,7 +374,7 @@ def add_descriptor(
     item: dict = {
         "id": descriptor_id,
         "name": (name or "").strip() or descriptor_id,
-        "role": role,
+        "role": role or "context",
         "exogenous": bool(exogenous),
         "variants": [_variant_item(v) for v in variants],
     }
