@@ -14,13 +14,14 @@ from scenarist.cli import app
 from scenarist.errors import ModelError, OptionError, UnknownNameError
 from scenarist.workspace import Workspace, load_stored, version_id
 from scenarist.workspace.versions import model_data, model_from_data
+from test_evidence_store import db_url  # noqa: F401  (the fixture: SQLite and PostgreSQL)
 
 EXAMPLE = "example-trade"
 
 
 @pytest.fixture
 def ws(tmp_path):
-    w = Workspace(tmp_path / "ws.db")
+    w = Workspace(tmp_path / "ws.db")  # the CLI test below reads this file
     w.add(scenarist.load("example"), author="ana", reason="first")
     yield w
     w.close()
@@ -119,6 +120,16 @@ def test_the_cli_reads_a_stored_version(ws, tmp_path):
     bad = runner.invoke(app, ["likelihood", "--db", str(missing), EXAMPLE])
     assert bad.exit_code == 2 and "no such store" in bad.output
     assert not missing.exists()
+
+
+def test_history_on_every_backend(db_url):  # noqa: F811  (SQLite and PostgreSQL)
+    with Workspace(db_url) as w:
+        v1 = w.add(scenarist.load("example"), author="ana", reason="first")
+        v2 = w.set_judgment(EXAMPLE, "world.growth", "policy.open", score=-2, author="bo", reason="sceptic")
+        v3 = w.restore(EXAMPLE, 1, author="ana")
+        assert [v.seq for v in w.history(EXAMPLE)] == [3, 2, 1]
+        assert (v3.version, v3.parent, v2.parent) == (v1.version, v2.version, v1.version)
+        assert w.history(EXAMPLE)[0].created_at.tzinfo is not None
 
 
 def test_load_stored_is_the_same_model(ws, tmp_path):
