@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 
 import pytest
@@ -479,3 +480,89 @@ def test_the_progress_page_polls_for_the_result(client, monkeypatch):
     assert 'id="likelihood"' in r.text and "<progress" not in r.text
     want = scenarist.likelihood(scenarist.load("example"), draws=3000, seed=9).to_dict()["distribution"][0]
     assert f"{100 * want['probability']:.1f} %" in r.text
+
+
+def test_an_evidence_item_can_be_edited(client):
+    form = {
+        "item_id": "e1",
+        "date": "2025-03-01",
+        "title": "Recession hits",
+        "summary": "GDP falls",
+        "outlet": "Wire",
+        "reliability": "B",
+        "credibility": "2",
+        "status": "confirmed",
+        "kind": "likelihood",
+        "descriptor": "world",
+        "likelihoods": "growth=0.2, recession=0.8",
+        "rationale": "falling output",
+        "csrf_token": token(client),
+    }
+    assert client.post(f"/models/{EXAMPLE}/evidence", data=form).status_code == 303
+    page = client.get(f"/models/{EXAMPLE}/evidence?edit=e1", headers=HTML).text
+    assert 'value="growth=0.2, recession=0.8"' in page and 'name="replace" value="true" class="inline" checked' in page
+    changed = dict(form, title="Recession confirmed", credibility="1")
+    r = client.post(f"/models/{EXAMPLE}/evidence", data=changed, headers=HTML)
+    assert r.status_code == 422 and "different content" in r.text  # not without replace
+    r = client.post(f"/models/{EXAMPLE}/evidence", data=dict(changed, replace="true"))
+    assert r.status_code == 303
+    items = client.get(f"/api/models/{EXAMPLE}/evidence").json()["items"]
+    assert [(i["title"], i["grade"]["credibility"]) for i in items] == [("Recession confirmed", 1)]
+    assert client.get(f"/models/{EXAMPLE}/evidence?edit=nope", headers=HTML).status_code == 404
+
+
+def test_forecasts_recorded_resolved_and_scored(client):
+    t = token(client)
+    r = client.post(
+        f"/models/{EXAMPLE}/forecasts",
+        data={
+            "forecast_id": "model-2030",
+            "horizon": "2030-12-31",
+            "criteria": "A free-trade agreement in force.",
+            "source": "model",
+            "draws": "20",
+            "csrf_token": t,
+        },
+    )
+    assert r.status_code == 303, r.text[:300]
+    r = client.post(
+        f"/models/{EXAMPLE}/forecasts",
+        data={
+            "forecast_id": "ana-2030",
+            "horizon": "2030-12-31",
+            "criteria": "A free-trade agreement in force.",
+            "source": "probabilities",
+            "probabilities": "integration=0.5, truce=0.3, rupture=0.2",
+            "forecaster": "ana",
+            "csrf_token": t,
+        },
+    )
+    assert r.status_code == 303, r.text[:300]
+    bad = client.post(
+        f"/models/{EXAMPLE}/forecasts",
+        data={
+            "forecast_id": "bad",
+            "horizon": "2030-12-31",
+            "criteria": "x",
+            "source": "probabilities",
+            "probabilities": "integration=0.9, truce=0.3, rupture=0.2",
+            "csrf_token": t,
+        },
+        headers=HTML,
+    )
+    assert bad.status_code == 422 and "sum" in bad.text
+    r = client.post(
+        f"/models/{EXAMPLE}/forecasts/resolve",
+        data={"forecast_id": "ana-2030", "outcome": "truce", "resolved_on": "2031-01-05", "csrf_token": t},
+    )
+    assert r.status_code == 303, r.text[:300]
+    got = client.get(f"/api/models/{EXAMPLE}/forecasts").json()
+    ledger = {f["id"]: f for f in got["ledger"]["forecasts"]}
+    want = scenarist.likelihood(scenarist.load("example"), draws=20, seed=0).to_dict()["distribution"]
+    assert ledger["model-2030"]["probabilities"] == pytest.approx({r["variant"]: r["probability"] for r in want})
+    assert ledger["ana-2030"]["resolution"] is not None and ledger["model-2030"]["resolution"] is None
+    # Brier of ana's forecast resolved "truce": (0.5 - 0)^2 + (0.3 - 1)^2 + (0.2 - 0)^2 = 0.78.
+    row = next(r for r in got["scores"]["scores"] if r["forecast"] == "ana-2030")
+    assert row["brier"] == pytest.approx(0.78) and row["log"] == pytest.approx(-math.log(0.3))
+    page = client.get(f"/models/{EXAMPLE}/forecasts", headers=HTML).text
+    assert "ana-2030" in page and "model-2030" in page

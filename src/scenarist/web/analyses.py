@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from .. import api
-from ..errors import ModelError, OptionError, ScenaristError
+from ..errors import ModelError, OptionError, ScenaristError, UnknownNameError
 from . import compute
 from .pages import Fix, Version, _model_context, render
 
@@ -238,9 +238,40 @@ BEARINGS = ("likelihood", "intervention", "indicator", "outside")
 
 
 @pages.get("/models/{model_id}/evidence", response_class=HTMLResponse)
-def evidence_page(request: Request, model_id: str):
-    """The evidence stored for the model, by date, with Admiralty grades; a form adds or edits an item."""
-    return _evidence(request, model_id)
+def evidence_page(request: Request, model_id: str, edit: Annotated[str | None, Query(max_length=200)] = None):
+    """The evidence stored for the model, by date, with Admiralty grades; a form adds an item, or edits the one
+    named by ``edit``."""
+    form = None
+    if edit:
+        item = next((i for i in request.app.state.workspace.store.items(model_id) if i.id == edit), None)
+        if item is None:
+            raise UnknownNameError(f"no evidence item {edit!r} is stored for {model_id}")
+        form = _form_of(item)
+    return _evidence(request, model_id, form=form)
+
+
+def _form_of(item) -> dict:
+    """The add/edit form's fields for a stored item."""
+    b = item.bearing
+    likelihoods = getattr(b, "likelihoods", None) or {}
+    return {
+        "item_id": item.id,
+        "date": item.date.isoformat(),
+        "title": item.title,
+        "summary": item.summary,
+        "outlet": item.source.outlet,
+        "address": item.source.address or "",
+        "reliability": item.grade.reliability,
+        "credibility": item.grade.credibility,
+        "status": item.status,
+        "kind": b.kind,
+        "descriptor": getattr(b, "descriptor", None) or "",
+        "variant": getattr(b, "variant", None) or "",
+        "likelihoods": ", ".join(f"{k}={v:g}" for k, v in likelihoods.items()),
+        "rationale": getattr(b, "rationale", None) or "",
+        "cluster": item.cluster or "",
+        "replace": True,
+    }
 
 
 def _evidence(request: Request, model_id: str, status: int = 200, errors=None, form=None) -> HTMLResponse:
@@ -392,16 +423,92 @@ def evidence_json(request: Request, model_id: str) -> dict:
 @pages.get("/models/{model_id}/forecasts", response_class=HTMLResponse)
 def forecasts_page(request: Request, model_id: str):
     """The forecast ledger of the model with Brier and log scores of the resolved forecasts."""
+    return _forecasts(request, model_id)
+
+
+def _forecasts(request: Request, model_id: str, status: int = 200, errors=None) -> HTMLResponse:
     ctx = _model_context(request, model_id, None)
     ledger, scores = _ledger(request, model_id)
     return render(
         request,
         "forecasts.html",
+        status=status,
+        errors=errors or [],
         title="Forecasts",
         ledger=ledger.to_dict(),
         scores=scores.to_dict() if scores else None,
         **ctx,
     )
+
+
+@pages.post("/models/{model_id}/forecasts", response_class=HTMLResponse)
+def record_forecast(
+    request: Request,
+    model_id: str,
+    forecast_id: Annotated[str, Form(max_length=200)],
+    horizon: Annotated[str, Form(max_length=10)],
+    criteria: Annotated[str, Form(max_length=5000)],
+    source: Annotated[str, Form(pattern="^(model|probabilities)$")] = "model",
+    probabilities: Annotated[str, Form(max_length=2000)] = "",
+    forecaster: Annotated[str, Form(max_length=200)] = "",
+    made_on: Annotated[str, Form(max_length=10)] = "",
+    draws: Annotated[int, Form(ge=0, le=compute.MAX_PAGE_DRAWS)] = 200,
+):
+    """Record a forecast over the outcome: the model's own distribution (``draws`` judgment draws, seed 0) or
+    probabilities the analyst states (``variant=p`` pairs)."""
+    from .. import forecasts
+
+    try:
+        model = compute.model_at(request.app.state, model_id, None)
+        kwargs = {"from_model": True, "draws": draws} if source == "model" else {"probabilities": _pairs(probabilities)}
+        forecasts.record(
+            forecast_id,
+            criteria,
+            _date(horizon, "horizon"),
+            model,
+            made_on=_date(made_on, "made on") if made_on else None,
+            forecaster=forecaster or None,
+            db=_store_url(request),
+            **kwargs,
+        )
+    except ScenaristError as exc:
+        return _forecasts(request, model_id, status=422, errors=[str(exc)])
+    return RedirectResponse(f"/models/{model_id}/forecasts", status_code=303)
+
+
+@pages.post("/models/{model_id}/forecasts/resolve", response_class=HTMLResponse)
+def resolve_forecast(
+    request: Request,
+    model_id: str,
+    forecast_id: Annotated[str, Form(max_length=200)],
+    outcome: Annotated[str, Form(max_length=200)],
+    resolved_on: Annotated[str, Form(max_length=10)],
+    evidence: Annotated[str, Form(max_length=5000)] = "",
+    note: Annotated[str, Form(max_length=5000)] = "",
+):
+    """Record what happened to a forecast (the outcome variant, the day, the evidence items that show it)."""
+    from .. import forecasts
+
+    try:
+        items = tuple(x.strip() for x in evidence.split(",") if x.strip())
+        forecasts.resolve(
+            forecast_id,
+            outcome,
+            _date(resolved_on, "resolved on"),
+            evidence=items,
+            note=note or None,
+            db=_store_url(request),
+        )
+    except ScenaristError as exc:
+        return _forecasts(request, model_id, status=422, errors=[str(exc)])
+    return RedirectResponse(f"/models/{model_id}/forecasts", status_code=303)
+
+
+def _date(text: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise OptionError(f"{name} must be a date YYYY-MM-DD, got {text!r}") from None
 
 
 @twins.get("/models/{model_id}/forecasts")
