@@ -13,6 +13,7 @@ from . import (
     evidence,  # noqa: F401
     likelihood,  # noqa: F401
     serve,  # noqa: F401
+    store,  # noqa: F401
 )
 from .common import app
 

@@ -314,9 +314,11 @@ def validation_text(exc: Exception) -> str:
         except Exception:
             errs = []
         if errs:
+            from ..io.yaml_text import pydantic_message
+
             e = errs[0]
             loc = ".".join(str(x) for x in e.get("loc", ()))
-            msg = str(e.get("msg", "")).removeprefix("Value error, ")
+            msg = pydantic_message(e)
             more = f" (and {len(errs) - 1} more problem(s))" if len(errs) > 1 else ""
             return (f"{loc}: {msg}" if loc else msg) + more
     return first_line(exc)
@@ -410,7 +412,11 @@ def raw_columns(table, present: set[str] | None = None) -> list:
     for col in table.columns:
         if present is not None and col.name not in present:
             continue
-        if col.type.python_type in (dt.date, dt.datetime):
+        try:
+            kind = col.type.python_type
+        except NotImplementedError:  # pragma: no cover - a type without a Python equivalent
+            kind = None
+        if kind in (dt.date, dt.datetime):
             out.append(type_coerce(col, String).label(col.name))
         else:
             out.append(col)

@@ -132,13 +132,15 @@ def import_file(
     ModelError, InputFileError
         The file does not pass :func:`check_file`.
     StoreError
-        The store refuses the import (changed items without ``replace_changed``, a damaged store).
+        The store refuses the import (changed items without ``replace_changed``, a damaged store). The store is
+        created (and migrated) if it does not exist; identical imports running at once are safe (one adds, the
+        others find the items unchanged).
     """
     m = model_for(file, model)
     ev = load_evidence(file, m)
     with EvidenceStore(db) as store:
         result = store.import_evidence(ev, m.metadata.id, replace=replace_changed, origin=str(file))
-        return replace(result, db=store._shown_url())
+        return replace(result, db=store.shown)
 
 
 def store_model_id(store: EvidenceStore, model_id: str | None) -> str:
@@ -173,21 +175,32 @@ def stored_evidence(db: str | None = None, model_id: str | None = None) -> Evide
     ------
     OptionError, UnknownNameError
         See :func:`store_model_id`.
+    StoreError
+        No such store (nothing is created), not a store, or a damaged one (the message names the table or row).
     """
-    with EvidenceStore(db) as store:
+    with EvidenceStore(db, create=False) as store:
         return store.evidence_file(store_model_id(store, model_id))
 
 
 def evidence_source(evidence: str | os.PathLike | None, db: str | None) -> Path | None:
     """The file a command reads its evidence from: the evidence file, or the SQLite file of the store (``None`` for
-    a server store). Faces pass it to the output checks, so that no output overwrites it."""
+    a server store). Faces pass it to the output checks, so that no output overwrites it.
+
+    Raises
+    ------
+    StoreError
+        Without ``evidence``: the store is a SQLite file that does not exist (reading commands never create one).
+    """
     if evidence is not None:
         from .files import resolve_evidence_path
 
         return resolve_evidence_path(evidence)
-    from .store import resolve_db_url, sqlite_file
+    from .store import no_such_store, resolve_db_url, sqlite_file
 
-    return sqlite_file(resolve_db_url(db))
+    file = sqlite_file(resolve_db_url(db))
+    if file is not None and not file.exists():
+        raise no_such_store(str(file))
+    return file
 
 
 @dataclass(frozen=True, repr=False)
@@ -278,6 +291,8 @@ def list_items(
     ------
     OptionError
         ``evidence`` with ``db``; ``model_id`` disagreeing with ``model``; see :func:`store_model_id`.
+    StoreError
+        Reading the store: no such store (nothing is created), not a store, or a damaged one.
     """
     from ..loading import load
 
@@ -293,7 +308,7 @@ def list_items(
             )
         items = list(load_evidence(evidence, m).items)
         return _listing(m.metadata.id, m.metadata.as_of, items, start, end)
-    with EvidenceStore(db) as store:
+    with EvidenceStore(db, create=False) as store:
         if model is not None:
             m = load(model)
             as_of, mid = m.metadata.as_of, m.metadata.id
@@ -307,10 +322,258 @@ def list_items(
     return _listing(mid, as_of, items, start, end)
 
 
+#: Problems :func:`check_store` lists per table before it only counts the rest.
+MAX_PROBLEMS_PER_TABLE = 20
+
+
+@dataclass(frozen=True, repr=False)
+class StoreCheck(Result):
+    """What :func:`check_store` found in a store.
+
+    Attributes
+    ----------
+    db : str
+        The store as shown to the user (a SQLite file's path; a URL without its password).
+    dialect : str
+        ``sqlite`` or ``postgresql`` (or another SQLAlchemy dialect).
+    integrity : str
+        ``ok``, what SQLite's ``PRAGMA integrity_check`` (or ``quick_check``) reported, or ``not applicable`` on a
+        server database.
+    revision, head : str or None
+        The schema revision the store is at, and the newest one this Scenarist knows.
+    revision_status : str
+        ``current``, ``behind`` (an older revision: any command that opens the store upgrades it), ``unknown``
+        (a revision this Scenarist does not know: written by a newer one) or ``missing`` (no alembic_version
+        table).
+    rows : tuple of (table, count)
+        Rows read in every table that could be read.
+    problems : tuple of str
+        One line per problem: the table, or the row (primary key), and what is wrong. Empty when the store is
+        sound.
+    """
+
+    db: str
+    dialect: str
+    integrity: str
+    revision: str | None
+    head: str | None
+    revision_status: str
+    rows: tuple[tuple[str, int], ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem was found."""
+        return not self.problems
+
+    def _summary(self) -> dict:
+        return {"db": self.db, "ok": self.ok, "problems": len(self.problems), "revision": self.revision}
+
+    def to_dict(self) -> dict:
+        """What ``scenarist store check --json`` prints: ``db``, ``ok``, ``dialect``, ``integrity``, ``revision``,
+        ``head``, ``revision_status``, ``rows`` (table → count) and ``problems`` (list of str)."""
+        return {
+            "db": self.db,
+            "ok": self.ok,
+            "dialect": self.dialect,
+            "integrity": self.integrity,
+            "revision": self.revision,
+            "head": self.head,
+            "revision_status": self.revision_status,
+            "rows": dict(self.rows),
+            "problems": list(self.problems),
+        }
+
+    def to_frame(self):
+        """pandas DataFrame, one row per problem (``problem``); empty when the store is sound."""
+        import pandas as pd
+
+        return pd.DataFrame({"problem": list(self.problems)}, columns=["problem"])
+
+
+def check_store(db: str | os.PathLike | None = None, quick: bool = False) -> StoreCheck:
+    """Check a store's integrity without changing it (no migration, no file created).
+
+    Checks, in order: the SQLite file itself (``PRAGMA integrity_check``, or the faster ``quick_check`` with
+    ``quick``); the schema revision against the newest this Scenarist knows; every expected table and column;
+    every row of the evidence and ledger tables decodes (JSON, dates within ``checks.EARLIEST_DATE``..
+    ``LATEST_DATE``, NOT NULL columns filled, ids and dates agreeing with the content, content digests matching
+    the content, resolutions pointing at a forecast and one of its variants). At most
+    :data:`MAX_PROBLEMS_PER_TABLE` problems are listed per table, then a count of the rest.
+
+    Returns
+    -------
+    StoreCheck
+        ``ok`` is True when nothing is wrong; ``problems`` has one line per problem otherwise.
+
+    Raises
+    ------
+    StoreError
+        The store cannot be checked at all: no such store, not a SQLite file, another program's database, a bad
+        URL or an unreachable server.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..forecasts.ledger import decode_forecast, decode_resolution
+    from .store import (
+        RowDamage,
+        decode_claim,
+        decode_import,
+        decode_item,
+        first_line,
+        known_revisions,
+        required,
+        schema_head,
+    )
+    from .tables import metadata
+
+    problems: list[str] = []
+    rows: dict[str, int] = {}
+    with EvidenceStore(db, migrate=False, create=False) as store:
+        dialect = store.engine.dialect.name
+        integrity, revision, status = "not applicable", None, "missing"
+        head = schema_head()
+        if dialect == "sqlite":
+            try:
+                with store.engine.connect() as conn:
+                    found = [r[0] for r in conn.exec_driver_sql(f"PRAGMA {'quick' if quick else 'integrity'}_check")]
+            except SQLAlchemyError as exc:
+                found = [f"the check itself failed: {first_line(exc)}"]
+            bad = [str(x) for x in found if x != "ok"]
+            integrity = "ok" if not bad else f"{len(bad)} problem(s)"
+            problems += [f"SQLite integrity check: {first_line(x)}" for x in bad[:MAX_PROBLEMS_PER_TABLE]]
+            if len(bad) > MAX_PROBLEMS_PER_TABLE:
+                problems.append(f"SQLite integrity check: and {len(bad) - MAX_PROBLEMS_PER_TABLE} more")
+        try:
+            with store.engine.connect() as conn:
+                inspector = inspect(conn)
+                tables = set(inspector.get_table_names())
+                columns = {t: {c["name"] for c in inspector.get_columns(t)} for t in tables}
+        except SQLAlchemyError as exc:
+            problems.append(f"the list of tables cannot be read: {first_line(exc)}")
+            return StoreCheck(store.shown, dialect, integrity, None, head, "unknown", (), tuple(problems))
+        expected = {t.name for t in metadata.sorted_tables}
+        if "alembic_version" in tables:
+            try:
+                with store.engine.connect() as conn:
+                    versions = [r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+            except SQLAlchemyError as exc:
+                versions = None
+                status = "unknown"
+                problems.append(f"table alembic_version cannot be read: {first_line(exc)}")
+            if versions is None:
+                pass
+            elif len(versions) != 1:
+                status = "unknown"
+                problems.append(f"table alembic_version holds {len(versions)} revisions, not one")
+            else:
+                revision = versions[0]
+                if revision == head:
+                    status = "current"
+                elif revision in known_revisions():
+                    status = "behind"
+                    problems.append(
+                        f"schema revision {revision} is behind the newest, {head}: opening the store with any "
+                        "command (such as `scenarist evidence list`) upgrades it"
+                    )
+                else:
+                    status = "unknown"
+                    problems.append(
+                        f"schema revision {revision!r} is not one this Scenarist knows (newest: {head}); the store "
+                        "was written by a newer Scenarist: upgrade Scenarist"
+                    )
+        elif tables & expected:
+            problems.append("table alembic_version is missing: the schema revision is unknown")
+        else:
+            others = ", ".join(sorted(tables)[:5]) or "none"
+            problems.append(f"not a Scenarist store: none of its tables is there (tables: {others})")
+        for table in metadata.sorted_tables:
+            if table.name not in tables:
+                if status != "behind":  # an older revision lacks the newer tables; the upgrade adds them
+                    problems.append(f"table {table.name} is missing")
+                continue
+            missing = [c.name for c in table.columns if c.name not in columns[table.name]]
+            if missing:
+                problems.append(f"table {table.name}: column(s) {', '.join(missing)} missing")
+        # rows: every table present, with the columns it has
+        forecasts: dict[int, tuple[str, ...] | None] = {}  # pk → variants (None: the row is damaged)
+        decoders = {
+            "evidence_items": lambda r: decode_item(r, strict=True),
+            "contradicted_claims": lambda r: decode_claim(r, strict=True),
+            "imports": decode_import,
+        }
+        for table in metadata.sorted_tables:
+            if table.name not in tables or table.name == "resolutions":
+                continue
+            present = columns[table.name]
+
+            def decode(r, name=table.name, t=table, present=present):
+                if name == "forecasts":
+                    forecasts[r["pk"]] = None
+                    f = decode_forecast(r, strict=True)
+                    forecasts[r["pk"]] = f.variants
+                    return f
+                if name in decoders and not (
+                    name in ("evidence_items", "contradicted_claims") and "content" not in present
+                ):
+                    return decoders[name](r)
+                required(r, t)
+                return None
+
+            _check_rows(store, table, present, decode, problems, rows)
+        if "resolutions" in tables:
+            res = metadata.tables["resolutions"]
+            known_forecast = "forecasts" in tables
+
+            def decode_res(r):
+                variants = forecasts.get(r.get("forecast_pk"))
+                if known_forecast and r.get("forecast_pk") is not None and r["forecast_pk"] not in forecasts:
+                    raise RowDamage(f"forecast_pk {r['forecast_pk']} names no forecast")
+                return decode_resolution(r, variants, strict=True)
+
+            _check_rows(store, res, columns["resolutions"], decode_res, problems, rows)
+    return StoreCheck(store.shown, dialect, integrity, revision, head, status, tuple(rows.items()), tuple(problems))
+
+
+def _check_rows(store: EvidenceStore, table, present: set[str], decode, problems: list[str], counts: dict) -> None:
+    """Read every row of ``table`` (the ``present`` columns), decode each, and add one line per bad row."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store import RowDamage, first_line, raw_columns, row_key
+
+    cols = raw_columns(table, present)
+    if not cols:
+        return
+    q = select(*cols)
+    if "pk" in present:
+        q = q.order_by(table.c.pk)
+    bad = n = 0
+    try:
+        with store.engine.connect() as conn:
+            for r in conn.execute(q).mappings():
+                n += 1
+                try:
+                    decode(r)
+                except RowDamage as exc:
+                    bad += 1
+                    if bad <= MAX_PROBLEMS_PER_TABLE:
+                        problems.append(f"table {table.name}, row {row_key(table.name, r)}: {exc}")
+    except SQLAlchemyError as exc:
+        problems.append(f"table {table.name}: rows cannot be read after {n}: {first_line(exc)}")
+    if bad > MAX_PROBLEMS_PER_TABLE:
+        problems.append(f"table {table.name}: and {bad - MAX_PROBLEMS_PER_TABLE} more bad row(s)")
+    counts[table.name] = n
+
+
 __all__ = [
+    "MAX_PROBLEMS_PER_TABLE",
     "EvidenceCheck",
     "EvidenceListing",
+    "StoreCheck",
     "check_file",
+    "check_store",
     "evidence_source",
     "import_file",
     "list_items",

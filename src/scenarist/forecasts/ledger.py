@@ -6,14 +6,27 @@ Storage only: the forecasts themselves and their scoring rules are in :mod:`scen
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Sequence
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import OptionError, UnknownNameError
-from ..evidence.store import EvidenceStore, StoreError, canonical_json
+from ..evidence.store import (
+    EvidenceStore,
+    RowDamage,
+    StoreError,
+    canonical_json,
+    date_value,
+    datetime_value,
+    insert_new,
+    json_value,
+    raw_columns,
+    required,
+    text_value,
+)
 from ..evidence.tables import evidence_items
 from ..evidence.tables import forecasts as forecasts_table
 from ..evidence.tables import resolutions as resolutions_table
@@ -36,7 +49,8 @@ def record_forecast(store: EvidenceStore, forecast: Forecast) -> bool:
     ------
     StoreError
         A different forecast with this id exists (forecasts are never edited: record a new one), or the write
-        failed (nothing written).
+        failed (nothing written). Safe under concurrency: the same forecast recorded by several processes at once
+        is added once (the others get False); a different one under the same id is refused.
     """
     row = {
         "forecast_id": forecast.id,
@@ -51,68 +65,147 @@ def record_forecast(store: EvidenceStore, forecast: Forecast) -> bool:
         "note": forecast.note,
         "created_at": _now(),
     }
-    try:
-        with store.engine.begin() as conn:
-            old = (
-                conn.execute(select(forecasts_table).where(forecasts_table.c.forecast_id == forecast.id))
-                .mappings()
-                .first()
-            )
-            if old is not None:
-                if _forecast_from_row(old) == forecast:
-                    return False
-                raise StoreError(
-                    f"forecast {forecast.id!r} is already recorded with different content; "
-                    "a forecast is never edited: record a new one under another id"
-                )
-            conn.execute(forecasts_table.insert().values(**row))
-    except SQLAlchemyError as exc:
+    with store.writing(f"recording forecast {forecast.id!r}") as conn:
+        if insert_new(conn, forecasts_table, row, ["forecast_id"]):
+            return True
+        # recorded before (or by another process just now): the same forecast is a no-op, another a conflict
+        old = (
+            conn.execute(select(*raw_columns(forecasts_table)).where(forecasts_table.c.forecast_id == forecast.id))
+            .mappings()
+            .first()
+        )
+        if old is not None and store.decode("forecasts", old, decode_forecast) == forecast:
+            return False
         raise StoreError(
-            f"recording forecast {forecast.id!r} failed, nothing written: {getattr(exc, 'orig', exc)}"
-        ) from None
-    return True
+            f"forecast {forecast.id!r} is already recorded with different content; "
+            "a forecast is never edited: record a new one under another id"
+        )
 
 
-def _forecast_from_row(row, resolution: Resolution | None = None) -> Forecast:
+def _string_list(value: Any, column: str) -> tuple[str, ...]:
+    data = json_value(value, column)
+    if not isinstance(data, list) or not all(isinstance(x, str) for x in data):
+        raise RowDamage(f"{column} is not a JSON list of names")
+    return tuple(data)
+
+
+def decode_forecast(row: Mapping[str, Any], resolution: Resolution | None = None, strict: bool = False) -> Forecast:
+    """The :class:`Forecast` of a row of ``forecasts`` (selected with :func:`~scenarist.evidence.store.raw_columns`).
+
+    ``strict`` (what :func:`~scenarist.evidence.check_store` uses) also checks that the dates lie in
+    ``checks.EARLIEST_DATE``..``LATEST_DATE`` and the probabilities sum to 1.
+
+    Raises
+    ------
+    RowDamage
+        An empty required column, text that is not JSON, a date that is not a date, variants and probabilities
+        that do not pair up or are not probabilities, a horizon before the forecast's date.
+    """
+    required(row, forecasts_table)
+    variants = _string_list(row.get("variants"), "variants")
+    probs = json_value(row.get("probabilities"), "probabilities")
+    if not isinstance(probs, list) or not all(
+        isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and 0 <= x <= 1 for x in probs
+    ):
+        raise RowDamage("probabilities is not a JSON list of numbers in [0, 1]")
+    if len(probs) != len(variants) or not variants:
+        raise RowDamage(f"{len(variants)} variant(s) but {len(probs)} probabilities")
+    made_on, horizon = date_value(row.get("made_on"), "made_on"), date_value(row.get("horizon"), "horizon")
+    if horizon < made_on:
+        raise RowDamage(f"horizon {horizon} is before made_on {made_on}")
+    note = row.get("note")
+    if note is not None:
+        text_value(note, "note")
+    if strict:
+        from ..checks import check_date
+        from .scoring import SUM_TOLERANCE
+
+        for day, name in ((made_on, "made_on"), (horizon, "horizon")):
+            try:
+                check_date(day, name)
+            except OptionError as exc:
+                raise RowDamage(str(exc)) from None
+        if abs(sum(probs) - 1) > SUM_TOLERANCE:
+            raise RowDamage(f"probabilities sum to {sum(probs):.6g}, not 1")
+        datetime_value(row.get("created_at"), "created_at")
     return Forecast(
-        id=row["forecast_id"],
-        model_id=row["model_id"],
-        outcome=row["outcome"],
-        forecaster=row["forecaster"],
-        made_on=row["made_on"],
-        horizon=row["horizon"],
-        variants=tuple(json.loads(row["variants"])),
-        probabilities=tuple(float(x) for x in json.loads(row["probabilities"])),
-        criteria=row["criteria"],
-        note=row["note"],
+        id=text_value(row["forecast_id"], "forecast_id"),
+        model_id=text_value(row["model_id"], "model_id"),
+        outcome=text_value(row["outcome"], "outcome"),
+        forecaster=text_value(row["forecaster"], "forecaster"),
+        made_on=made_on,
+        horizon=horizon,
+        variants=variants,
+        probabilities=tuple(float(x) for x in probs),
+        criteria=text_value(row["criteria"], "criteria"),
+        note=note,
         resolution=resolution,
     )
 
 
+def decode_resolution(
+    row: Mapping[str, Any], variants: Sequence[str] | None = None, strict: bool = False
+) -> Resolution:
+    """The :class:`Resolution` of a row of ``resolutions`` (columns ``resolved_on``, ``outcome_variant``,
+    ``evidence``, ``note``), checked against the forecast's ``variants`` when given.
+
+    Raises
+    ------
+    RowDamage
+        An empty required column, a bad date, evidence that is not a JSON list, a variant the forecast lacks.
+    """
+    if strict:
+        required(row, resolutions_table)
+    outcome = text_value(row.get("outcome_variant"), "outcome_variant")
+    if variants is not None and outcome not in variants:
+        raise RowDamage(f"outcome_variant {outcome!r} is not one of the forecast's variants ({', '.join(variants)})")
+    resolved_on = date_value(row.get("resolved_on"), "resolved_on")
+    evidence = _string_list(row.get("evidence"), "evidence")
+    note = row.get("note")
+    if note is not None:
+        text_value(note, "note")
+    if strict:
+        from ..checks import check_date
+
+        try:
+            check_date(resolved_on, "resolved_on")
+        except OptionError as exc:
+            raise RowDamage(str(exc)) from None
+        datetime_value(row.get("created_at"), "created_at")
+    return Resolution(outcome, resolved_on, evidence, note)
+
+
 def list_forecasts(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> list[Forecast]:
-    """Forecasts in the ledger (optionally of one model or forecaster), by date then id, with their resolutions."""
+    """Forecasts in the ledger (optionally of one model or forecaster), by date then id, with their resolutions.
+
+    Raises
+    ------
+    StoreError
+        A damaged ledger: the message names the store and the table, or the row (primary key) that cannot be read.
+    """
     f, r = forecasts_table, resolutions_table
-    q = select(f, r.c.resolved_on, r.c.outcome_variant, r.c.evidence, r.c.note.label("resolution_note")).outerjoin(
-        r, r.c.forecast_pk == f.c.pk
-    )
+    q = select(*raw_columns(f))
     if model_id is not None:
         q = q.where(f.c.model_id == model_id)
     if forecaster is not None:
         q = q.where(f.c.forecaster == forecaster)
-    q = q.order_by(f.c.made_on, f.c.forecast_id)
+    with store.reading("forecasts") as conn:
+        rows = conn.execute(q.order_by(f.c.made_on, f.c.forecast_id)).mappings().all()
+    pks = [row["pk"] for row in rows]
+    resolutions: dict[int, Mapping[str, Any]] = {}
+    if pks:
+        with store.reading("resolutions") as conn:
+            for res in conn.execute(select(*raw_columns(r)).where(r.c.forecast_pk.in_(pks))).mappings():
+                resolutions[res["forecast_pk"]] = res
     out = []
-    with store.engine.connect() as conn:
-        for row in conn.execute(q).mappings():
-            res = None
-            if row["outcome_variant"] is not None:
-                res = Resolution(
-                    row["outcome_variant"],
-                    row["resolved_on"],
-                    tuple(json.loads(row["evidence"])),
-                    row["resolution_note"],
-                )
-            out.append(_forecast_from_row(row, res))
-    return out
+    for row in rows:
+        forecast = store.decode("forecasts", row, decode_forecast)
+        res_row = resolutions.get(row["pk"])
+        if res_row is not None:
+            res = store.decode("resolutions", res_row, functools.partial(decode_resolution, variants=forecast.variants))
+            forecast = Forecast(**{**forecast.__dict__, "resolution": res})
+        out.append(forecast)
+    return sorted(out, key=lambda x: (x.made_on, x.id))
 
 
 def get_forecast(store: EvidenceStore, forecast_id: str) -> Forecast:
@@ -155,64 +248,66 @@ def resolve_forecast(
     UnknownNameError
         Unknown forecast, variant or evidence item.
     OptionError
-        ``resolved_on`` before the forecast's date.
+        ``resolved_on`` before the forecast's date, or outside ``checks.EARLIEST_DATE``..``LATEST_DATE``.
     StoreError
-        Already resolved differently (without ``replace``), or the write failed (nothing written).
+        Already resolved differently (without ``replace``), or the write failed (nothing written); a damaged
+        ledger (the message names the table or row).
     """
     f = get_forecast(store, forecast_id)
     if outcome not in f.variants:
         raise UnknownNameError(
             f"forecast {forecast_id!r}: unknown variant {outcome!r} (known: {', '.join(f.variants)})"
         )
+    from ..checks import check_date
+
+    check_date(resolved_on, "resolution date")
     if resolved_on < f.made_on:
         raise OptionError(f"resolution date {resolved_on} is before the forecast's date {f.made_on}")
     res = Resolution(outcome, resolved_on, tuple(evidence), note)
-    try:
-        with store.engine.begin() as conn:
-            known = {
-                r[0]
-                for r in conn.execute(select(evidence_items.c.item_id).where(evidence_items.c.model_id == f.model_id))
-            }
-            unknown = [e for e in evidence if e not in known]
-            if unknown:
-                raise UnknownNameError(
-                    f"unknown evidence item(s) {', '.join(unknown)} for model {f.model_id!r} (import them first)"
-                )
-            pk = conn.execute(
-                select(forecasts_table.c.pk).where(forecasts_table.c.forecast_id == forecast_id)
-            ).scalar_one()
-            row = {
-                "forecast_pk": pk,
-                "resolved_on": resolved_on,
-                "outcome_variant": outcome,
-                "evidence": canonical_json(list(evidence)),
-                "note": note,
-                "created_at": _now(),
-            }
-            if f.resolution is not None:
-                if f.resolution == res:
-                    return f
-                if not replace:
-                    raise StoreError(
-                        f"forecast {forecast_id!r} is already resolved as {f.resolution.outcome!r} on "
-                        f"{f.resolution.resolved_on}; use --replace to change the resolution"
-                    )
-                conn.execute(resolutions_table.update().where(resolutions_table.c.forecast_pk == pk).values(**row))
-            else:
-                conn.execute(resolutions_table.insert().values(**row))
-    except SQLAlchemyError as exc:
-        raise StoreError(
-            f"resolving forecast {forecast_id!r} failed, nothing written: {getattr(exc, 'orig', exc)}"
-        ) from None
+    with store.writing(f"resolving forecast {forecast_id!r}") as conn:
+        known = {
+            r[0] for r in conn.execute(select(evidence_items.c.item_id).where(evidence_items.c.model_id == f.model_id))
+        }
+        unknown = [e for e in evidence if e not in known]
+        if unknown:
+            raise UnknownNameError(
+                f"unknown evidence item(s) {', '.join(unknown)} for model {f.model_id!r} (import them first)"
+            )
+        pk = conn.execute(select(forecasts_table.c.pk).where(forecasts_table.c.forecast_id == forecast_id)).scalar_one()
+        row = {
+            "forecast_pk": pk,
+            "resolved_on": resolved_on,
+            "outcome_variant": outcome,
+            "evidence": canonical_json(list(evidence)),
+            "note": note,
+            "created_at": _now(),
+        }
+        if f.resolution is None and insert_new(conn, resolutions_table, row, ["forecast_pk"]):
+            return Forecast(**{**f.__dict__, "resolution": res})
+        # resolved before (or by another process just now): read the stored resolution again
+        stored = (
+            conn.execute(select(*raw_columns(resolutions_table)).where(resolutions_table.c.forecast_pk == pk))
+            .mappings()
+            .first()
+        )
+        old = store.decode("resolutions", stored, functools.partial(decode_resolution, variants=f.variants))
+        if old == res:
+            return Forecast(**{**f.__dict__, "resolution": old})
+        if not replace:
+            raise StoreError(
+                f"forecast {forecast_id!r} is already resolved as {old.outcome!r} on "
+                f"{old.resolved_on}; use --replace to change the resolution"
+            )
+        conn.execute(resolutions_table.update().where(resolutions_table.c.forecast_pk == pk).values(**row))
     return Forecast(**{**f.__dict__, "resolution": res})
 
 
 def ledger_names(store: EvidenceStore) -> tuple[list[str], list[str]]:
     """The model ids and the forecasters that occur in the ledger, each sorted: ``(model_ids, forecasters)``."""
     f = forecasts_table
-    with store.engine.connect() as conn:
-        models = sorted({r[0] for r in conn.execute(select(f.c.model_id).distinct())})
-        people = sorted({r[0] for r in conn.execute(select(f.c.forecaster).distinct())})
+    with store.reading("forecasts") as conn:
+        models = sorted({r[0] for r in conn.execute(select(f.c.model_id).distinct()) if r[0] is not None})
+        people = sorted({r[0] for r in conn.execute(select(f.c.forecaster).distinct()) if r[0] is not None})
     return models, people
 
 

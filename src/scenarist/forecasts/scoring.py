@@ -122,6 +122,15 @@ class Forecast:
         }
 
 
+def no_outcome_message(model: Model) -> str:
+    """What to tell a user who forecasts with a model that has no outcome descriptor: what to change."""
+    return (
+        f"model {model.metadata.id!r} has no outcome descriptor, and a forecast is over the outcome's variants: "
+        "in the model file, give the descriptor to forecast `role: outcome` (or name it in `assessments.outcome`), "
+        "or choose another model with --model"
+    )
+
+
 def make_forecast(
     forecast_id: str,
     model: Model,
@@ -137,15 +146,20 @@ def make_forecast(
     Raises
     ------
     OptionError
-        No outcome, probabilities out of [0, 1] or not summing to 1 (within 1e-6), horizon before the date,
+        No outcome, probabilities out of [0, 1] or not summing to 1 (within 1e-6), horizon before the date, a
+        date or horizon outside ``checks.EARLIEST_DATE``..``LATEST_DATE``,
         empty criteria, an empty id or one that breaks the id rule of evidence ids (letters, digits and
         ``. _ : -``, starting with a letter or digit; no spaces).
     UnknownNameError
         A variant that the outcome does not have, or a variant left out.
     """
+    from ..checks import check_date
+
     outcome = model.outcome
     if outcome is None:
-        raise OptionError(f"model {model.metadata.id!r} has no outcome descriptor to forecast")
+        raise OptionError(no_outcome_message(model))
+    check_date(made_on, "forecast date")
+    check_date(horizon, "horizon")
     if not forecast_id or not forecast_id.strip():
         raise OptionError("a forecast needs an id")
     if not ID_PATTERN.match(forecast_id.strip()):

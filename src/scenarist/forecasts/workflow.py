@@ -67,21 +67,27 @@ def record(
     Raises
     ------
     OptionError
-        Not exactly one source; draws out of range; no date; probabilities outside [0, 1] or not summing to 1; a
-        horizon before the date; an id that is not valid or already used with other content.
+        Not exactly one source; a model without an outcome descriptor (the message says how to mark one); draws
+        out of range; no date; a date or horizon outside ``checks.EARLIEST_DATE``..``LATEST_DATE``; probabilities
+        outside [0, 1] or not summing to 1; a horizon before the date; an id that is not valid.
     UnknownNameError
         A variant the outcome does not have.
+    StoreError
+        The id is already recorded with other content; the store cannot be opened or is damaged. The store is
+        created if it does not exist.
     """
     from ..checks import check_draws
     from ..evidence import EvidenceStore
     from ..loading import load
     from .ledger import record_forecast
-    from .scoring import assessment_probabilities, make_forecast
+    from .scoring import assessment_probabilities, make_forecast, no_outcome_message
 
     if sum([bool(probabilities), from_model, from_assessments]) != 1:
         raise OptionError("give exactly one of --p, --from-model, --from-assessments")
     check_draws(draws, "--draws")
     m = load(model, self_impacts=self_impacts)
+    if m.outcome is None:  # before any source, so that no source's own wording (another command's options) shows
+        raise OptionError(no_outcome_message(m))
     if from_model:
         from ..probability import outcome_distribution
 
@@ -140,11 +146,13 @@ def list_ledger(db: str | None = None, model_id: str | None = None, forecaster: 
     ------
     UnknownNameError
         A model id or forecaster the ledger does not hold (the message lists those it does).
+    StoreError
+        No such store (nothing is created), not a store, or a damaged one (the message names the table or row).
     """
     from ..evidence import EvidenceStore
     from .ledger import check_ledger_filter, list_forecasts
 
-    with EvidenceStore(db) as store:
+    with EvidenceStore(db, create=False) as store:
         check_ledger_filter(store, model_id, forecaster)
         return Ledger(tuple(list_forecasts(store, model_id, forecaster)))
 
@@ -167,12 +175,14 @@ def resolve(
     UnknownNameError
         No such forecast, variant or evidence item.
     OptionError
-        Already resolved (without ``replace``).
+        A date outside ``checks.EARLIEST_DATE``..``LATEST_DATE`` or before the forecast's.
+    StoreError
+        Already resolved differently (without ``replace``); no such store (nothing is created); a damaged one.
     """
     from ..evidence import EvidenceStore
     from .ledger import resolve_forecast
 
-    with EvidenceStore(db) as store:
+    with EvidenceStore(db, create=False) as store:
         return resolve_forecast(store, forecast_id, outcome, resolved_on, list(evidence), note, replace)
 
 
@@ -184,11 +194,13 @@ def scores(db: str | None = None, model_id: str | None = None, forecaster: str |
     ------
     UnknownNameError
         A model id or forecaster the ledger does not hold.
+    StoreError
+        No such store (nothing is created), not a store, or a damaged one (the message names the table or row).
     """
     from ..evidence import EvidenceStore
     from .ledger import score_ledger as _score_ledger
 
-    with EvidenceStore(db) as store:
+    with EvidenceStore(db, create=False) as store:
         return _score_ledger(store, model_id, forecaster)
 
 
