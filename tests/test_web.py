@@ -566,3 +566,29 @@ def test_forecasts_recorded_resolved_and_scored(client):
     assert row["brier"] == pytest.approx(0.78) and row["log"] == pytest.approx(-math.log(0.3))
     page = client.get(f"/models/{EXAMPLE}/forecasts", headers=HTML).text
     assert "ana-2030" in page and "model-2030" in page
+
+
+def test_readings_equal_scenarist_ensemble_on_the_exported_file(client, tmp_path):
+    body = {
+        "name": "sceptic",
+        "author": "bo",
+        "weight": 3.0,
+        "overrides": [
+            {"from": "world.growth", "to": "policy.open", "score": -2},
+            {"from": "policy.open", "to": "politics.liberal", "score": 2},
+        ],
+    }
+    assert (
+        client.post(f"/api/models/{EXAMPLE}/readings", json=body, headers={"X-CSRF-Token": token(client)}).status_code
+        == 200
+    )
+    exported = client.get(f"/models/{EXAMPLE}/export?to=yaml&readings=1")
+    assert exported.status_code == 200
+    path = tmp_path / "with-readings.yaml"
+    path.write_bytes(exported.content)
+    result = CliRunner().invoke(cli_app, ["ensemble", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert client.get(f"/api/models/{EXAMPLE}/ensemble").json() == json.loads(result.stdout)
+    page = client.get(f"/models/{EXAMPLE}/readings", headers=HTML).text
+    mixture = json.loads(result.stdout)["mixture"]["distribution"][0]
+    assert f"{100 * mixture['probability']:.1f} %" in page

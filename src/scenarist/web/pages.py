@@ -377,10 +377,21 @@ def likelihood_page(
 
 @router.get("/models/{model_id}/export")
 def export(
-    request: Request, model_id: str, to: Annotated[str, Query(pattern="^(yaml|scw|csv)$")], version: Version = None
+    request: Request,
+    model_id: str,
+    to: Annotated[str, Query(pattern="^(yaml|scw|csv)$")],
+    version: Version = None,
+    readings: bool = False,
 ):
-    """Download a version as YAML, ScenarioWizard ``.scw`` or a CSV matrix."""
-    model = compute.model_at(request.app.state, model_id, version)
+    """Download a version as YAML, ScenarioWizard ``.scw`` or a CSV matrix; ``readings`` adds the model's readings
+    as ``ensemble:`` members (YAML only), so ``scenarist ensemble`` on the file gives the readings page's numbers."""
+    if readings and to != "yaml":
+        raise OptionError("readings are written as ensemble members of a YAML model: use to=yaml")
+    if readings:
+        v = compute.version_of(request.app.state, model_id, version)
+        model = request.app.state.workspace.ensemble_model(model_id, v.version)
+    else:
+        model = compute.model_at(request.app.state, model_id, version)
     media, suffix = EXPORTS[to]
     with tempfile.TemporaryDirectory(prefix="scenarist-export-") as folder:
         path = Path(folder) / f"model{suffix}"
