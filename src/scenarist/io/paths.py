@@ -79,23 +79,24 @@ def read_input_bytes(path: str | os.PathLike, what: str = "file") -> bytes:
     import stat
 
     name = str(path)
+    a_what = f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InputFileError(f"{name}: no such file") from None
     except IsADirectoryError:
-        raise InputFileError(f"{name}: is a directory, not a {what}") from None
+        raise InputFileError(f"{name}: is a directory, not {a_what}") from None
     except OSError as exc:
         raise InputFileError(f"{name}: cannot read: {exc.strerror or exc}") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise InputFileError(f"{name}: is a directory, not a {what}")
+            raise InputFileError(f"{name}: is a directory, not {a_what}")
         if not stat.S_ISREG(info.st_mode):
-            raise InputFileError(f"{name}: not a regular file (a device, FIFO or socket); give a {what} on disk")
+            raise InputFileError(f"{name}: not a regular file (a device, FIFO or socket); give {a_what} on disk")
         limit = MAX_FILE_BYTES
         if info.st_size > limit:
-            raise InputFileError(f"{name}: {info.st_size:,} bytes, over the {limit // 2**20} MiB limit for a {what}")
+            raise InputFileError(f"{name}: {info.st_size:,} bytes, over the {limit // 2**20} MiB limit for {a_what}")
         chunks, size = [], 0
         while size <= limit:
             try:
@@ -107,7 +108,7 @@ def read_input_bytes(path: str | os.PathLike, what: str = "file") -> bytes:
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise InputFileError(f"{name}: over the {limit // 2**20} MiB limit for a {what}")
+            raise InputFileError(f"{name}: over the {limit // 2**20} MiB limit for {a_what}")
         return b"".join(chunks)
     finally:
         os.close(fd)
