@@ -249,7 +249,7 @@ def _run_cli_validate(data: bytes, work: Path) -> None:
 register(
     "cli_validate",
     ".yaml",
-    30,
+    25,
     "YAML model through the CLI: scenarist validate FILE",
     _run_cli_validate,
     lambda: yaml_inputs("model", seeds_model()),
@@ -313,7 +313,7 @@ def _run_cli_import(data: bytes, work: Path) -> None:
 register(
     "cli_import",
     ".scw",
-    40,
+    30,
     ".scw through the CLI: scenarist import FILE -o OUT, then validate OUT",
     _run_cli_import,
     scw_inputs,
@@ -602,7 +602,7 @@ def _run_cli_evidence(data: bytes, work: Path) -> None:
 register(
     "cli_evidence",
     ".yaml",
-    30,
+    15,
     "Evidence YAML through the CLI: scenarist evidence validate FILE --model M",
     _run_cli_evidence,
     lambda: yaml_inputs("evidence", seeds_evidence_yaml()),
@@ -786,7 +786,7 @@ def _run_store(data: bytes, work: Path) -> None:
 register(
     "store",
     ".store",
-    30,
+    20,
     "Damaged store rows and pages: stored_evidence, list_items, forecasts.list_ledger, forecasts.scores",
     _run_store,
     lambda: store_mutated(),
@@ -815,7 +815,7 @@ def _run_cli_store(data: bytes, work: Path) -> None:
 register(
     "cli_store",
     ".store",
-    15,
+    8,
     "Damaged store through the CLI: evidence list/export, forecast list/score --db",
     _run_cli_store,
     lambda: store_mutated(),
@@ -902,7 +902,7 @@ def _run_cli_args(data: bytes, work: Path) -> None:
 register(
     "cli_args",
     ".args",
-    25,
+    12,
     "Numeric command-line options (-k, --max-results, --samples, --draws, --seed, ...)",
     _run_cli_args,
     lambda: cli_args_structured(),
