@@ -107,6 +107,12 @@ def likelihood(state: Any, model_id: str, version: str | None, draws: int = 500,
 def ensemble(state: Any, model_id: str, version: str | None):
     """:func:`scenarist.ensemble` over the model's readings (the model as stated first)."""
     v = version_of(state, model_id, version)
-    readings = tuple(sorted((r.name, r.version, r.weight) for r in state.workspace.readings(model_id)))
+    # Every field of every reading is in the key: a reading saved again with other overrides is another ensemble.
+    readings = tuple(
+        sorted(
+            (r.name, r.version, r.weight, tuple(sorted(r.overrides.items())))
+            for r in state.workspace.readings(model_id)
+        )
+    )
     key = (model_id, v.version, "ensemble", readings)
     return state.cache.get(key, lambda: api.ensemble(state.workspace.ensemble_model(model_id, v.version)))
