@@ -857,6 +857,8 @@ def track(
         Both ``evidence`` and ``db``; draws out of range; a negative seed; ``start`` after ``end``.
     ModelError
         Evidence that does not fit the model (file, line, field).
+    StoreError
+        No such store (reading never creates one), or a damaged one (the message names the table or row).
     """
     from .evidence import EvidenceStore, load_evidence
     from .evidence.replay import track as _track
@@ -871,7 +873,7 @@ def track(
         ev = load_evidence(evidence, m)
         items, claims, source = list(ev.items), list(ev.contradicted_claims), str(evidence)
     else:
-        with EvidenceStore(db) as store:
+        with EvidenceStore(db, create=False) as store:
             source = store._shown_url()
             items, claims = store.items(m.metadata.id), store.claims(m.metadata.id)
         if not items:
@@ -962,7 +964,7 @@ def report(
             from .evidence import EvidenceStore
             from .forecasts import list_forecasts, score
 
-            with EvidenceStore(db) as store:
+            with EvidenceStore(db, create=False) as store:
                 forecasts_made = list_forecasts(store, result.model_id)
             scores = score(forecasts_made) if forecasts_made else None
         html = reporting.build_track_report(result.model, result, scores, forecasts_made or ())

@@ -53,7 +53,7 @@ def model_for(file: str | os.PathLike | None, model: Any = None) -> Model:
     path = Path(file)
     wanted = None
     if path.suffix.lower() in (".yaml", ".yml") and path.exists():
-        tree = read_yaml(path)
+        tree = read_yaml(path, what="YAML evidence file")
         if isinstance(tree, dict):
             wanted = tree.get("model")
     if wanted:

@@ -530,14 +530,10 @@ def load_stored(ref: str, db: str | os.PathLike | None = None) -> Model:
     UnknownNameError
         No such model or version in it.
     """
-    from ..evidence.store import StoreError, resolve_db_url, sqlite_file
+    from ..evidence.store import EvidenceStore
 
-    url = resolve_db_url(db)
-    file = sqlite_file(url)
-    if file is not None and not file.exists():
-        raise StoreError(f"{file}: no such store (the workspace keeps its models in a store; see scenarist serve)")
     model_id, version = parse_model_ref(ref)
-    with Workspace(url) as ws:
+    with Workspace(EvidenceStore(db, create=False)) as ws:
         return ws.get(model_id, version)
 
 
