@@ -422,3 +422,13 @@ def test_forecast_dates_must_lie_in_range(tmp_path, extra, what):
 def test_resolution_date_must_lie_in_range(healthy):
     r = run("forecast", "resolve", "f1", "--outcome", "rupture", "--date", "2200-01-01", "--replace", "--db", healthy)
     assert r.exit_code == 2 and "2200-01-01 is outside" in r.stderr, r.stderr
+
+
+def test_the_library_never_creates_a_store_when_reading(tmp_path):
+    import scenarist
+    from scenarist.evidence import StoreError
+
+    missing = tmp_path / "typo.db"
+    with pytest.raises(StoreError, match="no such store"):
+        scenarist.track("example", db=str(missing), draws=0)
+    assert not missing.exists()
