@@ -89,7 +89,7 @@ class CompiledModel:
         ids = self.variant_ids[d]
         if variant_id in ids:
             return d, ids.index(variant_id)
-        if variant_id.isdigit() and 1 <= int(variant_id) <= len(ids):
+        if variant_id.isdigit() and len(variant_id) <= 6 and 1 <= int(variant_id) <= len(ids):
             return d, int(variant_id) - 1
         raise UnknownNameError(
             f"unknown variant {variant_id!r} of descriptor {descriptor_id!r} (known: {', '.join(ids)})"

@@ -676,6 +676,8 @@ class EvidenceStore:
             raise StoreError(f"{shown}: cannot open the store: {first_line(exc)}") from None
         except SQLAlchemyError as exc:
             raise StoreError(f"{shown}: cannot open the store: {first_line(exc)}") from None
+        except UnicodeDecodeError as exc:  # SQLite hands back bytes of a damaged schema page as text
+            raise StoreError(f"{shown}: damaged store: the schema cannot be read ({exc.reason}){CHECK_HINT}") from None
 
     def _refuse(self, state: str, revision: str | None, tables: set[str], create: bool, server: bool) -> None:
         shown = self._shown_url()
@@ -921,6 +923,12 @@ class EvidenceStore:
             a = {r[0] for r in conn.execute(select(evidence_items.c.model_id).distinct())}
         with self.reading("contradicted_claims") as conn:
             b = {r[0] for r in conn.execute(select(contradicted_claims.c.model_id).distinct())}
+        bad = [x for x in a | b if x is not None and not isinstance(x, str)]
+        if bad:
+            raise StoreError(
+                f"{self._shown_url()}: damaged store: a model_id of evidence_items or contradicted_claims is not "
+                f"text ({bad[0]!r:.40}){CHECK_HINT}"
+            )
         return sorted(x for x in a | b if x is not None)
 
     def count(self, model_id: str | None = None) -> int:
