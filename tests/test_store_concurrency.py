@@ -20,6 +20,8 @@ import pytest
 PROCESSES = 8
 EXAMPLE = Path(__file__).parent / "data" / "evidence" / "example.yaml"
 PG = os.environ.get("SCENARIST_TEST_PG_URL")
+# Each test starts 8 processes that import Scenarist (about 7 s a test on 2 cores): left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
