@@ -148,7 +148,22 @@ def _failures(results: list[dict]) -> str:
     return "\n".join(out) if out else "None."
 
 
+def _tree() -> str:
+    if os.environ.get("SCENARIST_FUZZ_TREE"):
+        return os.environ["SCENARIST_FUZZ_TREE"]
+    try:
+        commit = subprocess.run(
+            ["git", "log", "-1", "--format=%h", "--", "src"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    if os.environ.get("PYTHONPATH"):
+        return f"the scenarist on PYTHONPATH (checkout's src at {commit}; name the tree with SCENARIST_FUZZ_TREE)"
+    return f"src at {commit}"
+
+
 def _update_doc(results: list[dict], command: str) -> None:
+    """Replace the rows (and failure lines) of the targets run; keep the others' from earlier runs."""
     if not DOC.exists():
         print(f"{DOC} does not exist; not updated", file=sys.stderr)
         return
@@ -156,13 +171,25 @@ def _update_doc(results: list[dict], command: str) -> None:
     if START not in text or END not in text:
         print(f"{DOC} has no {START} … {END} markers; not updated", file=sys.stderr)
         return
-    block = (
-        f"{START}\nLatest run: {dt.date.today().isoformat()}, `{command}`.\n\n{_table(results)}\n\n"
-        f"Failure classes found in this run (exception type @ innermost Scenarist function):\n\n"
-        f"{_failures(results)}\n{END}"
-    )
     head, rest = text.split(START, 1)
-    DOC.write_text(head + block + rest.split(END, 1)[1], encoding="utf-8")
+    old, tail = rest.split(END, 1)
+    ran = {r["target"] for r in results}
+    row = re.compile(r"^\| ([a-z_]+)[ (]")
+    failure = re.compile(r"^- `([a-z_]+)`:")
+    kept_rows = [ln for ln in old.splitlines() if (m := row.match(ln)) and m.group(1) not in ran | {"target"}]
+    kept_failures = [ln for ln in old.splitlines() if (m := failure.match(ln)) and m.group(1) not in ran]
+    runs = [ln for ln in old.splitlines() if ln.startswith("- run ")] if kept_rows else []
+    runs.append(f"- run {dt.date.today().isoformat()}: `{command}` ({_tree()}; targets: {', '.join(sorted(ran))})")
+    table = _table(results).splitlines()
+    rows = sorted(kept_rows + table[2:], key=lambda ln: row.match(ln).group(1))
+    failures = sorted(kept_failures + [ln for ln in _failures(results).splitlines() if ln.startswith("- ")])
+    block = (
+        f"{START}\nRuns:\n\n" + "\n".join(runs) + "\n\n" + "\n".join(table[:2] + rows) + "\n\n"
+        "Failure classes found (count × exception type @ innermost Scenarist function):\n\n"
+        + ("\n".join(failures) if failures else "None.")
+        + f"\n{END}"
+    )
+    DOC.write_text(head + block + tail, encoding="utf-8")
     print(f"updated {DOC.relative_to(ROOT)}")
 
 
