@@ -592,3 +592,42 @@ def test_readings_equal_scenarist_ensemble_on_the_exported_file(client, tmp_path
     page = client.get(f"/models/{EXAMPLE}/readings", headers=HTML).text
     mixture = json.loads(result.stdout)["mixture"]["distribution"][0]
     assert f"{100 * mixture['probability']:.1f} %" in page
+
+
+#: Values for the path parameters and the required query of every GET route, on the packaged example.
+PATH_VALUES = {
+    "model_id": EXAMPLE,
+    "descriptor_id": "world",
+    "variant_id": "growth",
+    "source_id": "notes",
+    "actor_id": "gov-a",
+}
+REQUIRED_QUERY = {"explain": "scenario=1", "cell": "from=world.growth&to=policy.open", "export": "to=yaml"}
+
+
+def test_every_get_route_answers(client):
+    """Every page and every JSON twin answers 200 on the example (HTML for pages, JSON for /api)."""
+    body = {
+        "name": "sceptic",
+        "author": "bo",
+        "overrides": [{"from": "world.growth", "to": "policy.open", "score": -1}],
+    }
+    assert client.post(f"/api/models/{EXAMPLE}/readings", json=body, headers={"X-CSRF-Token": token(client)}).is_success
+    paths = set()
+    for r in client.app.routes:
+        inner = getattr(r, "original_router", None)
+        for route in inner.routes if inner is not None else [r]:
+            if "GET" in (getattr(route, "methods", None) or ()) and not route.path.startswith(("/docs", "/redoc")):
+                paths.add(route.path)
+    assert len(paths) >= 40, sorted(paths)
+    for path in sorted(paths):
+        url = path.format(**PATH_VALUES)
+        query = REQUIRED_QUERY.get(url.rsplit("/", 1)[-1])
+        if query:
+            url += "?" + query
+        r = client.get(url, headers={} if url.startswith(("/api", "/openapi")) else HTML)
+        assert r.status_code == 200, (url, r.text[:300])
+        if url.startswith("/api"):
+            assert isinstance(r.json(), dict), url
+        elif not url.endswith("to=yaml") and not url.startswith("/openapi"):
+            assert r.headers["content-type"].startswith("text/html"), url
