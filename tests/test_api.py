@@ -65,7 +65,11 @@ def test_no_api_name_is_a_submodule_name():
     """Importing a submodule binds it on the package: a function of the same name would be replaced."""
     src = ROOT / "src" / "scenarist"
     modules = {p.stem for p in src.glob("*.py")} | {p.name for p in src.iterdir() if (p / "__init__.py").exists()}
-    clash = {n for n in scenarist.__all__ if n in modules and n not in ("evidence", "forecasts", "reporting", "web", "workspace")}
+    clash = {
+        n
+        for n in scenarist.__all__
+        if n in modules and n not in ("evidence", "forecasts", "reporting", "web", "workspace")
+    }
     assert not clash, clash
     import importlib
 
