@@ -908,6 +908,7 @@ register(
 )
 
 
+@functools.cache
 def warm_up() -> None:
     """Compile the kernels and build the seeds before timing anything: the first numba compile of each path (which
     can take longer than the per-input limit on a busy machine) is not a hang. Every ``cli_args`` command runs once
