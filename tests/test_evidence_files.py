@@ -58,16 +58,14 @@ def test_yaml_and_csv_round_trip(model, tmp_path):
     assert load_evidence(tmp_path / "out.csv", model).items == ev.items
 
 
-def test_descriptor_not_exogenous_is_an_error_that_says_so(model, text):
-    bad = text.replace(
+def test_likelihood_on_an_endogenous_descriptor_is_virtual_evidence(model, text):
+    # issue 12: evidence may bear on any descriptor; on one the drivers produce it is virtual evidence (method §7)
+    good = text.replace(
         "descriptor: world\n      likelihoods: {growth: 0.8, recession: 0.4}",
         "descriptor: policy\n      likelihoods: {open: 0.8, closed: 0.4}",
     )
-    (p,) = _problems(model, bad)
-    assert p.file == "bad.yaml"
-    assert p.field == "items[0].bearing.descriptor"
-    assert p.line == _line(bad, "descriptor: policy")
-    assert "'policy' is not exogenous" in p.message
+    ev = load_evidence("good.yaml", model, text=good)
+    assert ev.items[0].bearing.descriptor == "policy"
 
 
 def test_outcome_descriptor_points_to_indicator(model, text):
@@ -82,7 +80,7 @@ def test_outcome_descriptor_points_to_indicator(model, text):
         "",
     )
     (p,) = _problems(model, bad)
-    assert "not exogenous" in p.message and "kind: indicator" in p.message
+    assert "is the outcome" in p.message and "kind: indicator" in p.message
 
 
 def test_likelihood_vector_problems(model, text):
@@ -160,10 +158,11 @@ def test_csv_errors_name_line_and_column(model):
     (p,) = _problems(model, "\n".join(schema) + "\n", "bad.csv")
     assert (p.file, p.line, p.field) == ("bad.csv", 4, "credibility")
     assert "must be 1, 2, 3, 4, 5 or 6" in p.message
-    lines[7] = lines[7].replace(",world,", ",policy,")  # the intervention, on line 8
+    # issue 12: an intervention may fix any descriptor but the outcome
+    lines[7] = lines[7].replace(",world,", ",relationship,")  # the intervention, on line 8
     (p,) = _problems(model, "\n".join(lines) + "\n", "bad.csv")
     assert (p.line, p.field) == (8, "descriptor")
-    assert "not exogenous" in p.message
+    assert "is the outcome" in p.message
 
 
 def test_csv_header_and_pairs(model):

@@ -1,6 +1,6 @@
 """Seeing on any descriptor: observations and likelihood vectors, checked against brute-force enumeration.
 
-The reference below writes the rule of docs/method.md §7 out from its definition with Fractions: for every exogenous
+The reference below writes the rule of docs/method.md §10 out from its definition with Fractions: for every exogenous
 combination x, the consistent scenarios S(x) by brute force; x's weight times Σ_v c(v|x) λ(v); inside x, the
 scenarios holding d = v as a component of mass c(v|x) λ(v), each credited by the convention among its own.
 """

@@ -263,6 +263,19 @@ class EnsembleMember(_Strict):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class EvidenceFamily(_Strict):
+    """Evidence items that observe one underlying development or hypothesis (``docs/evidence.md`` §3).
+
+    Within a family the items' tempered log-likelihood ratios combine as the strongest item plus ``rho`` times the
+    others (``rho`` in [0, 1]; 0: the family counts as its strongest item alone, 1: as independent items).
+    """
+
+    id: str
+    rho: StrictFloat | StrictInt = 0.0
+    description: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
 class Model(_Strict):
     """A whole Scenarist model. Descriptor order in the file is the matrix order."""
 
@@ -275,6 +288,7 @@ class Model(_Strict):
     assessments: Assessments | None = None
     indicators: list[Indicator] = Field(default_factory=list)
     ensemble: list[EnsembleMember] = Field(default_factory=list)
+    evidence_families: list[EvidenceFamily] = Field(default_factory=list)
 
     # -- conveniences (no validation here; check_model has run before anyone calls these) --
     def descriptor(self, descriptor_id: str) -> Descriptor:
@@ -515,6 +529,12 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     for i, ind in enumerate(model.indicators):
         check_ref(ind.variant, ("indicators", i, "variant"))
         problems.extend(_check_citations(ind.citations, source_ids, ("indicators", i)))
+
+    dupes(model.evidence_families, "id", "evidence_families")
+    for i, fam in enumerate(model.evidence_families):
+        if not (0.0 <= float(fam.rho) <= 1.0):  # NaN fails too
+            add((("evidence_families", i, "rho"), f"rho must lie in [0, 1], got {fam.rho}"))
+        problems.extend(_check_citations(fam.citations, source_ids, ("evidence_families", i)))
 
     dupes(model.ensemble, "id", "ensemble")
     for i, member in enumerate(model.ensemble):

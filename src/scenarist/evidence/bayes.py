@@ -8,8 +8,12 @@ Rules (``docs/evidence.md`` gives the reasoning):
 - only items dated strictly after the model's as-of date count; earlier ones are background;
 - items of one cluster count once: the **best-graded** item seen so far speaks for the cluster (an intervention
   beats any likelihood, then the higher tempering weight, then the earlier date, then the smaller id);
-- likelihood items update the prior of their exogenous descriptor: ``post ∝ prior × Π_clusters temper(L, w)``;
+- likelihood items update the prior of their exogenous descriptor: ``post ∝ prior × Π_families λ_f``; on any other
+  descriptor they are virtual evidence, applied inside each exogenous combination (``docs/method.md`` §10);
+- within a family (items observing one underlying development), tempered log-likelihood vectors combine as the
+  strongest plus ρ times the others, identical bearings collapsing first: ``log λ_f = ℓ_strongest + ρ_f Σ ℓ_other``;
 - an intervention fixes its descriptor from its date on; a later intervention on the same descriptor replaces it;
+- an observation of a descriptor the drivers produce conditions the model on it (seeing, not doing);
 - indicator items multiply into one likelihood vector over the outcome's variants, applied last to the model's
   outcome distribution (the none bin is left as it is: the indicator says which variant, not whether the model
   is consistent).
@@ -96,11 +100,19 @@ class EvidenceState:
     priors : dict descriptor id → {variant id: probability}
         Updated priors of every exogenous descriptor (sums to 1 each).
     fixed : dict descriptor id → variant id
-        Interventions in force.
+        Interventions in force (and observations of exogenous descriptors, which fix them alike).
     indicator : dict variant id → float, or None
         Combined tempered likelihood over the outcome's variants (max 1), None when no indicator counts.
     counted : tuple of str
         Ids of the items that speak for their clusters.
+    findings : tuple of (descriptor id, {variant id: λ}, hard, label)
+        Evidence on descriptors the model's drivers produce, in the order it applies: observations (``hard``,
+        λ = 1 on the variant seen) and likelihood vectors (virtual evidence), conditioned inside each exogenous
+        combination (``docs/method.md`` §10).
+    n_eff : float
+        Effective number of independent likelihood items, ``Σ_f (1 + ρ_f (n_f − 1))`` over the families counted.
+    families : dict family id → {"rho", "items", "strongest"}
+        The families with more than one distinct item, and how they combined.
     """
 
     date: dt.date | None
@@ -108,11 +120,18 @@ class EvidenceState:
     fixed: dict[str, str]
     indicator: dict[str, float] | None
     counted: tuple[str, ...] = field(default=())
+    findings: tuple = field(default=())
+    n_eff: float = 0.0
+    families: dict = field(default_factory=dict)
 
     def key(self) -> tuple:
-        """A hashable summary of what the CIB pass needs (priors and interventions), for caching."""
+        """A hashable summary of what the CIB pass needs (priors, interventions, findings), for caching."""
         pri = tuple((d, tuple(round(p, 15) for p in v.values())) for d, v in sorted(self.priors.items()))
-        return pri, tuple(sorted(self.fixed.items()))
+        return pri, tuple(sorted(self.fixed.items())), self.findings_key()
+
+    def findings_key(self) -> tuple:
+        """A hashable summary of the findings (descriptor, λ, hard), in order."""
+        return tuple((d, tuple(sorted(lam.items())), hard) for d, lam, hard, _ in self.findings)
 
     def to_dict(self) -> dict:
         """JSON-safe dict."""
@@ -122,6 +141,12 @@ class EvidenceState:
             "fixed": self.fixed,
             "indicator": self.indicator,
             "counted": list(self.counted),
+            "findings": [
+                {"descriptor": d, "likelihood": lam, "observation": hard, "items": label}
+                for d, lam, hard, label in self.findings
+            ],
+            "n_eff": self.n_eff,
+            "families": self.families,
         }
 
 
@@ -141,6 +166,32 @@ def model_priors(model: Model) -> dict[str, dict[str, float]]:
     return out
 
 
+def family_rho(model: Model) -> dict[str, float]:
+    """ρ of every family the model states (``evidence_families``); an unstated family has ρ = 0."""
+    return {f.id: float(f.rho) for f in getattr(model, "evidence_families", ())}
+
+
+def combine_family(logs: Sequence[np.ndarray], rho: float) -> tuple[np.ndarray, int]:
+    """Combine tempered log-likelihood vectors of one family: the strongest plus ``rho`` times the others.
+
+    Each vector is ``w · log(L / max L)`` (≤ 0, max 0); its strength is its spread ``max − min``. Returns the
+    combined log vector and the index of the strongest (the first of equal strength).
+
+    Examples
+    --------
+    >>> v, k = combine_family([np.log([1.0, 0.5]), np.log([1.0, 0.25])], 0.0)
+    >>> k, np.exp(v).round(4).tolist()
+    (1, [1.0, 0.25])
+    """
+    strength = [float(x.max() - x.min()) for x in logs]
+    k = int(np.argmax(strength))
+    out = logs[k].copy()
+    for i, x in enumerate(logs):
+        if i != k:
+            out = out + rho * x
+    return out, k
+
+
 def evidence_state(
     model: Model,
     items: Iterable[EvidenceItem],
@@ -148,6 +199,12 @@ def evidence_state(
     priors: Mapping[str, Mapping[str, float]] | None = None,
 ) -> EvidenceState:
     """Apply every item that counts at ``until`` to the model's priors.
+
+    Likelihood-type items (likelihood vectors and indicators) are grouped by family (an item without one is its own
+    family); within a family, items with identical bearings collapse to the best-graded one, and the tempered
+    log-likelihood vectors combine as the strongest plus ρ times the others (:func:`combine_family`). The combined
+    vector then updates an exogenous prior, enters as virtual evidence on another descriptor, or joins the indicator
+    on the outcome.
 
     Parameters
     ----------
@@ -169,20 +226,64 @@ def evidence_state(
     names = {d: list(v.keys()) for d, v in start.items()}
     fixed: dict[str, tuple[dt.date, str, str]] = {}
     outcome = model.outcome
+    rhos = family_rho(model)
     ind = None
+    # likelihood-type items by family, in (date, id) order; a family applies where its first item does
+    groups: dict[str, list[EvidenceItem]] = {}
+    steps: list[tuple] = []
     for it in counted:
         b = it.bearing
-        w = item_weight(it)
-        if b.kind == "likelihood":
-            lik = temper([b.likelihoods[v] for v in names[b.descriptor]], w)
-            post[b.descriptor] = bayes_update(post[b.descriptor], lik)
-        elif b.kind == "intervention":
-            prev = fixed.get(b.descriptor)
-            if prev is None or (it.date, it.id) > prev[:2]:
-                fixed[b.descriptor] = (it.date, it.id, b.variant)
-        elif b.kind == "indicator":
-            lik = temper([b.likelihoods[v.id] for v in outcome.variants], w)
+        if b.kind in ("likelihood", "indicator"):
+            key = it.family if it.family is not None else f"item:{it.id}"
+            if key not in groups:
+                groups[key] = []
+                steps.append(("family", key))
+            groups[key].append(it)
+        else:
+            steps.append(("item", it))
+    findings: list[tuple] = []
+    n_eff = 0.0
+    families: dict[str, dict] = {}
+    for kind, what in steps:
+        if kind == "item":
+            it, b = what, what.bearing
+            if b.kind == "intervention" or (b.kind == "observation" and b.descriptor in post):
+                prev = fixed.get(b.descriptor)
+                if prev is None or (it.date, it.id) > prev[:2]:
+                    fixed[b.descriptor] = (it.date, it.id, b.variant)
+            elif b.kind == "observation":
+                findings.append((b.descriptor, {b.variant: 1.0}, True, it.id))
+            continue
+        members = groups[what]
+        # identical bearings collapse to the best-ranked copy
+        distinct: dict[tuple, EvidenceItem] = {}
+        for it in members:
+            b = it.bearing
+            sig = (b.kind, getattr(b, "descriptor", None), tuple(sorted(b.likelihoods.items())))
+            if sig not in distinct or _rank(it) < _rank(distinct[sig]):
+                distinct[sig] = it
+        members = sorted(distinct.values(), key=lambda it: (it.date, it.id))
+        first = members[0].bearing
+        if first.kind == "indicator":
+            ids = [v.id for v in outcome.variants]
+        elif first.descriptor in names:
+            ids = names[first.descriptor]
+        else:
+            ids = [v.id for v in model.descriptor(first.descriptor).variants]
+        logs = [np.log(temper([it.bearing.likelihoods[v] for v in ids], item_weight(it))) for it in members]
+        rho = rhos.get(what, 0.0) if not what.startswith("item:") else 0.0
+        log, k = combine_family(logs, rho)
+        n_eff += 1.0 + rho * (len(members) - 1)
+        if len(members) > 1:
+            families[what] = {"rho": rho, "items": [it.id for it in members], "strongest": members[k].id}
+        lik = np.exp(log - log.max())
+        if first.kind == "indicator":
             ind = lik if ind is None else ind * lik
+        elif first.descriptor in post:
+            post[first.descriptor] = bayes_update(post[first.descriptor], lik)
+        else:
+            label = ", ".join(it.id for it in members)
+            findings.append((first.descriptor, {v: float(x) for v, x in zip(ids, lik)}, False, label))
     if ind is not None:
         ind = ind / ind.max()
     return EvidenceState(
@@ -191,6 +292,9 @@ def evidence_state(
         fixed={d: v[2] for d, v in fixed.items()},
         indicator=None if ind is None else {v.id: float(x) for v, x in zip(outcome.variants, ind)},
         counted=tuple(it.id for it in counted),
+        findings=tuple(findings),
+        n_eff=float(n_eff),
+        families=families,
     )
 
 
@@ -232,8 +336,10 @@ __all__ = [
     "EvidenceState",
     "apply_indicator",
     "bayes_update",
+    "combine_family",
     "counted_items",
     "evidence_state",
+    "family_rho",
     "item_weight",
     "model_priors",
 ]

@@ -40,6 +40,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "credibility",
     "status",
     "cluster",
+    "family",
     "kind",
     "descriptor",
     "variant",
@@ -226,7 +227,7 @@ def _row_to_item(row: dict[str, str]) -> dict[str, Any]:
         "status": g("status"),
         "bearing": bearing,
     }
-    for key in ("cluster", "period", "note"):
+    for key in ("cluster", "family", "period", "note"):
         if g(key) is not None:
             item[key] = g(key)
     if g("tags") is not None:
@@ -381,6 +382,7 @@ def item_to_row(item: EvidenceItem) -> dict[str, str]:
         "credibility": str(item.grade.credibility),
         "status": item.status,
         "cluster": item.cluster or "",
+        "family": item.family or "",
         "kind": b.kind,
         "descriptor": getattr(b, "descriptor", None) or "",
         "variant": getattr(b, "variant", None) or "",

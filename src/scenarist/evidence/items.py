@@ -5,9 +5,15 @@ information credibility 1–6, graded separately), its status, an optional clust
 model:
 
 ``likelihood``
-    ``P(E | variant)`` for every variant of one exogenous descriptor; updates that descriptor's prior by Bayes' rule.
+    ``P(E | variant)`` for every variant of one descriptor (a likelihood vector λ): on an exogenous descriptor it
+    updates the prior by Bayes' rule; on any other (not the outcome) it is virtual evidence, conditioned inside each
+    exogenous combination (``docs/method.md`` §10).
+``observation``
+    an established fact that a descriptor the model's drivers produce holds a variant (seeing: conditions the model on
+    ``d = v``; the model may then be contradicted).
 ``intervention``
-    an established fact fixing an exogenous descriptor's variant from the item's date on.
+    an established fact fixing a descriptor's variant from the item's date on (doing: a decision from outside the
+    system, as ``--fix``).
 ``indicator``
     ``P(E | variant)`` for every variant of the model's outcome; a last Bayes step on the outcome distribution.
 ``outside``
@@ -37,7 +43,7 @@ STATUSES: tuple[str, ...] = ("confirmed", "report", "claim", "leak")
 Status = Literal["confirmed", "report", "claim", "leak"]
 RELIABILITY: tuple[str, ...] = ("A", "B", "C", "D", "E", "F")
 CREDIBILITY: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-BEARING_KINDS: tuple[str, ...] = ("likelihood", "intervention", "indicator", "outside")
+BEARING_KINDS: tuple[str, ...] = ("likelihood", "observation", "intervention", "indicator", "outside")
 
 #: The shape of every id in the evidence layer (evidence items, clusters, contradicted claims, forecasts).
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
@@ -118,7 +124,8 @@ def _check_vector(v: dict[str, float]) -> dict[str, float]:
 
 
 class LikelihoodBearing(_Strict):
-    """``P(E | variant)`` over every variant of one exogenous descriptor (values in (0, 1]; only ratios matter)."""
+    """``P(E | variant)`` over every variant of one descriptor other than the outcome (values in (0, 1]; only ratios
+    matter): a prior update on an exogenous descriptor, virtual evidence on any other."""
 
     kind: Literal["likelihood"]
     descriptor: str
@@ -131,8 +138,21 @@ class LikelihoodBearing(_Strict):
         return _check_vector(v)
 
 
+class ObservationBearing(_Strict):
+    """An established fact seen, not done: ``descriptor`` (not the outcome) holds ``variant`` from the item's date on.
+
+    The model is conditioned on it: inside each exogenous combination only the consistent scenarios with it remain.
+    """
+
+    kind: Literal["observation"]
+    descriptor: str
+    variant: str
+    rationale: str
+
+
 class InterventionBearing(_Strict):
-    """An established fact: exogenous ``descriptor`` is in ``variant`` from the item's date on."""
+    """An established fact done from outside the system: ``descriptor`` (not the outcome) is fixed to ``variant``
+    from the item's date on, as ``--fix`` does."""
 
     kind: Literal["intervention"]
     descriptor: str
@@ -165,7 +185,8 @@ class OutsideBearing(_Strict):
 
 
 Bearing = Annotated[
-    LikelihoodBearing | InterventionBearing | IndicatorBearing | OutsideBearing, Field(discriminator="kind")
+    LikelihoodBearing | ObservationBearing | InterventionBearing | IndicatorBearing | OutsideBearing,
+    Field(discriminator="kind"),
 ]
 
 
@@ -185,11 +206,12 @@ class EvidenceItem(_Strict):
     status: Status
     bearing: Bearing
     cluster: str | None = None
+    family: str | None = None
     period: str | None = None
     tags: tuple[str, ...] = ()
     note: str | None = None
 
-    @field_validator("id", "cluster")
+    @field_validator("id", "cluster", "family")
     @classmethod
     def _id_shape(cls, v):
         if v is not None and not _ID.match(v):
@@ -255,7 +277,7 @@ def check_evidence(ev: EvidenceFile, model: Model | None = None) -> list[tuple[P
     Without a model: duplicate item or claim ids; the source read before the event; an intervention whose status
     is not ``confirmed``; cluster members that bear on different descriptors or mix the outcome with a descriptor;
     claims naming unknown items. With a model: the file's ``model`` equals ``metadata.id``; the descriptor exists;
-    likelihood and intervention bearings name an exogenous descriptor (anything else is an error that says so);
+    likelihood, observation and intervention bearings name a descriptor other than the outcome;
     likelihood vectors name every variant exactly once; indicator bearings cover the outcome's variants and name an
     existing indicator; claim citations name model sources.
     """
@@ -263,6 +285,7 @@ def check_evidence(ev: EvidenceFile, model: Model | None = None) -> list[tuple[P
     add = problems.append
     seen: dict[str, int] = {}
     cluster_target: dict[str, tuple[str, int]] = {}
+    family_target: dict[str, tuple[str, int]] = {}
     for i, it in enumerate(ev.items):
         base = ("items", i)
         if it.id in seen:
@@ -276,16 +299,29 @@ def check_evidence(ev: EvidenceFile, model: Model | None = None) -> list[tuple[P
                 )
             )
         b = it.bearing
-        if b.kind == "intervention" and it.status != "confirmed":
+        if b.kind in ("intervention", "observation") and it.status != "confirmed":
             add(
                 (
                     base + ("bearing", "kind"),
                     (
-                        f"an intervention must be an established fact (status confirmed, not {it.status}); "
+                        f"an {b.kind} must be an established fact (status confirmed, not {it.status}); "
                         f"record a {it.status} as a likelihood"
                     ),
                 )
             )
+        if it.family is not None and b.kind in ("likelihood", "indicator"):
+            tgt = "<outcome>" if b.kind == "indicator" else b.descriptor
+            first = family_target.setdefault(it.family, (tgt, i))
+            if first[0] != tgt:
+                add(
+                    (
+                        base + ("family",),
+                        (
+                            f"family {it.family!r} mixes likelihoods on {first[0]} (items[{first[1]}]) and {tgt}; "
+                            "a family's items bear on one descriptor"
+                        ),
+                    )
+                )
         if it.cluster is not None:
             tgt = "<outcome>" if b.kind == "indicator" else b.descriptor
             first = cluster_target.setdefault(it.cluster, (tgt, i))
@@ -351,14 +387,13 @@ def _check_against_model(ev: EvidenceFile, model: Model) -> list[tuple[Path, str
             continue
         if b.kind == "outside":
             continue
-        if not d.exogenous:
-            hint = " (use kind: indicator for the outcome)" if outcome is not None and d.id == outcome.id else ""
+        if outcome is not None and d.id == outcome.id:
             add(
                 (
                     base + ("descriptor",),
                     (
-                        f"descriptor {d.id!r} is not exogenous in model {model.metadata.id!r}: "
-                        f"evidence may update only exogenous descriptors{hint}"
+                        f"{d.id!r} is the outcome of model {model.metadata.id!r}: evidence on it is an indicator "
+                        "(use kind: indicator)"
                     ),
                 )
             )

@@ -124,6 +124,10 @@ class TrackPoint:
         (0 for the first).
     shift_model : float
         The same for "model".
+    contradicted : float
+        Share of the judgment draws (or 1.0 for the stated matrix) whose every exogenous combination the observations
+        rule out. Those draws are left out of both snapshots; when all are, the snapshots hold everything in the
+        none bin and the replay's notes name the least-inconsistent scenarios that hold what was observed.
     """
 
     date: dt.date
@@ -133,6 +137,7 @@ class TrackPoint:
     indicators: Snapshot
     shift: float = 0.0
     shift_model: float = 0.0
+    contradicted: float = 0.0
 
 
 @dataclass(frozen=True, repr=False)
@@ -218,6 +223,10 @@ class TrackResult(Result):
                 "fixed": p.state.fixed,
                 "indicator_likelihood": p.state.indicator,
                 "counted": list(p.state.counted),
+                "findings": p.state.to_dict()["findings"],
+                "n_eff": p.state.n_eff,
+                "families": p.state.families,
+                "contradicted": float(p.contradicted),
             }
 
         return {
@@ -397,15 +406,40 @@ def track(
             span = f"between {low} and {end}"
         notes.append(f"no evidence {span}: the only row is the starting state ({start_label})")
     cache: dict[tuple, np.ndarray] = {}
+    observed: dict[tuple, Any] = {}
+    contradicted_notes: list[str] = []
+
+    def observed_rows(st: EvidenceState) -> tuple[np.ndarray, float]:
+        from ..probability.observation import observed_draws
+
+        okey = (tuple(sorted(st.fixed.items())), st.findings_key())
+        if okey not in observed:
+            observed[okey] = observed_draws(model, st.findings, st.fixed, draws, seed)
+        od = observed[okey]
+        rows, bad = od.rows(st.priors)
+        c = od.setup.compiled
+        o = c.descriptor_index(outcome.id)
+        sl = slice(int(c.offsets[o]), int(c.offsets[o + 1]))
+        out = np.concatenate([rows[:, sl], rows[:, -1:]], axis=1)
+        share = float(bad.mean())
+        if bad.all():
+            out = np.zeros((1, out.shape[1]))
+            out[0, -1] = 1.0
+            contradicted_notes.append(_contradiction_note(model, od, st))
+        elif bad.any():
+            out = out[~bad]
+        return out, share
 
     def point_at(day: dt.date | None, label_date: dt.date, day_items: tuple[str, ...]) -> TrackPoint:
         st = evidence_state(model, after, until=day) if day is not None else evidence_state(model, [], None)
         key = st.key()
         if key not in cache:
-            cache[key] = dist(model, st.priors, st.fixed, draws, seed)
-        rows = cache[key]
+            cache[key] = observed_rows(st) if st.findings else (dist(model, st.priors, st.fixed, draws, seed), 0.0)
+        rows, share = cache[key]
         lik = None if st.indicator is None else np.array([st.indicator[v] for v in variants])
-        return TrackPoint(label_date, day_items, st, snapshot_from_rows(rows), snapshot_from_rows(rows, lik))
+        return TrackPoint(
+            label_date, day_items, st, snapshot_from_rows(rows), snapshot_from_rows(rows, lik), contradicted=share
+        )
 
     total = len(dates) + 1
     points = [point_at(first_day, origin, ())]
@@ -416,9 +450,24 @@ def track(
         prev = points[-1]
         shift = 0.5 * float(np.abs(p.indicators.vector() - prev.indicators.vector()).sum())
         shift_m = 0.5 * float(np.abs(p.model.vector() - prev.model.vector()).sum())
-        points.append(TrackPoint(p.date, p.items, p.state, p.model, p.indicators, shift, shift_m))
+        points.append(TrackPoint(p.date, p.items, p.state, p.model, p.indicators, shift, shift_m, p.contradicted))
         if progress:
             progress((k + 2) / total, "replaying evidence")
+    for note in dict.fromkeys(contradicted_notes):
+        notes.append(note)
+    partly = [p for p in points if 0 < p.contradicted < 1]
+    if partly:
+        worst = max(partly, key=lambda p: p.contradicted)
+        notes.append(
+            f"the observations rule out every exogenous combination in some judgment draws (up to "
+            f"{worst.contradicted:.0%} of them, on {worst.date}); those draws are left out of the band"
+        )
+    last = points[-1].state
+    if last.n_eff:
+        notes.append(
+            f"effective number of independent likelihood items at the last date: n_eff = {last.n_eff:.2f} "
+            f"(Σ_f (1 + ρ_f (n_f − 1)) over {len(set(last.families)) + 0} multi-item families and the single items)"
+        )
     background = tuple(it.id for it in items if as_of is not None and it.date <= as_of)
     outside = tuple(it.id for it in after if it.bearing.kind == "outside" and (start is None or it.date >= start))
     return TrackResult(
@@ -436,6 +485,29 @@ def track(
         seed=seed,
         notes=tuple(notes),
         start_label=start_label,
+    )
+
+
+def _contradiction_note(model: Model, od, st: EvidenceState) -> str:
+    """Say that the observations contradict the model in every draw, with the least-inconsistent scenarios that hold
+    what was observed (searched on the stated matrix under the interventions in force)."""
+    from ..probability.observation import least_inconsistent
+
+    c = od.setup.compiled
+    hold = {}
+    for f in od.findings:
+        if f.hard:
+            hold[f.descriptor] = int(np.argmax(f.likelihood))
+    seen = ", ".join(f"{c.descriptor_ids[d]} = {c.variant_ids[d][v]}" for d, v in hold.items()) or "the evidence"
+    k, sc = least_inconsistent(c, od.setup.fixed, hold, limit=3)
+    when = st.date.isoformat() if st.date else "the start"
+    if k < 0:
+        return f"contradicted at {when}: no scenario holds {seen} within the model's inconsistency bound"
+    o = c.descriptor_index(model.outcome.id)
+    outs = sorted({c.variant_ids[o][int(s[o])] for s in sc})
+    return (
+        f"contradicted at {when}: under the interventions in force no consistent scenario holds {seen} in any judgment "
+        f"draw; the least-inconsistent scenarios that do have inconsistency {k} (outcome {', '.join(outs)})"
     )
 
 

@@ -1,5 +1,5 @@
 """Seeing on any descriptor: observations and likelihood vectors conditioned inside each exogenous combination
-(``docs/method.md`` §7).
+(``docs/method.md`` §10).
 
 With ``x`` a combination of the free exogenous descriptors and ``c(v | x)`` the share the crediting convention gives
 variant ``v`` of descriptor ``d`` among the consistent scenarios of ``x``:
