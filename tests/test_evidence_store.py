@@ -64,7 +64,7 @@ def test_migrated_schema_matches_the_tables(db_url):
     from alembic.runtime.migration import MigrationContext
 
     with EvidenceStore(db_url) as store:
-        assert store.schema_revision() == "0002"
+        assert store.schema_revision() == store_module.schema_head()
         with store.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
@@ -220,4 +220,4 @@ def test_an_empty_file_becomes_a_store(tmp_path):
     empty = tmp_path / "new.db"
     empty.touch()
     with EvidenceStore(empty) as store:
-        assert store.schema_revision() == "0002"
+        assert store.schema_revision() == store_module.schema_head()

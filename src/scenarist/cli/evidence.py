@@ -1,4 +1,5 @@
-"""Commands ``evidence import|export|validate|list``, ``track`` and ``forecast record|list|resolve|score``.
+"""Commands ``evidence import|export|validate|list``, ``track`` and ``forecast record|list|resolve|unresolve|score|
+verify|export|import|pool``.
 
 Thin adapters: parse options, call one library function (:mod:`scenarist.evidence`, :mod:`scenarist.forecasts`),
 present the result. ``--db`` (or ``$SCENARIST_DB``) names the store; default ``scenarist.db`` here.
@@ -463,10 +464,33 @@ def forecast_record(
     ] = scenarist.DEFAULT_DRAWS,
     seed: SeedOpt = scenarist.DEFAULT_SEED,
     self_impacts: SelfImpactsOpt = None,
+    descriptor: Annotated[
+        str | None,
+        typer.Option(
+            "--descriptor", metavar="ID", help="Forecast this descriptor's variants (default: the model's outcome)."
+        ),
+    ] = None,
+    evidence_file: Annotated[
+        str | None,
+        typer.Option(
+            "--evidence",
+            metavar="FILE",
+            help="With --from-model: first update the model with this evidence file's items up to --date, as track does.",
+        ),
+    ] = None,
+    retrodiction: Annotated[
+        str | None,
+        typer.Option(
+            "--retrodiction",
+            metavar="WHY",
+            help="Label it a retrodiction (made after the events it is scored on) and say why.",
+        ),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Record a forecast over the model's outcome: from --p VARIANT=P, --from-model or --from-assessments."""
+    """Record a forecast over the model's outcome (or --descriptor's variants): from --p VARIANT=P, --from-model or
+    --from-assessments. It is appended to the ledger's hash chain with its provenance."""
     with ProgressBar("judgment draws", delay=0.0) as bar:
         rec = scenarist.forecasts.record(
             forecast_id,
@@ -484,14 +508,19 @@ def forecast_record(
             self_impacts=self_impacts,
             db=db,
             progress=bar,
+            descriptor=descriptor,
+            evidence=evidence_file,
+            retrodiction=retrodiction,
         )
     f, added = rec.forecast, rec.added
     if json_out:
         emit_json(rec.to_dict())
         return
     shown = ", ".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
+    retro = " [RETRODICTION]" if f.retrodiction else ""
     console.print(
-        f"{'recorded' if added else 'already recorded'} {f.id} ({f.forecaster}, {f.made_on}): {shown}",
+        f"{'recorded' if added else 'already recorded'} {f.id}{retro} ({f.forecaster}, {f.made_on}, {f.outcome}): "
+        f"{shown}",
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -521,23 +550,38 @@ def forecast_list(
     t.add_column("probabilities", overflow="fold")
     t.add_column("resolution", overflow="fold")
     for f in fs:
-        res = "open" if f.resolution is None else f"{f.resolution.outcome}\n{f.resolution.resolved_on}"
+        res = "open" if f.resolution is None else f"{_res_text(f.resolution)}\n{f.resolution.resolved_on}"
+        if f.retrodiction:
+            res += "\nRETRODICTION"
         probs = "\n".join(f"{v} {_pct(p)}" for v, p in zip(f.variants, f.probabilities))
         who = [f.forecaster] if wide else []
         t.add_row(
             f.id if wide else f"{f.id}\n{f.forecaster}",
             *who,
             f"{f.made_on.isoformat()}\n{f.horizon.isoformat()}",
-            probs,
+            f"{f.outcome}:\n{probs}",
             res,
         )
     console.print(t)
 
 
+def _res_text(r) -> str:
+    """A resolution in a table: the variant, or the state of an unscored one."""
+    return r.outcome if r.scored else f"{r.state.upper()} (not scored)"
+
+
 @_sub(forecast_app, "resolve")
 def forecast_resolve(
     forecast_id: Annotated[str, typer.Argument(metavar="ID", help="Forecast id.", show_default=False)],
-    outcome: Annotated[str, typer.Option("--outcome", metavar="VARIANT", help="The variant that happened.")],
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", metavar="VARIANT", help="The variant that happened.")
+    ] = None,
+    state: Annotated[
+        str,
+        typer.Option(
+            "--state", metavar="STATE", help="resolved (with --outcome), annulled or ambiguous (scored as nothing)."
+        ),
+    ] = "resolved",
     resolved_on: Annotated[
         str | None,
         typer.Option(
@@ -546,6 +590,10 @@ def forecast_resolve(
             help="Day of the judgment (default: today; a day before the horizon is warned about).",
         ),
     ] = None,
+    resolver: Annotated[str | None, typer.Option("--resolver", metavar="NAME", help="Who judged it.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", metavar="TEXT", help="The source the judgment relies on.")
+    ] = None,
     evidence: Annotated[
         list[str] | None,
         typer.Option("--evidence", metavar="ITEM", help="Evidence item id showing it (repeatable or comma-separated)."),
@@ -553,14 +601,25 @@ def forecast_resolve(
     note: Annotated[
         str | None, typer.Option("--note", metavar="TEXT", help="Why: how the criteria were applied.")
     ] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Change an earlier resolution.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Supersede an earlier resolution (it stays in the chain).")
+    ] = False,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Record what happened to a forecast and the evidence for it."""
+    """Record what happened to a forecast, who judged it, on what source, and the evidence for it."""
     ids = [e.strip() for item in evidence or [] for e in item.split(",") if e.strip()]
     f = scenarist.forecasts.resolve(
-        forecast_id, outcome, parse_date(resolved_on, "--date") or dt.date.today(), ids, note, replace, db
+        forecast_id,
+        outcome,
+        parse_date(resolved_on, "--date") or dt.date.today(),
+        ids,
+        note,
+        replace,
+        db,
+        state=state,
+        resolver=resolver,
+        source=source,
     )
     if f.resolution.resolved_on < f.horizon:
         how = "--date" if resolved_on is not None else "today's date (the default; --date sets another)"
@@ -574,8 +633,148 @@ def forecast_resolve(
         emit_json(f.to_dict())
         return
     console.print(
-        f"resolved {f.id}: {outcome} on {f.resolution.resolved_on}", markup=False, highlight=False, soft_wrap=True
+        f"resolved {f.id}: {_res_text(f.resolution)} on {f.resolution.resolved_on}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
+
+
+@_sub(forecast_app, "unresolve")
+def forecast_unresolve(
+    forecast_id: Annotated[str, typer.Argument(metavar="ID", help="Forecast id.", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why the resolution is withdrawn.")],
+    on: Annotated[str | None, typer.Option("--date", metavar="DATE", help="Day (default: today).")] = None,
+    resolver: Annotated[str | None, typer.Option("--resolver", metavar="NAME", help="Who withdraws it.")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Open a resolved forecast again: an appended un-resolution record (the resolution stays in the chain)."""
+    f = scenarist.forecasts.unresolve(forecast_id, reason, parse_date(on, "--date"), resolver, db)
+    if json_out:
+        emit_json(f.to_dict())
+        return
+    console.print(f"un-resolved {f.id}: open again", markup=False, highlight=False, soft_wrap=True)
+
+
+@_sub(forecast_app, "verify")
+def forecast_verify(
+    head: Annotated[
+        str | None, typer.Option("--head", metavar="HASH", help="Also require this head hash (e.g. a published one).")
+    ] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check the ledger's hash chain and print its head hash; a changed, dropped or reordered record is named
+    (exit status 2)."""
+    c = scenarist.forecasts.verify(db, head)
+    if json_out:
+        emit_json(c.to_dict())
+    else:
+        state = "intact" if c.ok else "BROKEN"
+        console.print(
+            f"ledger {state}: {c.records} record(s), head {c.head}", markup=False, highlight=False, soft_wrap=True
+        )
+    for p in c.problems:
+        err_console.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
+    if not c.ok:
+        raise typer.Exit(2)
+
+
+@_sub(forecast_app, "export")
+def forecast_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE.json", help="Write here (default: stdout).")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Write the whole ledger (its hash chain, with the head hash) as JSON, loadable by `forecast import`."""
+    import json
+
+    doc = scenarist.forecasts.export_ledger(db)
+    text = json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err_console.print(
+            f"wrote {len(doc['records'])} record(s) to {output}, head {doc['head']}", markup=False, highlight=False
+        )
+
+
+@_sub(forecast_app, "import")
+def forecast_import(
+    ledger_file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="Ledger file (.json from `forecast export`) or a packaged ledger's name.",
+            show_default=False,
+        ),
+    ],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Load a ledger file into the store: its chain is checked against its own head first; records the store
+    already holds are skipped."""
+    added, skipped, head = scenarist.forecasts.import_ledger(ledger_file, db)
+    if json_out:
+        emit_json({"added": added, "skipped": skipped, "head": head})
+        return
+    console.print(
+        f"imported {added} record(s), {skipped} already held; ledger head {head}", markup=False, highlight=False
+    )
+
+
+@_sub(forecast_app, "pool")
+def forecast_pool(
+    forecast_ids: Annotated[
+        list[str], typer.Argument(metavar="ID...", help="Forecasts of the same question.", show_default=False)
+    ],
+    a: Annotated[
+        float, typer.Option("--a", metavar="A", help="Exponent of the extremised pool (stated, not fitted).")
+    ] = 2.5,
+    eps: Annotated[
+        float, typer.Option("--eps", metavar="EPS", help="Floor of each probability in the geometric pools.")
+    ] = 0.001,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Pool several forecasters' forecasts of one question: median, normalised geometric and extremised pools."""
+    from scenarist.forecasts import extremised_pool, geometric_pool, median_pool
+
+    fs = [f for f in scenarist.forecasts.list_ledger(db).forecasts if f.id in set(forecast_ids)]
+    missing = [i for i in forecast_ids if i not in {f.id for f in fs}]
+    if missing:
+        raise scenarist.UnknownNameError(f"no forecast {', '.join(missing)} in the ledger")
+    if len({(f.model_id, f.outcome, f.variants) for f in fs}) != 1:
+        raise scenarist.OptionError("pooled forecasts must be over the same descriptor of the same model")
+    vectors = [f.probabilities for f in fs]
+    pools = {
+        "median": median_pool(vectors),
+        "geometric": geometric_pool(vectors, eps),
+        "extremised": extremised_pool(vectors, a, eps),
+    }
+    variants = fs[0].variants
+    if json_out:
+        emit_json(
+            {
+                "forecasts": [f.id for f in fs],
+                "eps": eps,
+                "a": a,
+                "pools": {k: dict(zip(variants, v)) for k, v in pools.items()},
+            }
+        )
+        return
+    t = Table(title=f"Pools of {len(fs)} forecasts (geometric: ε = {eps}; extremised: a = {a})")
+    t.add_column("variant", no_wrap=True)
+    for f in fs:
+        t.add_column(f.id, justify="right")
+    for k in pools:
+        t.add_column(k, justify="right")
+    for i, v in enumerate(variants):
+        t.add_row(v, *[f"{f.probabilities[i]:.3f}" for f in fs], *[f"{p[i]:.3f}" for p in pools.values()])
+    console.print(t)
 
 
 @_sub(forecast_app, "score")
@@ -605,7 +804,8 @@ def forecast_score(
     for r in s.rows:
         who = [r.forecaster] if wide else []
         t.add_row(
-            r.forecast_id if wide else f"{r.forecast_id}\n{r.forecaster}",
+            (r.forecast_id if wide else f"{r.forecast_id}\n{r.forecaster}")
+            + ("\nRETRODICTION" if r.retrodiction else ""),
             *who,
             f"{r.made_on.isoformat()}\n{r.resolved_on.isoformat()}",
             r.outcome,
@@ -614,21 +814,48 @@ def forecast_score(
             "inf" if math.isinf(r.log) else f"{r.log:.4f}",
         )
     console.print(t)
-    for name, v in s.summary.items():
-        log = "inf" if math.isinf(v["log"]) else f"{v['log']:.4f}"
+
+    def num(x, fmt=".4f"):
+        return "–" if x is None else ("inf" if math.isinf(x) else format(x, fmt))
+
+    for name, v0 in s.summary.items():
+        v = {**v0, **s.skill[name]}
+        line = (
+            f"{name}: {v['n']} resolved, mean Brier {num(v['brier'])} (uniform {num(v['uniform_brier'])}, "
+            f"skill {num(v['brier_skill_uniform'], '+.3f')}), mean log {num(v['log'])} "
+            f"(uniform {num(v['uniform_log'])}, gain {num(v['log_skill_uniform'], '+.3f')} nats)"
+        )
+        if v["source_n"]:
+            line += (
+                f"; against the source's own forecast ({v['source_n']}): Brier skill "
+                f"{num(v['brier_skill_source'], '+.3f')}, log gain {num(v['log_skill_source'], '+.3f')} nats"
+            )
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if s.enough_for_calibration:
+        c = Table(title="Calibration (reliability diagram as a table: observed against mean forecast)")
+        for col in ("bin", "n", "mean forecast", "observed", "diagram"):
+            c.add_column(col)
+        for b in s.calibration:
+            if b.n:
+                bar = "".join("#" if i < round(b.observed * 20) else "." for i in range(20))
+                c.add_row(f"{b.low:.1f}–{b.high:.1f}", str(b.n), f"{b.mean_forecast:.3f}", f"{b.observed:.3f}", bar)
+        console.print(c)
+        m = s.murphy
         console.print(
-            f"{name}: {v['n']} resolved, mean Brier {v['brier']:.4f}, mean log {log}",
+            f"Murphy decomposition: Brier {m.brier:.4f} = reliability {m.reliability:.4f} − resolution "
+            f"{m.resolution:.4f} + uncertainty {m.uncertainty:.4f} + within-bin variance {m.within_variance:.4f} "
+            f"− within-bin covariance {m.within_covariance:.4f}",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
-    c = Table(title="Calibration")
-    for col in ("bin", "n", "mean forecast", "observed"):
-        c.add_column(col)
-    for b in s.calibration:
-        if b.n:
-            c.add_row(f"{b.low:.1f}–{b.high:.1f}", str(b.n), f"{b.mean_forecast:.3f}", f"{b.observed:.3f}")
-    console.print(c)
+    if s.void:
+        console.print(
+            "scored as nothing: " + ", ".join(f"{i} ({st.upper()})" for i, st in s.void),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if s.unresolved:
         console.print(f"open (not scored): {', '.join(s.unresolved)}", markup=False, highlight=False, soft_wrap=True)
     for n in s.notes:

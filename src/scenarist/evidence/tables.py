@@ -102,6 +102,24 @@ resolutions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# -- the forecast ledger's hash chain (scenarist.forecasts.chain) ---------------------------------------------
+# Every forecast, resolution and un-resolution is one appended record: ``content`` (canonical JSON) and ``hash``, the
+# SHA-256 of the previous record's hash followed by the content. ``seq`` numbers records 1, 2, ... in chain order.
+# Rows are never updated or deleted; the chain is the ledger, ``forecasts`` and ``resolutions`` an index of it.
+
+ledger_records = Table(
+    "ledger_records",
+    metadata,
+    Column("pk", Integer, primary_key=True, autoincrement=True),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("forecast_id", String(200), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # -- the workspace (scenarist.workspace): models kept in the store, their versions and readings ---------------
 # A version row holds the whole model as canonical JSON and its SHA-256 (``version``), the version's identity;
 # restoring appends a row with an earlier digest again, so history is never rewritten. ``seq`` numbers saves 1, 2, ...
@@ -148,6 +166,7 @@ __all__ = [
     "evidence_items",
     "forecasts",
     "imports",
+    "ledger_records",
     "metadata",
     "resolutions",
     "workspace_models",

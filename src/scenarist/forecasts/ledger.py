@@ -6,7 +6,6 @@ Storage only: the forecasts themselves and their scoring rules are in :mod:`scen
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,13 +22,13 @@ from ..evidence.store import (
     datetime_value,
     insert_new,
     json_value,
-    raw_columns,
     required,
     text_value,
 )
 from ..evidence.tables import evidence_items
 from ..evidence.tables import forecasts as forecasts_table
 from ..evidence.tables import resolutions as resolutions_table
+from . import chain
 from .scoring import Forecast, Resolution, Scores, score
 
 
@@ -38,7 +37,8 @@ def _now() -> dt.datetime:
 
 
 def record_forecast(store: EvidenceStore, forecast: Forecast) -> bool:
-    """Add a forecast to the ledger in one transaction. Recording the same forecast again changes nothing.
+    """Add a forecast to the ledger in one transaction: a row of ``forecasts`` (the index) and a record appended to
+    the hash chain (:mod:`scenarist.forecasts.chain`). Recording the same forecast again changes nothing.
 
     Returns
     -------
@@ -52,6 +52,7 @@ def record_forecast(store: EvidenceStore, forecast: Forecast) -> bool:
         failed (nothing written). Safe under concurrency: the same forecast recorded by several processes at once
         is added once (the others get False); a different one under the same id is refused.
     """
+    now = _now()
     row = {
         "forecast_id": forecast.id,
         "model_id": forecast.model_id,
@@ -63,23 +64,31 @@ def record_forecast(store: EvidenceStore, forecast: Forecast) -> bool:
         "probabilities": canonical_json(list(forecast.probabilities)),
         "criteria": forecast.criteria,
         "note": forecast.note,
-        "created_at": _now(),
+        "created_at": now,
     }
     with store.writing(f"recording forecast {forecast.id!r}") as conn:
+        chain.lock_chain(conn)
         if insert_new(conn, forecasts_table, row, ["forecast_id"]):
+            chain.append(conn, chain.forecast_content(forecast, chain.time_text(now)), now)
             return True
-        # recorded before (or by another process just now): the same forecast is a no-op, another a conflict
-        old = (
-            conn.execute(select(*raw_columns(forecasts_table)).where(forecasts_table.c.forecast_id == forecast.id))
-            .mappings()
-            .first()
-        )
-        if old is not None and store.decode("forecasts", old, decode_forecast) == forecast:
-            return False
+    # recorded before (or by another process just now): the same forecast is a no-op, another a conflict
+    old = _chained(store).get(forecast.id)
+    if old is not None and old == forecast:
+        return False
+    raise StoreError(
+        f"forecast {forecast.id!r} is already recorded with different content; "
+        "a forecast is never edited: record a new one under another id"
+    )
+
+
+def _chained(store: EvidenceStore) -> dict[str, Forecast]:
+    """The ledger's current state from the chain (see :func:`scenarist.forecasts.chain.replay`)."""
+    try:
+        return chain.replay(chain.read_records(store))
+    except RowDamage as exc:
         raise StoreError(
-            f"forecast {forecast.id!r} is already recorded with different content; "
-            "a forecast is never edited: record a new one under another id"
-        )
+            f"{store.shown}: damaged store: table ledger_records, {exc} (run `scenarist forecast verify`)"
+        ) from None
 
 
 def _string_list(value: Any, column: str) -> tuple[str, ...]:
@@ -176,94 +185,104 @@ def decode_resolution(
 
 
 def list_forecasts(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> list[Forecast]:
-    """Forecasts in the ledger (optionally of one model or forecaster), by date then id, with their resolutions.
+    """Forecasts in the ledger (optionally of one model or forecaster), by date then id, with their current
+    resolutions, read from the hash chain.
 
     Raises
     ------
     StoreError
-        A damaged ledger: the message names the store and the table, or the row (primary key) that cannot be read.
+        A damaged ledger: the message names the store and the record that cannot be read.
     """
-    f, r = forecasts_table, resolutions_table
-    q = select(*raw_columns(f))
-    if model_id is not None:
-        q = q.where(f.c.model_id == model_id)
-    if forecaster is not None:
-        q = q.where(f.c.forecaster == forecaster)
-    with store.reading("forecasts") as conn:
-        rows = conn.execute(q.order_by(f.c.made_on, f.c.forecast_id)).mappings().all()
-    pks = [row["pk"] for row in rows]
-    resolutions: dict[int, Mapping[str, Any]] = {}
-    if pks:
-        with store.reading("resolutions") as conn:
-            for res in conn.execute(select(*raw_columns(r)).where(r.c.forecast_pk.in_(pks))).mappings():
-                resolutions[res["forecast_pk"]] = res
-    out = []
-    for row in rows:
-        forecast = store.decode("forecasts", row, decode_forecast)
-        res_row = resolutions.get(row["pk"])
-        if res_row is not None:
-            res = store.decode("resolutions", res_row, functools.partial(decode_resolution, variants=forecast.variants))
-            forecast = Forecast(**{**forecast.__dict__, "resolution": res})
-        out.append(forecast)
+    out = [
+        f
+        for f in _chained(store).values()
+        if (model_id is None or f.model_id == model_id) and (forecaster is None or f.forecaster == forecaster)
+    ]
     return sorted(out, key=lambda x: (x.made_on, x.id))
 
 
 def get_forecast(store: EvidenceStore, forecast_id: str) -> Forecast:
     """One forecast by id. Raises :class:`UnknownNameError` when absent."""
-    for f in list_forecasts(store):
-        if f.id == forecast_id:
-            return f
-    raise UnknownNameError(f"no forecast {forecast_id!r} in the ledger")
+    f = _chained(store).get(forecast_id)
+    if f is None:
+        raise UnknownNameError(f"no forecast {forecast_id!r} in the ledger")
+    return f
 
 
 def resolve_forecast(
     store: EvidenceStore,
     forecast_id: str,
-    outcome: str,
+    outcome: str | None,
     resolved_on: dt.date,
     evidence: Sequence[str] = (),
     note: str | None = None,
     replace: bool = False,
+    *,
+    state: str = "resolved",
+    resolver: str | None = None,
+    source: str | None = None,
 ) -> Forecast:
-    """Record what happened to a forecast, in one transaction.
+    """Record what happened to a forecast: a resolution record appended to the chain, in one transaction.
 
     Parameters
     ----------
-    outcome : str
-        The variant that happened (one of the forecast's variants).
+    outcome : str or None
+        The variant that happened (one of the forecast's variants); None when ``state`` is ``annulled`` or
+        ``ambiguous``.
     resolved_on : date
         The day it was judged (not before the forecast's date).
     evidence : sequence of str
         Ids of stored evidence items of the forecast's model that show it.
     replace : bool
-        Overwrite an earlier, different resolution (default: refuse). The same resolution again changes nothing.
-
-    Returns
-    -------
-    Forecast
-        With its resolution.
+        Supersede an earlier, different resolution (default: refuse); the earlier one stays in the chain. The same
+        resolution again changes nothing.
+    state : {"resolved", "annulled", "ambiguous"}
+    resolver, source : str, optional
+        Who judged it, and the source they relied on.
 
     Raises
     ------
     UnknownNameError
         Unknown forecast, variant or evidence item.
     OptionError
-        ``resolved_on`` before the forecast's date, or outside ``checks.EARLIEST_DATE``..``LATEST_DATE``.
+        ``resolved_on`` before the forecast's date, or outside ``checks.EARLIEST_DATE``..``LATEST_DATE``; an unknown
+        state; a variant with an annulled or ambiguous state, or none with ``resolved``.
     StoreError
         Already resolved differently (without ``replace``), or the write failed (nothing written); a damaged
-        ledger (the message names the table or row).
+        ledger.
     """
+    from .scoring import RESOLUTION_STATES
+
     f = get_forecast(store, forecast_id)
-    if outcome not in f.variants:
-        raise UnknownNameError(
-            f"forecast {forecast_id!r}: unknown variant {outcome!r} (known: {', '.join(f.variants)})"
-        )
+    if state not in RESOLUTION_STATES:
+        raise OptionError(f"unknown resolution state {state!r} (known: {', '.join(RESOLUTION_STATES)})")
+    if state == "resolved":
+        if outcome is None:
+            raise OptionError(
+                "a resolution names the variant that happened (--outcome), or a state of annulled or ambiguous"
+            )
+        if outcome not in f.variants:
+            raise UnknownNameError(
+                f"forecast {forecast_id!r}: unknown variant {outcome!r} (known: {', '.join(f.variants)})"
+            )
+    elif outcome is not None:
+        raise OptionError(f"an {state} resolution names no variant (drop --outcome)")
     from ..checks import check_date
 
     check_date(resolved_on, "resolution date")
     if resolved_on < f.made_on:
         raise OptionError(f"resolution date {resolved_on} is before the forecast's date {f.made_on}")
-    res = Resolution(outcome, resolved_on, tuple(evidence), note)
+    res = Resolution(outcome, resolved_on, tuple(evidence), note, state, resolver, source)
+    if f.resolution == res:
+        return f
+    if f.resolution is not None and not replace:
+        old = f.resolution
+        shown = old.outcome if old.scored else old.state
+        raise StoreError(
+            f"forecast {forecast_id!r} is already resolved as {shown!r} on "
+            f"{old.resolved_on}; use --replace to change the resolution"
+        )
+    now = _now()
     with store.writing(f"resolving forecast {forecast_id!r}") as conn:
         known = {
             r[0] for r in conn.execute(select(evidence_items.c.item_id).where(evidence_items.c.model_id == f.model_id))
@@ -273,33 +292,93 @@ def resolve_forecast(
             raise UnknownNameError(
                 f"unknown evidence item(s) {', '.join(unknown)} for model {f.model_id!r} (import them first)"
             )
-        pk = conn.execute(select(forecasts_table.c.pk).where(forecasts_table.c.forecast_id == forecast_id)).scalar_one()
-        row = {
-            "forecast_pk": pk,
-            "resolved_on": resolved_on,
-            "outcome_variant": outcome,
-            "evidence": canonical_json(list(evidence)),
-            "note": note,
-            "created_at": _now(),
-        }
-        if f.resolution is None and insert_new(conn, resolutions_table, row, ["forecast_pk"]):
-            return Forecast(**{**f.__dict__, "resolution": res})
-        # resolved before (or by another process just now): read the stored resolution again
-        stored = (
-            conn.execute(select(*raw_columns(resolutions_table)).where(resolutions_table.c.forecast_pk == pk))
-            .mappings()
-            .first()
-        )
-        old = store.decode("resolutions", stored, functools.partial(decode_resolution, variants=f.variants))
-        if old == res:
-            return Forecast(**{**f.__dict__, "resolution": old})
-        if not replace:
-            raise StoreError(
-                f"forecast {forecast_id!r} is already resolved as {old.outcome!r} on "
-                f"{old.resolved_on}; use --replace to change the resolution"
-            )
-        conn.execute(resolutions_table.update().where(resolutions_table.c.forecast_pk == pk).values(**row))
+        chain.lock_chain(conn)
+        chain.append(conn, chain.resolution_content(forecast_id, res, chain.time_text(now)), now)
     return Forecast(**{**f.__dict__, "resolution": res})
+
+
+def unresolve_forecast(
+    store: EvidenceStore, forecast_id: str, reason: str, on: dt.date | None = None, resolver: str | None = None
+) -> Forecast:
+    """Open a resolved forecast again: an un-resolution record appended to the chain (the resolution stays in it).
+
+    Raises
+    ------
+    UnknownNameError
+        No such forecast.
+    OptionError
+        The forecast is not resolved; no reason given.
+    """
+    f = get_forecast(store, forecast_id)
+    if f.resolution is None:
+        raise OptionError(f"forecast {forecast_id!r} is not resolved")
+    if not reason or not reason.strip():
+        raise OptionError("un-resolving needs a reason (--reason)")
+    now = _now()
+    with store.writing(f"un-resolving forecast {forecast_id!r}") as conn:
+        chain.lock_chain(conn)
+        content = chain.unresolution_content(
+            forecast_id, on or now.date(), resolver, reason.strip(), chain.time_text(now)
+        )
+        chain.append(conn, content, now)
+    return Forecast(**{**f.__dict__, "resolution": None})
+
+
+def import_records(store: EvidenceStore, records: Sequence[chain.Record]) -> tuple[int, int]:
+    """Append the records of a checked ledger file (:func:`chain.records_from_document`) to the store's chain, in
+    one transaction, keeping their content (and so their original ``recorded_at``). A record whose content the
+    store's chain already holds is skipped; a forecast id the store holds with other content refuses the whole
+    import. Into an empty ledger the chain is copied as is, so the store's head equals the file's.
+
+    Returns (added, skipped).
+    """
+    from ..evidence.store import canonical_json as cj
+
+    have = chain.read_records(store)
+    held = {cj(r.content) for r in have}
+    state = _chained(store)
+    for r in records:
+        if r.kind == "forecast":
+            f = chain.forecast_from_content(r.content)
+            old = state.get(f.id)
+            if old is not None and cj(r.content) not in held and old != f:
+                raise StoreError(f"forecast {f.id!r} is already in the ledger with different content: nothing imported")
+    added = skipped = 0
+    now = _now()
+    with store.writing("importing a forecast ledger") as conn:
+        chain.lock_chain(conn)
+        pos = chain.head(conn)
+        for r in records:
+            if cj(r.content) in held:
+                skipped += 1
+                continue
+            if r.kind == "forecast":
+                f = chain.forecast_from_content(r.content)
+                if f.id in state:  # the same forecast recorded at another time: already there
+                    skipped += 1
+                    continue
+                insert_new(
+                    conn,
+                    forecasts_table,
+                    {
+                        "forecast_id": f.id,
+                        "model_id": f.model_id,
+                        "outcome": f.outcome,
+                        "forecaster": f.forecaster,
+                        "made_on": f.made_on,
+                        "horizon": f.horizon,
+                        "variants": canonical_json(list(f.variants)),
+                        "probabilities": canonical_json(list(f.probabilities)),
+                        "criteria": f.criteria,
+                        "note": f.note,
+                        "created_at": now,
+                    },
+                    ["forecast_id"],
+                )
+                state[f.id] = f
+            pos = chain.append(conn, r.content, now, pos)
+            added += 1
+    return added, skipped
 
 
 def ledger_names(store: EvidenceStore) -> tuple[list[str], list[str]]:

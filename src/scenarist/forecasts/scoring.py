@@ -43,22 +43,40 @@ SUM_TOLERANCE = 1e-6
 CALIBRATION_BINS = tuple(np.round(np.linspace(0.0, 1.0, 11), 10))
 
 
+#: Resolution states: ``resolved`` names the variant that happened; ``annulled`` (the question lapsed or its premise
+#: failed) and ``ambiguous`` (the criteria cannot tell) are scored as nothing and shown as such.
+RESOLUTION_STATES = ("resolved", "annulled", "ambiguous")
+
+
 @dataclass(frozen=True)
 class Resolution:
-    """What happened: the variant, the day it was judged, the evidence items showing it, a note."""
+    """What happened: the variant (None when annulled or ambiguous), the day it was judged, the evidence items
+    showing it, a note, the state, who judged it (``resolver``) and the source they relied on."""
 
-    outcome: str
+    outcome: str | None
     resolved_on: dt.date
     evidence: tuple[str, ...] = ()
     note: str | None = None
+    state: str = "resolved"
+    resolver: str | None = None
+    source: str | None = None
+
+    @property
+    def scored(self) -> bool:
+        """True when the resolution names a variant (annulled and ambiguous ones are scored as nothing)."""
+        return self.state == "resolved"
 
     def to_dict(self) -> dict:
-        """JSON-safe dict: the outcome variant, the day of the judgment (ISO date), evidence item ids, the note."""
+        """JSON-safe dict: state, outcome variant (None unless resolved), day of the judgment, evidence, note,
+        resolver and source."""
         return {
+            "state": self.state,
             "outcome": self.outcome,
             "resolved_on": self.resolved_on.isoformat(),
             "evidence": list(self.evidence),
             "note": self.note,
+            "resolver": self.resolver,
+            "source": self.source,
         }
 
 
@@ -96,6 +114,10 @@ class Forecast:
     criteria: str
     note: str | None = None
     resolution: Resolution | None = field(default=None, compare=False)
+    #: Why this is a retrodiction (a forecast "as of" a date made after the events it is scored on), else None.
+    retrodiction: str | None = None
+    #: How it was made: project version and commit, the model's digest, the method settings (not compared).
+    provenance: dict | None = field(default=None, compare=False)
 
     def probability(self, variant: str) -> float:
         """The forecast probability of one variant. Raises :class:`UnknownNameError` for an unknown variant."""
@@ -118,6 +140,8 @@ class Forecast:
             "probabilities": dict(zip(self.variants, self.probabilities)),
             "criteria": self.criteria,
             "note": self.note,
+            "retrodiction": self.retrodiction,
+            "provenance": self.provenance,
             "resolution": None if self.resolution is None else self.resolution.to_dict(),
         }
 
@@ -140,8 +164,13 @@ def make_forecast(
     criteria: str,
     forecaster: str = "analyst",
     note: str | None = None,
+    *,
+    descriptor: str | None = None,
+    retrodiction: str | None = None,
+    provenance: dict | None = None,
 ) -> Forecast:
-    """Build and check a forecast over ``model``'s outcome.
+    """Build and check a forecast over ``model``'s outcome, or over the variants of ``descriptor`` when given
+    (any descriptor of the model can be the question).
 
     Raises
     ------
@@ -155,7 +184,14 @@ def make_forecast(
     """
     from ..checks import check_date
 
-    outcome = model.outcome
+    if descriptor is not None:
+        found = [d for d in model.descriptors if d.id == descriptor]
+        if not found:
+            known = ", ".join(d.id for d in model.descriptors)
+            raise UnknownNameError(f"model {model.metadata.id!r} has no descriptor {descriptor!r} (known: {known})")
+        outcome = found[0]
+    else:
+        outcome = model.outcome
     if outcome is None:
         raise OptionError(no_outcome_message(model))
     check_date(made_on, "forecast date")
@@ -193,6 +229,8 @@ def make_forecast(
         tuple(float(x) for x in p),
         criteria.strip(),
         note,
+        retrodiction=retrodiction,
+        provenance=provenance,
     )
 
 
@@ -288,9 +326,24 @@ def log_score(probabilities: Sequence[float], outcome: int) -> float:
     return math.inf if p <= 0.0 else -math.log(p)
 
 
+def uniform_brier(k: int) -> float:
+    """Brier score of the even spread over k variants, whatever happens: ``(1 − 1/k)² + (k − 1)/k² = 1 − 1/k``."""
+    return 1.0 - 1.0 / k
+
+
+def uniform_log(k: int) -> float:
+    """Log score of the even spread over k variants, whatever happens: ``−ln(1/k) = ln k``."""
+    return math.log(k)
+
+
 @dataclass(frozen=True)
 class ScoreRow:
-    """Scores of one resolved forecast."""
+    """Scores of one resolved forecast, with its two baselines.
+
+    ``uniform_brier`` = 1 − 1/k and ``uniform_log`` = ln k are the even spread's scores; ``source_*`` are the scores
+    of the source's own forecast of the same question (forecaster ``article``, same model, descriptor and horizon,
+    resolved the same), None when there is none (or for the source's own rows).
+    """
 
     forecast_id: str
     forecaster: str
@@ -300,6 +353,19 @@ class ScoreRow:
     probability: float
     brier: float
     log: float
+    k: int = 0
+    source_forecast: str | None = None
+    source_brier: float | None = None
+    source_log: float | None = None
+    retrodiction: bool = False
+
+    @property
+    def uniform_brier(self) -> float:
+        return uniform_brier(self.k)
+
+    @property
+    def uniform_log(self) -> float:
+        return uniform_log(self.k)
 
     def to_dict(self) -> dict:
         """JSON-safe dict of one scored forecast. An infinite log score (p(outcome) = 0) is written as ``"log":
@@ -314,6 +380,13 @@ class ScoreRow:
             "brier": self.brier,
             "log": None if math.isinf(self.log) else self.log,
             "log_infinite": math.isinf(self.log),
+            "variants": self.k,
+            "uniform_brier": self.uniform_brier,
+            "uniform_log": self.uniform_log,
+            "source_forecast": self.source_forecast,
+            "source_brier": self.source_brier,
+            "source_log": None if self.source_log is None or math.isinf(self.source_log) else self.source_log,
+            "retrodiction": self.retrodiction,
         }
 
 
@@ -338,6 +411,100 @@ class CalibrationBin:
         }
 
 
+#: Resolved forecasts needed before the calibration table, the reliability diagram and Murphy's decomposition are
+#: shown (fewer say next to nothing about calibration).
+MIN_FOR_CALIBRATION = 20
+
+
+@dataclass(frozen=True)
+class Murphy:
+    """Murphy's (1973) decomposition of the mean Brier score with the within-bin terms of Stephenson, Coelho and
+    Jolliffe (2008), so that it is exact: ``brier = reliability − resolution + uncertainty + within_variance −
+    within_covariance``.
+
+    Computed over the (forecast, variant) pairs binned as in the calibration table; every term is scaled by M/N
+    (pairs per forecast) so that they add up to the ledger's mean multi-category Brier score.
+    """
+
+    n_forecasts: int
+    n_pairs: int
+    brier: float
+    reliability: float
+    resolution: float
+    uncertainty: float
+    within_variance: float
+    within_covariance: float
+
+    @property
+    def total(self) -> float:
+        """reliability − resolution + uncertainty + within_variance − within_covariance (equals ``brier``)."""
+        return self.reliability - self.resolution + self.uncertainty + self.within_variance - self.within_covariance
+
+    def to_dict(self) -> dict:
+        return {
+            "n_forecasts": self.n_forecasts,
+            "n_pairs": self.n_pairs,
+            "brier": self.brier,
+            "reliability": self.reliability,
+            "resolution": self.resolution,
+            "uncertainty": self.uncertainty,
+            "within_bin_variance": self.within_variance,
+            "within_bin_covariance": self.within_covariance,
+            "sum": self.total,
+        }
+
+
+def _bin_index(p: float, edges: Sequence[float]) -> int:
+    n_bins = len(edges) - 1
+    for i in range(n_bins):
+        if edges[i] <= p < edges[i + 1] or (i == n_bins - 1 and p == edges[i + 1]):
+            return i
+    raise ValueError(f"probability {p} outside the bins")
+
+
+def murphy_decomposition(
+    pairs: Sequence[tuple[float, bool]], n_forecasts: int, edges: Sequence[float] = CALIBRATION_BINS
+) -> Murphy:
+    """Murphy's decomposition of the mean Brier score over ``pairs`` (probability, happened), binned by ``edges``.
+
+    With M pairs, bins b of n_b pairs, mean forecast p̄_b, observed frequency ō_b and overall frequency ō (each
+    term below is then multiplied by M / ``n_forecasts``):
+
+    - reliability  ``(1/M) Σ_b n_b (p̄_b − ō_b)²``
+    - resolution   ``(1/M) Σ_b n_b (ō_b − ō)²``
+    - uncertainty  ``ō (1 − ō)``
+    - within-bin variance    ``(1/M) Σ_b Σ_{i∈b} (p_i − p̄_b)²``
+    - within-bin covariance  ``(2/M) Σ_b Σ_{i∈b} (p_i − p̄_b)(o_i − ō_b)``
+    """
+    if not pairs or n_forecasts <= 0:
+        raise OptionError("Murphy's decomposition needs at least one resolved forecast")
+    p = np.array([x for x, _ in pairs], dtype=np.float64)
+    o = np.array([1.0 if h else 0.0 for _, h in pairs])
+    m = len(p)
+    bins = np.array([_bin_index(float(x), edges) for x in p])
+    obar = float(o.mean())
+    rel = res = wbv = wbc = 0.0
+    for b in np.unique(bins):
+        sel = bins == b
+        pb, ob = p[sel], o[sel]
+        pm, om = float(pb.mean()), float(ob.mean())
+        rel += len(pb) * (pm - om) ** 2
+        res += len(pb) * (om - obar) ** 2
+        wbv += float(((pb - pm) ** 2).sum())
+        wbc += 2.0 * float(((pb - pm) * (ob - om)).sum())
+    scale = 1.0 / n_forecasts  # (M / N) · (1 / M)
+    return Murphy(
+        n_forecasts,
+        m,
+        float(((p - o) ** 2).sum()) * scale,
+        rel * scale,
+        res * scale,
+        obar * (1 - obar) * m * scale,
+        wbv * scale,
+        wbc * scale,
+    )
+
+
 @dataclass(frozen=True, repr=False)
 class Scores(Result):
     """Result of :func:`score`: per-forecast scores, per-forecaster means, the calibration table.
@@ -349,12 +516,19 @@ class Scores(Result):
     summary : dict forecaster → {"n", "brier", "log", "log_infinite"}
         Mean scores (``log`` is inf when any forecast gave the outcome probability 0; ``log_infinite`` lists the
         ids of those forecasts, empty otherwise).
+    skill : dict forecaster → {"uniform_brier", "uniform_log", "brier_skill_uniform", "log_skill_uniform",
+        "source_n", "brier_skill_source", "log_skill_source"}
+        Skill against the baselines: Brier skill ``1 − BS / BS_ref`` of the means, log skill ``LS_ref − LS`` in
+        nats (positive: better than the baseline); the source's only over the forecasts that have one.
     calibration : tuple of CalibrationBin
+        Over every resolved forecast (the faces show it only from :data:`MIN_FOR_CALIBRATION` on).
     unresolved : tuple of str
         Ids of forecasts not yet resolved (not scored).
     notes : tuple of str
-        Plain-language notes, among them one per infinite log score naming the forecast and the variant it gave
-        probability 0.
+    void : tuple of (id, state)
+        Forecasts resolved as annulled or ambiguous: scored as nothing.
+    murphy : Murphy or None
+        From :data:`MIN_FOR_CALIBRATION` resolved forecasts on.
     """
 
     rows: tuple[ScoreRow, ...]
@@ -362,25 +536,45 @@ class Scores(Result):
     calibration: tuple[CalibrationBin, ...]
     unresolved: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    void: tuple[tuple[str, str], ...] = ()
+    murphy: Murphy | None = None
+    skill: dict = field(default_factory=dict)
+
+    @property
+    def enough_for_calibration(self) -> bool:
+        return len(self.rows) >= MIN_FOR_CALIBRATION
 
     def _summary(self) -> dict:
-        return {"resolved": len(self.rows), "open": len(self.unresolved), "forecasters": len(self.summary)}
+        return {
+            "resolved": len(self.rows),
+            "open": len(self.unresolved),
+            "void": len(self.void),
+            "forecasters": len(self.summary),
+        }
 
     def to_dict(self) -> dict:
         """JSON-safe dict (what ``scenarist forecast score --json`` prints)."""
+
+        def num(x):
+            return None if x is None or (isinstance(x, float) and math.isinf(x)) else x
+
         return {
             "scores": [r.to_dict() for r in self.rows],
             "summary": {
                 k: {
                     "n": v["n"],
                     "brier": v["brier"],
-                    "log": None if math.isinf(v["log"]) else v["log"],
+                    "log": num(v["log"]),
                     "log_infinite": list(v["log_infinite"]),
                 }
                 for k, v in self.summary.items()
             },
+            "skill": {k: {key: num(val) for key, val in v.items()} for k, v in self.skill.items()},
             "calibration": [b.to_dict() for b in self.calibration],
+            "enough_for_calibration": self.enough_for_calibration,
+            "murphy": None if self.murphy is None else self.murphy.to_dict(),
             "unresolved": list(self.unresolved),
+            "void": [{"forecast": i, "state": st} for i, st in self.void],
             "notes": list(self.notes),
         }
 
@@ -423,15 +617,36 @@ def calibration_table(
     return tuple(out)
 
 
+def _source_of(f: Forecast, forecasts: Sequence[Forecast]) -> Forecast | None:
+    """The source's own forecast of the same question: forecaster ``article``, same model, descriptor, horizon and
+    criteria, resolved to the same variant; None for the source's own forecasts or when there is none."""
+    if f.forecaster == "article" or f.resolution is None:
+        return None
+    for g in forecasts:
+        if (
+            g.forecaster == "article"
+            and (g.model_id, g.outcome, g.horizon, g.criteria, g.variants)
+            == (f.model_id, f.outcome, f.horizon, f.criteria, f.variants)
+            and g.resolution is not None
+            and g.resolution.scored
+            and g.resolution.outcome == f.resolution.outcome
+        ):
+            return g
+    return None
+
+
 def score(forecasts: Iterable[Forecast]) -> Scores:
-    """Score the resolved forecasts: Brier and log score each, means per forecaster, the calibration table."""
+    """Score the resolved forecasts: Brier and log score each, means per forecaster with skill against the uniform
+    forecast and the source's own, the calibration table and (from 20 resolved forecasts) Murphy's decomposition.
+    Annulled and ambiguous resolutions are scored as nothing and listed in ``void``."""
     forecasts = list(forecasts)
     rows, pairs = [], []
     for f in sorted(forecasts, key=lambda f: (f.forecaster, f.made_on, f.id)):
         r = f.resolution
-        if r is None:
+        if r is None or not r.scored:
             continue
         k = f.variants.index(r.outcome)
+        src = _source_of(f, forecasts)
         rows.append(
             ScoreRow(
                 f.id,
@@ -442,25 +657,54 @@ def score(forecasts: Iterable[Forecast]) -> Scores:
                 f.probabilities[k],
                 brier_score(f.probabilities, k),
                 log_score(f.probabilities, k),
+                len(f.variants),
+                None if src is None else src.id,
+                None if src is None else brier_score(src.probabilities, k),
+                None if src is None else log_score(src.probabilities, k),
+                f.retrodiction is not None,
             )
         )
         pairs.extend((p, i == k) for i, p in enumerate(f.probabilities))
     summary: dict = {}
+    skill: dict = {}
     for name in sorted({r.forecaster for r in rows}):
         mine = [r for r in rows if r.forecaster == name]
+        bs, ls = float(np.mean([r.brier for r in mine])), float(np.mean([r.log for r in mine]))
+        ub, ul = float(np.mean([r.uniform_brier for r in mine])), float(np.mean([r.uniform_log for r in mine]))
+        with_src = [r for r in mine if r.source_brier is not None]
         summary[name] = {
             "n": len(mine),
-            "brier": float(np.mean([r.brier for r in mine])),
-            "log": float(np.mean([r.log for r in mine])),
+            "brier": bs,
+            "log": ls,
             "log_infinite": tuple(r.forecast_id for r in mine if math.isinf(r.log)),
         }
-    # An infinite log score is legitimate (the rule punishes certainty that proved wrong without limit) but
-    # surprising in a table: say which forecast caused it.
+        entry = {
+            "uniform_brier": ub,
+            "uniform_log": ul,
+            "brier_skill_uniform": 1.0 - bs / ub if ub > 0 else None,
+            "log_skill_uniform": ul - ls,
+            "source_n": len(with_src),
+            "brier_skill_source": None,
+            "log_skill_source": None,
+        }
+        if with_src:
+            sb = float(np.mean([r.source_brier for r in with_src]))
+            sl = float(np.mean([r.source_log for r in with_src]))
+            mb = float(np.mean([r.brier for r in with_src]))
+            ml = float(np.mean([r.log for r in with_src]))
+            entry["brier_skill_source"] = 1.0 - mb / sb if sb > 0 else None
+            entry["log_skill_source"] = None if math.isinf(sl) and math.isinf(ml) else sl - ml
+        skill[name] = entry
     notes = []
     if 0 < len(rows) < 30:
         notes.append(
             f"{len(rows)} resolved forecast(s): each resolution is a single data point; "
             "scores and calibration mean little until many forecasts are resolved"
+        )
+    if 0 < len(rows) < MIN_FOR_CALIBRATION:
+        notes.append(
+            f"calibration table, reliability diagram and Murphy's decomposition are shown from "
+            f"{MIN_FOR_CALIBRATION} resolved forecasts on (there are {len(rows)})"
         )
     notes += [
         f"log score infinite: forecast {r.forecast_id} ({r.forecaster}) gave the observed variant {r.outcome} "
@@ -468,5 +712,68 @@ def score(forecasts: Iterable[Forecast]) -> Scores:
         for r in rows
         if math.isinf(r.log)
     ]
+    retro = [r.forecast_id for r in rows if r.retrodiction]
+    if retro:
+        notes.append(
+            f"retrodiction(s), made after the events they are scored on: {', '.join(retro)}; "
+            "their scores show fit, not foresight"
+        )
+    void = tuple((f.id, f.resolution.state) for f in forecasts if f.resolution is not None and not f.resolution.scored)
+    if void:
+        notes.append("scored as nothing: " + ", ".join(f"{i} ({st})" for i, st in void))
     unresolved = tuple(f.id for f in forecasts if f.resolution is None)
-    return Scores(tuple(rows), summary, calibration_table(pairs), unresolved, tuple(notes))
+    murphy = murphy_decomposition(pairs, len(rows)) if len(rows) >= MIN_FOR_CALIBRATION else None
+    return Scores(tuple(rows), summary, calibration_table(pairs), unresolved, tuple(notes), void, murphy, skill)
+
+
+# -- pooling several forecasters --------------------------------------------------------------------------------
+
+#: Floor of every probability before the geometric pool (so that one forecaster's 0 does not veto a variant).
+POOL_EPSILON = 0.001
+#: Exponent of the extremised pool, stated (not fitted to this ledger): Satopää et al. (2014) report a ≈ 2.5.
+EXTREMISING_A = 2.5
+
+
+def _vectors(vectors: Sequence[Sequence[float]]) -> np.ndarray:
+    a = np.asarray(vectors, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] < 1 or a.shape[1] < 2:
+        raise OptionError("pooling needs one or more probability vectors over the same two or more variants")
+    if not np.all(np.isfinite(a)) or (a < 0).any() or (a > 1).any():
+        raise OptionError("pooling needs probabilities in [0, 1]")
+    if np.abs(a.sum(axis=1) - 1).max() > SUM_TOLERANCE:
+        raise OptionError("each vector to pool must sum to 1")
+    return a
+
+
+def median_pool(vectors: Sequence[Sequence[float]]) -> tuple[float, ...]:
+    """Per-variant median of the forecasters' probabilities, renormalised to sum 1."""
+    m = np.median(_vectors(vectors), axis=0)
+    return tuple(float(x) for x in m / m.sum())
+
+
+def geometric_pool(vectors: Sequence[Sequence[float]], eps: float = POOL_EPSILON) -> tuple[float, ...]:
+    """Normalised geometric pool: ``g_k ∝ Π_i max(p_ik, ε)^(1/n)``, normalised to sum 1.
+
+    For two variants this is the geometric mean of odds (Satopää et al. 2014): ``g / (1 − g) = Π_i (p_i / (1 −
+    p_i))^(1/n)``; for k variants it is the logarithmic opinion pool with equal weights (Genest and Zidek 1986).
+    """
+    if not 0 < eps < 0.5:
+        raise OptionError(f"ε must lie in (0, 0.5), got {eps}")
+    a = np.maximum(_vectors(vectors), eps)
+    g = np.exp(np.log(a).mean(axis=0))
+    return tuple(float(x) for x in g / g.sum())
+
+
+def extremised_pool(
+    vectors: Sequence[Sequence[float]], a: float = EXTREMISING_A, eps: float = POOL_EPSILON
+) -> tuple[float, ...]:
+    """The geometric pool raised to a stated power a and renormalised: ``g_k^a / Σ_j g_j^a`` (a > 1 pushes
+    towards the extremes; for two variants, the pooled odds to the power a, as in Satopää et al. 2014)."""
+    if not a > 0 or not math.isfinite(a):
+        raise OptionError(f"the extremising exponent a must be a positive number, got {a}")
+    g = np.asarray(geometric_pool(vectors, eps))
+    e = g**a
+    return tuple(float(x) for x in e / e.sum())
+
+
+POOLS = {"median": median_pool, "geometric": geometric_pool, "extremised": extremised_pool}
