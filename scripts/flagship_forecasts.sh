@@ -23,7 +23,7 @@ DB=${DB:-flagship-forecasts.db}
 DRAWS=${DRAWS:-1000}
 SEED=${SEED:-2024}
 MODEL=iran-russia-pezeshkian
-EVIDENCE=data/evidence/iran-russia-2024-2026.yaml
+EVIDENCE=iran-russia-2024-2026
 AS_OF=2024-11-10
 HORIZON=2026-06-30
 
@@ -60,15 +60,24 @@ distribution against the state at mid-term."
 # rule rather than a reading of our own so that the mapping was not chosen knowing the outcome; docs/flagship.md
 # scores a reading that keeps every term inside its range (0.20, 0.675, 0.125, 0) beside it.
 
+RETRO="The model was written in 2026, after the events it is scored on; its as-of date is 2024-11-10. A fit, not a foresight."
+OWN_CRITERIA="The model's own observable definitions of the relationship's variants (iran-russia-pezeshkian.yaml), \
+judged over the 12 months to 30 June 2026: strategic needs a signed mutual-defence or security-assistance commitment, \
+or Su-35 or S-300/S-400-class deliveries to Iran, while Iranian military supply to Russia continues; tactical needs \
+continuing Iranian military supplies to Russia reported by Western governments or the IAEA/UN, with limited Russian \
+help and no defence commitment; pragmatic needs no credible report of new Iranian weapons for Russia for 12 \
+consecutive months and no Russian delivery of systems Iran's regional rivals object to, while summits and trade \
+agreements continue; estrangement needs the treaty shelved plus a rupture."
+
 echo "== importing the evidence into $DB" >&2
 "$SCENARIST" evidence import "$EVIDENCE" --model "$MODEL" --db "$DB" >&2
 
 echo "== recording the article's forecast and the model's ($DRAWS draws, seed $SEED)" >&2
 "$SCENARIST" forecast record --id article-2024-11-10 --model "$MODEL" --date "$AS_OF" --horizon "$HORIZON" \
-    --forecaster article --from-assessments --criteria "$CRITERIA" --db "$DB" \
+    --forecaster article --from-assessments --criteria "$CRITERIA" --retrodiction "$RETRO" --db "$DB" \
     --note "The article's verdict mapped by the model's WEP table with the ledger's rule: term midpoints (strategic unlikely, tactical likely), the joint tactical + pragmatic very likely giving pragmatic the rest of its midpoint, normalised; see scripts/flagship_forecasts.sh and docs/flagship.md." >&2
 "$SCENARIST" forecast record --id model-2024-11-10 --model "$MODEL" --date "$AS_OF" --horizon "$HORIZON" \
-    --forecaster model --from-model --draws "$DRAWS" --seed "$SEED" --criteria "$CRITERIA" --db "$DB" \
+    --forecaster model --from-model --draws "$DRAWS" --seed "$SEED" --criteria "$CRITERIA" --retrodiction "$RETRO" --db "$DB" \
     --note "The likelihood layer at the as-of date: outcome distribution conditional on consistency, mean over $DRAWS judgment draws (seed $SEED), the model's priors." >&2
 
 RESOLUTION_NOTE="Judged on the evidence to 30 June 2026 (trailing 12 months), criterion by criterion. (1) No \
@@ -87,10 +96,28 @@ RESOLUTION_EVIDENCE="ir-2025-10-02-treaty-in-force,ir-2026-02-28-war-khamenei-ki
 ir-2026-01-31-mi28-seen,ir-2026-02-19-naval-drills,ir-2025-10-02-snapback-sanctions-back,\
 ir-2025-09-11-russia-gcc-islands,ir-2025-10-11-putin-relays-israel,ir-2025-12-17-ashgabat"
 
-echo "== resolving both against the criteria as of $HORIZON" >&2
+echo "== the same two forecasts under the model's own observable definitions" >&2
+"$SCENARIST" forecast record --id article-2024-11-10-own --model "$MODEL" --date "$AS_OF" --horizon "$HORIZON" \
+    --forecaster article --from-assessments --criteria "$OWN_CRITERIA" --retrodiction "$RETRO" --db "$DB" >&2
+"$SCENARIST" forecast record --id model-2024-11-10-own --model "$MODEL" --date "$AS_OF" --horizon "$HORIZON" \
+    --forecaster model --from-model --draws "$DRAWS" --seed "$SEED" --criteria "$OWN_CRITERIA" --retrodiction "$RETRO" \
+    --db "$DB" >&2
+
+OWN_NOTE="Under the model's own definitions: no credible report of new Iranian weapons for Russia in the 12 months \
+to June 2026 (the last confirmed delivery, Fath-360 missiles, was reported on 10 September 2024), so tactical's \
+first condition fails; no Su-35 or S-400 delivered and no defence commitment, so not strategic; Mi-28 helicopters \
+(a report) and MiG-29s (an MP's claim) are not the systems the definitions name, and summits and the EAEU trade \
+agreement continued: pragmatic. Facts: /work/shared/facts/iran-russia-timeline.md, rows 2024-09-10, 2025-09-23, \
+2026-01, 2025-05-15."
+
+echo "== resolving against the facts file's criteria and against the model's own, as of $HORIZON" >&2
 for f in article-2024-11-10 model-2024-11-10; do
     "$SCENARIST" forecast resolve "$f" --outcome tactical --date "$HORIZON" --evidence "$RESOLUTION_EVIDENCE" \
+        --resolver "Scenarist developers (the model's authors)" --source "project facts compilation, Jul 2024 - Jun 2026" \
         --note "$RESOLUTION_NOTE" --db "$DB" >&2
+    "$SCENARIST" forecast resolve "$f-own" --outcome pragmatic --date "$HORIZON" \
+        --resolver "Scenarist developers (the model's authors)" --source "project facts compilation, Jul 2024 - Jun 2026" \
+        --note "$OWN_NOTE" --db "$DB" >&2
 done
 
 if [ -n "${REPORT:-}" ]; then

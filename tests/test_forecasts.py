@@ -192,3 +192,22 @@ def test_ledger_in_the_store(store, model):
     assert s.summary["article"]["log"] == pytest.approx(math.log(6))
     resolve_forecast(store, "model", "rupture", D(2025, 7, 2), replace=True)
     assert score_ledger(store, forecaster="model").rows[0].outcome == "rupture"
+
+
+def test_a_question_over_another_descriptor_with_provenance(store, model, tmp_path):
+    from scenarist.forecasts import record, resolve, scores
+
+    other = next(d for d in model.descriptors if d.id != model.outcome.id)
+    db = str(store.engine.url.render_as_string(hide_password=False))
+    rec = record(
+        "desc-q", "written criteria", D(2030, 1, 1), "example", from_model=True, draws=0, descriptor=other.id, db=db
+    )
+    f = rec.forecast
+    assert f.outcome == other.id and f.variants == tuple(v.id for v in other.variants)
+    assert f.provenance["method"] == {"source": "model", "draws": 0, "seed": 0, "credit": "variants"}
+    assert len(f.provenance["model_digest"]) == 64 and f.provenance["scenarist"]
+    done = resolve("desc-q", None, D(2026, 1, 1), state="annulled", resolver="me", source="none", db=db)
+    assert done.resolution.state == "annulled" and done.resolution.resolver == "me"
+    assert scores(db).void == (("desc-q", "annulled"),)
+    with pytest.raises(OptionError, match="names no variant"):
+        resolve("desc-q", f.variants[0], D(2026, 1, 1), state="ambiguous", replace=True, db=db)

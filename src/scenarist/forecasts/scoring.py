@@ -748,6 +748,8 @@ def _vectors(vectors: Sequence[Sequence[float]]) -> np.ndarray:
 def median_pool(vectors: Sequence[Sequence[float]]) -> tuple[float, ...]:
     """Per-variant median of the forecasters' probabilities, renormalised to sum 1."""
     m = np.median(_vectors(vectors), axis=0)
+    if m.sum() <= 0:
+        raise OptionError("the per-variant medians are all 0: the median pool is undefined for these forecasts")
     return tuple(float(x) for x in m / m.sum())
 
 
