@@ -162,13 +162,15 @@ def check_table(matrix, offsets, counts, tested, order):
 
 
 @njit(cache=True)
-def search_tables(matrix, offsets, counts, tested, order):
+def search_tables(matrix, offsets, counts, tested, order, propagate=True):
     """Everything a search along ``order`` precomputes, shared by every search that uses the same order (the
     threads of one search, or the exogenous combinations fixed in turn).
 
-    Returns ``(base, suf, mat, step, c_start, c_items)``: the pair bases (:func:`pair_bases`), the bound table
+    Returns ``(base, suf, mat, step, c_start, c_items, ft)``: the pair bases (:func:`pair_bases`), the bound table
     (:func:`help_suffix`, int32), the matrix as int32, ``step[r]`` = row r minus the row before it (int32; zero for
-    a descriptor's first row), and the check table (:func:`check_table`). Scores and balances are small, so int32
+    a descriptor's first row), the check table (:func:`check_table`), and the forward-checking tables (:func:`fc_tables`; their
+    ``ok`` is False when ``propagate`` is False or they would be too large, and the search then runs
+    without propagation). Scores and balances are small, so int32
     halves the memory traffic of the hot loop; a step row moves a descriptor to its next variant in one pass.
     """
     n = counts.shape[0]
@@ -182,7 +184,8 @@ def search_tables(matrix, offsets, counts, tested, order):
             for c in range(V):
                 step[r, c] = mat[r, c] - mat[r - 1, c]
     c_start, c_items = check_table(matrix, offsets, counts, tested, order)
-    return base, suf, mat, step, c_start, c_items
+    ft = fc_tables(matrix, offsets, counts, tested, order.shape[0] if propagate else FC_MAX_ENTRIES + 1)
+    return base, suf, mat, step, c_start, c_items, ft
 
 
 @njit(cache=True)
@@ -229,7 +232,7 @@ def _feasible_at(bal, offsets, counts, scen, suf, t, base, k, c_start, c_items):
 
 
 @njit(cache=True)
-def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
+def _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
     """Depth-first branch-and-bound over the free descriptors in ``order``, with the tables of
     :func:`search_tables` for this order.
 
@@ -247,7 +250,12 @@ def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, 
     C[i,s_i][j,c]``, which is at least ``−max_a (C[i,a][j,c] − C[i,a][j,b])``. When even that lower bound exceeds
     k, no completion with j in c can be kept (:func:`_feasible`). At a full scenario the test is exact.
     """
-    base, suf, mat, step, c_start, c_items = tables
+    base = tables[0]
+    suf = tables[1]
+    mat = tables[2]
+    step = tables[3]
+    c_start = tables[4]
+    c_items = tables[5]
     n = counts.shape[0]
     V = offsets[n]
     m = order.shape[0]
@@ -322,11 +330,400 @@ def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, 
     return found
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Forward checking: incremental propagation over variant sets (issue 14)
+# ----------------------------------------------------------------------------------------------------------------
+
+#: Largest table (entries of the lower-bound stack plus the gain table, int32) the propagating search builds; a
+#: model needing more (or a descriptor with more than 62 variants) is searched without propagation.
+FC_MAX_ENTRIES = 1 << 24
+#: Descriptors with at most this many variants get a table of the least gain of every variant set (2^n rows).
+FC_TABLE_VARIANTS = 8
+
+
 @njit(cache=True)
-def _dfs(matrix, offsets, counts, fixed, tested, k, order, prefix, out, tally, max_nodes=-1, limit=-1):
-    """One search along ``order`` (:func:`_walk` with freshly built tables)."""
-    tables = search_tables(matrix, offsets, counts, tested, order)
-    nodes = np.zeros(1, dtype=np.int64)
+def fc_tables(matrix, offsets, counts, tested, m):
+    """Tables of the propagating search (:func:`_walk_fc`), independent of the search order.
+
+    Pairs: for each tested descriptor j, every (variant c, rival b) at ``pb[j] + c * n_j + b`` (b = c included, its
+    gain always 0), P pairs in all. ``gval[r, p]`` = ``C[r][j, b] − C[r][j, c]``: what matrix row r (variant a of
+    descriptor i) adds to rival b's lead over c. ``reach[i, j]``: descriptor i ≠ j has a non-zero cell in j's column
+    block (only then can i move j's pairs). ``spread[p]``: the largest ``max_a gval − min_a gval`` over the
+    descriptors that reach p's descriptor (no variant can be removed for pair p while its slack is at least that).
+    ``rstart, rlo, rhi``: for each i, the ranges of pairs it reaches (merged), pairs of i itself excluded.
+
+    ``gm[goff[i] + mask, p]``: ``min_{a ∈ mask} gval[(i, a), p]`` for every variant set (bit mask) of each
+    descriptor i of at most :data:`FC_TABLE_VARIANTS` variants (``goff[i]`` = -1 for larger ones: computed when
+    needed), so narrowing a variant set moves the bounds by one pass over two table rows.
+
+    Returns ``(ok, pb, gval, spread, reach, rstart, rlo, rhi, gm, goff)``; ``ok`` ((1,) bool) False when the tables would
+    exceed :data:`FC_MAX_ENTRIES` for a search of ``m`` free descriptors, or a descriptor has more than 62
+    variants.
+    """
+    n = counts.shape[0]
+    V = offsets[n]
+    pb = np.full(n, -1, dtype=np.int64)
+    P = 0
+    big = 0
+    for j in range(n):
+        if counts[j] > big:
+            big = counts[j]
+        if tested[j]:
+            pb[j] = P
+            P += counts[j] * counts[j]
+    goff = np.full(n, -1, dtype=np.int64)
+    G = 0
+    for i in range(n):
+        if counts[i] <= FC_TABLE_VARIANTS:
+            goff[i] = G
+            G += np.int64(1) << counts[i]
+    ok = np.zeros(1, dtype=np.bool_)
+    ok[0] = big <= 62 and P * (V + m + 1 + G) <= FC_MAX_ENTRIES
+    if not ok[0]:
+        P = 0
+        G = 0
+    gval = np.zeros((V, P), dtype=np.int32)
+    reach = np.zeros((n, n), dtype=np.bool_)
+    spread = np.zeros(P, dtype=np.int32)
+    rstart = np.zeros(n + 1, dtype=np.int64)
+    rlo = np.zeros(n * n + 1, dtype=np.int64)
+    rhi = np.zeros(n * n + 1, dtype=np.int64)
+    gm = np.zeros((G, P), dtype=np.int32)
+    if not ok[0]:
+        return ok, pb, gval, spread, reach, rstart, rlo, rhi, gm, goff
+    for j in range(n):
+        if not tested[j]:
+            continue
+        oj = offsets[j]
+        nj = counts[j]
+        for r in range(V):
+            for c in range(nj):
+                for b in range(nj):
+                    gval[r, pb[j] + c * nj + b] = matrix[r, oj + b] - matrix[r, oj + c]
+        for i in range(n):
+            if i == j:
+                continue
+            hit = False
+            for r in range(offsets[i], offsets[i + 1]):
+                for col in range(oj, oj + nj):
+                    if matrix[r, col] != 0:
+                        hit = True
+            reach[i, j] = hit
+            if not hit:
+                continue
+            for p in range(pb[j], pb[j] + nj * nj):
+                lo = gval[offsets[i], p]
+                hi = lo
+                for r in range(offsets[i] + 1, offsets[i + 1]):
+                    lo = min(lo, gval[r, p])
+                    hi = max(hi, gval[r, p])
+                if hi - lo > spread[p]:
+                    spread[p] = hi - lo
+    q = 0
+    for i in range(n):
+        for j in range(n):
+            if not reach[i, j]:
+                continue
+            lo = pb[j]
+            hi = pb[j] + counts[j] * counts[j]
+            if q > rstart[i] and rhi[q - 1] == lo:
+                rhi[q - 1] = hi
+            else:
+                rlo[q] = lo
+                rhi[q] = hi
+                q += 1
+        rstart[i + 1] = q
+    for i in range(n):
+        if goff[i] < 0:
+            continue
+        for mask in range(1, np.int64(1) << counts[i]):
+            row = gm[goff[i] + mask]
+            row[:] = 1 << 30
+            for a in range(counts[i]):
+                if (mask >> a) & 1:
+                    g = gval[offsets[i] + a]
+                    for p in range(P):
+                        if g[p] < row[p]:
+                            row[p] = g[p]
+    return ok, pb, gval, spread, reach, rstart, rlo, rhi, gm, goff
+
+
+@njit(cache=True)
+def _shift(lb, ft, offsets, counts, i, old, new, mo, mn):
+    """Variant set of descriptor i narrowed from mask ``old`` to ``new``: every pair i reaches gains
+    ``min_{a∈new} gval − min_{a∈old} gval`` (the least help i can still give the rival only grows). ``mo`` and
+    ``mn`` are (P,) int32 scratch. Loops run over 0-based slices so that they compile to vector instructions."""
+    gval = ft[2]
+    rstart = ft[5]
+    rlo = ft[6]
+    rhi = ft[7]
+    gm = ft[8]
+    goff = ft[9]
+    oi = offsets[i]
+    ni = counts[i]
+    for q in range(rstart[i], rstart[i + 1]):
+        lo = rlo[q]
+        w = rhi[q] - lo
+        L = lb[lo : lo + w]
+        if goff[i] >= 0:
+            O = gm[goff[i] + old, lo : lo + w]
+            N = gm[goff[i] + new, lo : lo + w]
+            for p in range(w):
+                L[p] += N[p] - O[p]
+            continue
+        O = mo[:w]
+        N = mn[:w]
+        O[:] = 1 << 30
+        N[:] = 1 << 30
+        for a in range(ni):
+            if (old >> a) & 1:
+                row = gval[oi + a, lo : lo + w]
+                for p in range(w):
+                    x = row[p]
+                    if x < O[p]:
+                        O[p] = x
+                if (new >> a) & 1:
+                    for p in range(w):
+                        x = row[p]
+                        if x < N[p]:
+                            N[p] = x
+        for p in range(w):
+            L[p] += N[p] - O[p]
+
+
+@njit(cache=True)
+def _propagate(lb, dom, scen, offsets, counts, tested, order, s, k, ft, mo, mn, sl):
+    """Forward checking at a node where ``order[:s]`` (and the fixed descriptors) are decided: narrow the variant
+    sets ``dom`` of the undecided descriptors and tighten ``lb`` to a fixed point. Returns False when the node can
+    hold no scenario with inconsistency ≤ k.
+
+    ``lb[p]`` for pair p = (j, c, b) is a lower bound of rival b's final lead over variant c of descriptor j:
+    the decided descriptors' exact contribution, plus (when j is undecided) j's own row at c, plus, for each other
+    undecided descriptor i, ``min_{a ∈ dom[i]} gval[(i, a), p]``. Three rules, each removing only what no kept
+    scenario below this node can use (the argument is in docs/cib.md, "Forward checking"):
+
+    1. a decided, tested j with ``lb[(j, s_j, b)] > k`` for some b: the node fails;
+    2. an undecided, tested j loses variant c when ``lb[(j, c, b)] > k`` for some b;
+    3. an undecided i loses variant a when for some decided, tested j and rival b the slack
+       ``k − lb[(j, s_j, b)]`` is less than ``gval[(i, a), p] − min_{dom[i]} gval[·, p]``: taking a would break j.
+
+    Every narrowing re-tightens ``lb`` on the pairs the narrowed descriptor reaches (:func:`_shift`); the rules run
+    again until nothing changes (variant sets only shrink, so this ends). An empty variant set fails the node.
+    """
+    _ok, pb, gval, spread, reach, _rstart, _rlo, _rhi, gm, goff = ft
+    m = order.shape[0]
+    big = np.int32(1 << 30)
+    while True:
+        changed = False
+        # rule 1; the decided pairs whose slack is below their spread (``sl``: pair, slack) go to rule 3
+        nt = 0
+        for u in range(s):
+            j = order[u]
+            if not tested[j]:
+                continue
+            nj = counts[j]
+            p0 = pb[j] + scen[j] * nj
+            for b in range(nj):
+                p = p0 + b
+                if lb[p] > k:
+                    return False
+                if k - lb[p] < spread[p]:
+                    sl[2 * nt] = p
+                    sl[2 * nt + 1] = j
+                    nt += 1
+        # rule 3: variants of undecided descriptors that would break a decided one
+        for w in range(s, m):
+            if nt == 0:
+                break
+            i = order[w]
+            D = dom[i]
+            oi = offsets[i]
+            nd = D
+            for q in range(nt):
+                p = sl[2 * q]
+                if not reach[i, sl[2 * q + 1]]:
+                    continue
+                if goff[i] >= 0:
+                    low = gm[goff[i] + D, p]
+                else:
+                    low = big
+                    for a in range(counts[i]):
+                        if (D >> a) & 1 and gval[oi + a, p] < low:
+                            low = gval[oi + a, p]
+                slack = k - lb[p]
+                for a in range(counts[i]):
+                    if (nd >> a) & 1 and gval[oi + a, p] - low > slack:
+                        nd &= ~(np.int64(1) << a)
+            if nd != D:
+                if nd == 0:
+                    return False
+                _shift(lb, ft, offsets, counts, i, D, nd, mo, mn)
+                dom[i] = nd
+                changed = True
+        # rule 2: variants of undecided, tested descriptors that cannot be kept
+        for w in range(s, m):
+            j = order[w]
+            if not tested[j]:
+                continue
+            D = dom[j]
+            nj = counts[j]
+            nd = D
+            for c in range(nj):
+                if not (D >> c) & 1:
+                    continue
+                p0 = pb[j] + c * nj
+                for b in range(nj):
+                    if lb[p0 + b] > k:
+                        nd &= ~(np.int64(1) << c)
+                        break
+            if nd != D:
+                if nd == 0:
+                    return False
+                _shift(lb, ft, offsets, counts, j, D, nd, mo, mn)
+                dom[j] = nd
+                changed = True
+        if not changed:
+            return True
+
+
+@njit(cache=True)
+def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes):
+    """:func:`_walk_plain` with forward checking (:func:`_propagate`) at every node: same contract, same
+    scenarios in the same order (the branching order and the variant order are unchanged; only branches that
+    hold no kept scenario are skipped), far fewer nodes on dense matrices. ``ft``: :func:`fc_tables`."""
+    _ok, pb, gval, _spread, reach, _rstart, _rlo, _rhi, _gm, _goff = ft
+    n = counts.shape[0]
+    m = order.shape[0]
+    L = prefix.shape[0]
+    P = gval.shape[1]
+    scen = np.empty(n, dtype=np.int64)
+    for d in range(n):
+        scen[d] = fixed[d]
+    for t in range(L):
+        scen[order[t]] = prefix[t]
+    k = np.int32(k)
+    lbs = np.zeros((m + 1, P), dtype=np.int32)
+    doms = np.zeros((m + 1, n), dtype=np.int64)
+    mo = np.empty(P, dtype=np.int32)
+    mn = np.empty(P, dtype=np.int32)
+    sl = np.empty(2 * P, dtype=np.int64)
+    for d in range(n):
+        doms[L, d] = (np.int64(1) << counts[d]) - 1
+    lb = lbs[L]
+    for j in range(n):
+        if not tested[j]:
+            continue
+        nj = counts[j]
+        oj = offsets[j]
+        for c in range(nj):
+            for b in range(nj):
+                p = pb[j] + c * nj + b
+                v = 0
+                for i in range(n):
+                    if scen[i] >= 0:
+                        v += gval[offsets[i] + scen[i], p]
+                    elif i == j:
+                        v += gval[oj + c, p]
+                    elif reach[i, j]:
+                        low = gval[offsets[i], p]
+                        for a in range(1, counts[i]):
+                            low = min(low, gval[offsets[i] + a, p])
+                        v += low
+                lb[p] = v
+    cap = out.shape[0]
+    do_tally = tally.shape[0] > 0
+    if not _propagate(lbs[L], doms[L], scen, offsets, counts, tested, order, L, k, ft, mo, mn, sl):
+        return 0
+    if m == L:
+        if cap > 0:
+            for d in range(n):
+                out[0, d] = scen[d]
+        if do_tally:
+            for d in range(n):
+                tally[offsets[d] + scen[d]] += 1
+        return 1
+    found = 0
+    cur = np.full(m, -1, dtype=np.int64)
+    depth = L
+    count = 0
+    while depth >= L:
+        count += 1
+        if max_nodes >= 0 and count > max_nodes:
+            nodes[0] += count
+            return -1
+        i = order[depth]
+        D = doms[depth, i]
+        a = cur[depth] + 1
+        while a < counts[i] and not (D >> a) & 1:
+            a += 1
+        if a >= counts[i]:
+            cur[depth] = -1
+            scen[i] = -1
+            depth -= 1
+            continue
+        cur[depth] = a
+        scen[i] = a
+        child = depth + 1
+        lbc = lbs[child]
+        lbp = lbs[depth]
+        for p in range(P):  # element by element: a slice assignment within one array may copy through a temporary
+            lbc[p] = lbp[p]
+        for d in range(n):
+            doms[child, d] = doms[depth, d]
+        one = np.int64(1) << a
+        if one != D:
+            _shift(lbc, ft, offsets, counts, i, D, one, mo, mn)
+            doms[child, i] = one
+        if _propagate(lbc, doms[child], scen, offsets, counts, tested, order, child, k, ft, mo, mn, sl):
+            if child == m:
+                if found < cap:
+                    for d in range(n):
+                        out[found, d] = scen[d]
+                if do_tally:
+                    for d in range(n):
+                        tally[offsets[d] + scen[d]] += 1
+                found += 1
+                if limit >= 0 and found > limit:
+                    nodes[0] += count
+                    return found
+            else:
+                depth = child
+    nodes[0] += count
+    return found
+
+
+@njit(cache=True)
+def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
+    """One search with the tables of :func:`search_tables`: with forward checking (:func:`_walk_fc`) when its
+    tables were built, else plain branch-and-bound (:func:`_walk_plain`). Same scenarios, same order."""
+    ft = tables[6]
+    if ft[0][0]:
+        return _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes)
+    return _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes)
+
+
+@njit(cache=True)
+def _dfs(
+    matrix,
+    offsets,
+    counts,
+    fixed,
+    tested,
+    k,
+    order,
+    prefix,
+    out,
+    tally,
+    max_nodes=-1,
+    limit=-1,
+    propagate=True,
+    nodes=None,
+):
+    """One search along ``order`` (:func:`_walk` with freshly built tables); the nodes visited are added to
+    ``nodes[0]`` when given."""
+    tables = search_tables(matrix, offsets, counts, tested, order, propagate)
+    if nodes is None:
+        nodes = np.zeros(1, dtype=np.int64)
     return _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes)
 
 
@@ -351,7 +748,9 @@ def split_prefixes(counts, order, min_tasks):
 
 
 @njit(cache=True, parallel=True)
-def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, n_threads, limit=-1):
+def bnb_search_parallel(
+    matrix, offsets, counts, fixed, tested, k, out, starts, n_threads, limit=-1, propagate=True, nodes=None
+):
     """:func:`bnb_search` split over threads: the tree is cut into subtrees by the variants of the first few
     descriptors of the search order (about 8 per thread), one loop iteration each; call it with numba's parallel
     chunk size set to 1 so idle threads take the next subtree (subtrees differ widely in cost).
@@ -359,21 +758,33 @@ def bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, out, starts, 
     Pass 1 (``starts`` empty): each subtree's scenarios are written to ``out[t]`` ((T, cap, n) int64); returns the
     per-subtree counts (T,). Pass 2 (``starts`` = exclusive cumulative counts, (T,)): ``out`` is (total, 1, n) and
     subtree t writes its scenarios at rows ``starts[t]:``. Call :func:`task_count` for T. ``limit`` ≥ 0 stops each
-    subtree once it has found ``limit + 1`` scenarios (so a total above ``limit`` is a lower bound).
+    subtree once it has found ``limit + 1`` scenarios (so a total above ``limit`` is a lower bound). ``nodes``
+    ((T,) int64, optional): each subtree's search nodes are added to its entry.
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
     pre = split_prefixes(counts, order, 8 * n_threads)
-    tables = search_tables(matrix, offsets, counts, tested, order)  # read-only, shared by the threads
+    tables = search_tables(matrix, offsets, counts, tested, order, propagate)  # read-only, shared by the threads
+    plain = (tables[0], tables[1], tables[2], tables[3], tables[4], tables[5])  # parfors take flat tuples only
+    ft = tables[6]
+    fc = ft[0][0]
     T = pre.shape[0]
     found = np.zeros(T, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int64)
+    per = np.zeros((T, 1), dtype=np.int64)
     for t in prange(T):
-        nodes = np.zeros(1, dtype=np.int64)
         if starts.shape[0] == 0:
-            found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, out[t], empty, -1, limit, nodes)
+            sub = out[t]
         else:
             sub = out[starts[t] :, 0, :]
-            found[t] = _walk(offsets, counts, fixed, tested, k, order, pre[t], tables, sub, empty, -1, limit, nodes)
+        if fc:
+            found[t] = _walk_fc(offsets, counts, fixed, tested, k, order, pre[t], ft, sub, empty, -1, limit, per[t])
+        else:
+            found[t] = _walk_plain(
+                offsets, counts, fixed, tested, k, order, pre[t], plain, sub, empty, -1, limit, per[t]
+            )
+    if nodes is not None:
+        for t in range(T):
+            nodes[t] += per[t, 0]
     return found
 
 
@@ -385,13 +796,14 @@ def task_count(matrix, offsets, counts, fixed, tested, n_threads):
 
 
 @njit(cache=True)
-def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1, limit=-1):
+def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1, limit=-1, propagate=True, nodes=None):
     """Exact search by branch-and-bound; scenarios go to ``out`` ((cap, n) int64) in search order.
 
     Returns the number found; when it exceeds ``cap`` only the first ``cap`` are written (call again with a larger
     ``out``). Returns -1 when ``max_nodes`` ≥ 0 and the search needed more nodes (used to decide when splitting
     the search over threads pays). ``limit`` ≥ 0: stop after ``limit + 1`` scenarios (see :func:`_walk`).
-    Kernel-level entry point for tight loops: no validation, no Python objects.
+    ``propagate``: forward checking (:func:`_walk_fc`); ``nodes`` ((1,) int64, optional): the nodes visited are
+    added to it. Kernel-level entry point for tight loops: no validation, no Python objects.
     """
     order = search_order(matrix, offsets, counts, fixed, tested)
     return _dfs(
@@ -407,6 +819,8 @@ def bnb_search(matrix, offsets, counts, fixed, tested, k, out, max_nodes=-1, lim
         np.zeros(0, dtype=np.int64),
         max_nodes,
         limit,
+        propagate,
+        nodes,
     )
 
 
@@ -434,10 +848,11 @@ def bnb_count(matrix, offsets, counts, fixed, tested, k, tally, limit=-1):
 @njit(cache=True)
 def bnb_nodes(matrix, offsets, counts, fixed, tested, k, order):
     """Search nodes the search along ``order`` visits (scenarios are counted, not kept): the cost by which a
-    caller compares candidate orders. ``order`` lists exactly the free descriptors."""
-    tables = search_tables(matrix, offsets, counts, tested, order)
+    caller compares candidate orders. Counted without forward checking, as the orders were always compared (so
+    the order chosen, and the order of the scenarios found along it, do not change). ``order`` lists exactly the free descriptors."""
+    tables = search_tables(matrix, offsets, counts, tested, order, False)
     nodes = np.zeros(1, dtype=np.int64)
-    _walk(
+    _walk_plain(
         offsets,
         counts,
         fixed,

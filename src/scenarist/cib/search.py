@@ -17,7 +17,7 @@ flagship) is refused in seconds with :class:`TooManyScenariosError` instead of e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,6 +84,9 @@ class ScenarioSet:
         Tolerance k of the search.
     method : str
         The search method that ran (``bnb``, ``sweep`` or ``brute``).
+    nodes : int
+        Search nodes visited (every pass of ``bnb`` counted; for ``sweep`` the scenarios visited; -1 when not
+        counted).
     """
 
     compiled: CompiledModel
@@ -94,6 +97,7 @@ class ScenarioSet:
     fixed: np.ndarray
     max_inconsistency: int = 0
     method: str = ""
+    nodes: int = -1
 
     def __len__(self) -> int:
         return len(self.scenarios)
@@ -217,14 +221,20 @@ def choose_method(counts: np.ndarray, fixed: np.ndarray) -> str:
     return "sweep" if free_space_size(counts, fixed) <= SWEEP_MAX else "bnb"
 
 
-def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str, limit: int = -1) -> np.ndarray | None:
+def run_kernel(
+    matrix, offsets, counts, fixed, tested, k: int, method: str, limit: int = -1, stats: dict | None = None
+) -> np.ndarray | None:
     """Run one search method on plain arrays and return the kept scenarios, (N, n) int64, in no set order.
 
     ``matrix``, ``offsets``, ``counts``, ``fixed`` are int64 and ``tested`` bool (see :mod:`._kernels`). With
     ``limit`` ≥ 0, returns ``None`` as soon as more than ``limit`` scenarios are found (nothing larger than about
-    ``limit`` rows is ever allocated).
+    ``limit`` rows is ever allocated). ``stats`` (a dict), when given, gets ``nodes``: the search nodes visited
+    by ``bnb`` (every pass counted; the scenarios visited by ``sweep``).
     """
     from . import _kernels as K
+
+    stats = {} if stats is None else stats
+    stats["nodes"] = 0
 
     n = len(counts)
     k = np.int64(k)
@@ -235,6 +245,7 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str, limi
     if method == "sweep":
         out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
         found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
+        stats["nodes"] = free_space_size(counts, fixed)
         if 0 <= limit < found:
             return None
         if found > len(out):
@@ -248,15 +259,34 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str, limi
     # their start-up (and suffer more from a busy machine). Beyond the budget the search is split over threads.
     budget = -1 if threads < 2 else SERIAL_NODES
     out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
-    found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget), lim)
-    if 0 <= limit < found:
-        return None
-    if found > len(out):
-        out = np.zeros((found, n), dtype=np.int64)
-        K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim)
+    nodes = np.zeros(1, dtype=np.int64)
+    try:
+        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget), lim, True, nodes)
+        if 0 <= limit < found:
+            return None
+        if found > len(out):
+            out = np.zeros((found, n), dtype=np.int64)
+            K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
+    finally:
+        stats["nodes"] = int(nodes[0])
     if found >= 0:
         return out[:found]
     T = K.task_count(matrix, offsets, counts, fixed, tested, threads)
+    per = np.zeros(T, dtype=np.int64)
+    try:
+        return _run_parallel(matrix, offsets, counts, fixed, tested, k, limit, threads, T, per)
+    finally:
+        stats["nodes"] += int(per.sum())
+
+
+def _run_parallel(matrix, offsets, counts, fixed, tested, k, limit, threads, T, per):
+    """The threaded branch of :func:`run_kernel` (nodes added to ``per``, one entry per subtree)."""
+    import numba
+
+    from . import _kernels as K
+
+    n = len(counts)
+    lim = np.int64(limit)
     cap = 32
     out = np.zeros((T, cap, n), dtype=np.int64)
     previous = numba.set_parallel_chunksize(1)  # subtrees go to whichever thread is free
@@ -266,7 +296,7 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str, limi
         # fills its share is the total counted on one thread (up to the limit), and the search run again in full.
         share = np.int64(limit // T + 1 if limit >= 0 else -1)
         found = K.bnb_search_parallel(
-            matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, share
+            matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, share, True, per
         )
         if limit >= 0 and not (found > share).any() and found.sum() > limit:
             return None  # every subtree complete: the total is exact
@@ -274,13 +304,13 @@ def run_kernel(matrix, offsets, counts, fixed, tested, k: int, method: str, limi
             if count_scenarios(matrix, offsets, counts, fixed, tested, int(k), limit) > limit:
                 return None
             found = K.bnb_search_parallel(
-                matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, lim
+                matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, lim, True, per
             )
         if (found <= cap).all():
             return np.concatenate([out[t, : found[t]] for t in range(T)]) if T else np.zeros((0, n), np.int64)
         starts = np.concatenate([[0], np.cumsum(found)[:-1]]).astype(np.int64)
         flat = np.zeros((int(found.sum()), 1, n), dtype=np.int64)
-        K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads, lim)
+        K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads, lim, True, per)
         return flat[:, 0, :]
     finally:
         numba.set_parallel_chunksize(previous)
@@ -499,14 +529,15 @@ def find_scenarios(
     counts = np.ascontiguousarray(compiled.counts, dtype=np.int64)
     chosen = choose_method(counts, fx) if method == "auto" else method
     limit = -1 if max_results is None else int(max_results)
-    sc = run_kernel(matrix, offsets, counts, fx, tested, int(max_inconsistency), chosen, limit)
+    stats: dict = {}
+    sc = run_kernel(matrix, offsets, counts, fx, tested, int(max_inconsistency), chosen, limit, stats)
     if sc is None:
         # Say how many there are when counting them (nothing kept) is cheap; past COUNT_MAX, a lower bound.
         stop = max(COUNT_MAX, limit + 1)
         n = count_scenarios(matrix, offsets, counts, fx, tested, int(max_inconsistency), stop)
         fixed_names = {compiled.descriptor_ids[d]: compiled.variant_ids[d][int(v)] for d, v in enumerate(fx) if v >= 0}
         raise TooManyScenariosError(n, n <= stop, limit, int(max_inconsistency), fixed_names)
-    return make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen)
+    return replace(make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen), nodes=stats.get("nodes", -1))
 
 
 def check_k(compiled: CompiledModel, k, name: str = "max_inconsistency", option: str = "-k") -> int:

@@ -132,7 +132,10 @@ def analyze_command(
         scenarist.report(result, path=report, inputs=[source])
         result = result.with_timings(report=time.perf_counter() - t0)
     if json_out:
-        emit_json(result.to_dict(timings=timings))
+        doc = result.to_dict(timings=timings)
+        if timings and getattr(result.scenarios, "nodes", -1) >= 0:
+            doc["search_nodes"] = int(result.scenarios.nodes)  # beside "timings", whose values are seconds
+        emit_json(doc)
     else:
         print_analysis(result, columns=columns, source=str(source))
         if result.volume_weights is not None:
@@ -499,6 +502,12 @@ def print_timings(result: Analysis) -> None:
     from .common import print_timings as timings_table
 
     timings_table({**result.timings.steps(), "total": result.timings.total}, rename={"search": "search (engine)"})
+    nodes = getattr(result.scenarios, "nodes", -1)
+    if nodes >= 0:
+        from .common import err_console
+
+        method = getattr(result.scenarios, "method", "")
+        err_console.print(f"search nodes: {nodes:,} ({method})")
 
 
 def volume_weights_table(vw) -> Table:
