@@ -107,7 +107,7 @@ OWN_NOTE="Under the model's own definitions: no credible report of new Iranian w
 to June 2026 (the last confirmed delivery, Fath-360 missiles, was reported on 10 September 2024), so tactical's \
 first condition fails; no Su-35 or S-400 delivered and no defence commitment, so not strategic; Mi-28 helicopters \
 (a report) and MiG-29s (an MP's claim) are not the systems the definitions name, and summits and the EAEU trade \
-agreement continued: pragmatic. Facts: /work/shared/facts/iran-russia-timeline.md, rows 2024-09-10, 2025-09-23, \
+agreement continued: pragmatic. Facts: facts/iran-russia-timeline.md (the team's shared folder), rows 2024-09-10, 2025-09-23, \
 2026-01, 2025-05-15."
 
 echo "== resolving against the facts file's criteria and against the model's own, as of $HORIZON" >&2

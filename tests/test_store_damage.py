@@ -133,48 +133,25 @@ DAMAGE = {
         (("evidence", "export"), ("track", "example", "--draws", "0")),
         "table contradicted_claims, row pk=1 (model 'example-trade', claim 'steady-growth'): content is not valid JSON",
     ),
-    "forecast-bad-date": (
-        "UPDATE forecasts SET made_on = 'yesterday'",
+    # The ledger is read from its hash chain (ledger_records); the forecasts table is an index `forecast verify`
+    # checks against it.
+    "ledger-bad-json": (
+        "UPDATE ledger_records SET content = '{bad' WHERE seq = 1",
         LEDGER_READERS,
-        "table forecasts, row pk=1 (model 'example-trade', forecast 'f1'): made_on 'yesterday' is not a date",
+        "table ledger_records, record #1: content is not JSON",
     ),
-    "forecast-bad-json": (
-        "UPDATE forecasts SET probabilities = '[0.2, '",
+    "ledger-not-a-record": (
+        """UPDATE ledger_records SET content = '{"kind": "forecast"}' WHERE seq = 1""",
         LEDGER_READERS,
-        "table forecasts, row pk=1 (model 'example-trade', forecast 'f1'): probabilities is not valid JSON",
-    ),
-    "forecast-wrong-shape": (
-        """UPDATE forecasts SET variants = '["a", "b"]'""",
-        LEDGER_READERS,
-        "table forecasts, row pk=1 (model 'example-trade', forecast 'f1'): 2 variant(s) but 3 probabilities",
-    ),
-    "forecast-null-criteria": (
-        without_not_null("forecasts", "UPDATE forecasts SET criteria = NULL;"),
-        LEDGER_READERS,
-        "table forecasts, row pk=1 (model 'example-trade', forecast 'f1'): criteria is empty (NULL)",
-    ),
-    "resolution-bad-json": (
-        "UPDATE resolutions SET evidence = 'nope'",
-        LEDGER_READERS,
-        "table resolutions, row pk=1 (forecast pk 1): evidence is not valid JSON",
-    ),
-    "resolution-unknown-variant": (
-        "UPDATE resolutions SET outcome_variant = 'peace'",
-        LEDGER_READERS,
-        "table resolutions, row pk=1 (forecast pk 1): outcome_variant 'peace' is not one of the forecast's variants",
-    ),
-    "resolution-bad-date": (
-        "UPDATE resolutions SET resolved_on = '2025-02-30'",
-        LEDGER_READERS,
-        "table resolutions, row pk=1 (forecast pk 1): resolved_on '2025-02-30' is not a date",
+        "table ledger_records",
     ),
     "dropped-forecasts": ("DROP TABLE resolutions; DROP TABLE forecasts", LEDGER_READERS, "table forecasts is missing"),
     "dropped-items": ("DROP TABLE evidence_items", EVIDENCE_READERS, "table evidence_items is missing"),
     "dropped-claims": ("DROP TABLE contradicted_claims", EVIDENCE_READERS, "table contradicted_claims is missing"),
     "missing-column": (
-        "ALTER TABLE forecasts DROP COLUMN criteria",
+        "ALTER TABLE ledger_records DROP COLUMN content",
         LEDGER_READERS,
-        "table forecasts: no such column: forecasts.criteria",
+        "no such column",
     ),
     "missing-alembic-version": (
         "DROP TABLE alembic_version",
@@ -288,10 +265,10 @@ def test_damage_through_a_real_process_shows_no_traceback(healthy):
 
 
 def test_library_reads_raise_store_error(healthy):
-    damage(healthy, "forecast-bad-json")
+    damage(healthy, "ledger-bad-json")
     import scenarist
 
-    with pytest.raises(StoreError, match=r"table forecasts, row pk=1 .*probabilities is not valid JSON"):
+    with pytest.raises(StoreError, match=r"table ledger_records, record #1: content is not JSON"):
         scenarist.forecasts.list_ledger(healthy)
     damage(healthy, "items-bad-json")
     with pytest.raises(StoreError, match=r"table evidence_items, row pk=2"):

@@ -666,6 +666,10 @@ class EvidenceStore:
             raise StoreError(
                 f"{shown}: not a Scenarist store, or one written by a newer Scenarist ({first_line(exc)})"
             ) from None
+        except StoreError as exc:  # a migration found a damaged row: name the store
+            if str(exc).startswith(shown):
+                raise
+            raise StoreError(f"{shown}: {exc}") from None
         except OperationalError as exc:
             raise StoreError(f"{shown}: cannot open the store: {first_line(exc)}") from None
         except DatabaseError as exc:

@@ -18,7 +18,7 @@ from ..model import Model
 from ..results import Result
 from .files import load_evidence
 from .items import EvidenceFile
-from .store import EvidenceStore, ImportResult
+from .store import EvidenceStore, ImportResult, StoreError
 
 
 def packaged_model(model_id: str) -> Model | None:
@@ -533,6 +533,15 @@ def check_store(db: str | os.PathLike | None = None, quick: bool = False) -> Sto
                 return decode_resolution(r, variants, strict=True)
 
             _check_rows(store, res, columns["resolutions"], decode_res, problems, rows)
+        if "ledger_records" in tables and "forecasts" in tables:
+            # The forecast ledger's hash chain, as `scenarist forecast verify` checks it.
+            from ..forecasts.chain import verify
+
+            try:
+                chain = verify(store)
+                problems += [f"forecast ledger: {p}" for p in chain.problems[:MAX_PROBLEMS_PER_TABLE]]
+            except StoreError as exc:
+                problems.append(str(exc).removeprefix(f"{store.shown}: "))
     return StoreCheck(store.shown, dialect, integrity, revision, head, status, tuple(rows.items()), tuple(problems))
 
 

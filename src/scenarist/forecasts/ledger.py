@@ -385,9 +385,16 @@ def ledger_names(store: EvidenceStore) -> tuple[list[str], list[str]]:
     """The model ids and the forecasters that occur in the ledger, each sorted: ``(model_ids, forecasters)``."""
     f = forecasts_table
     with store.reading("forecasts") as conn:
-        models = sorted({r[0] for r in conn.execute(select(f.c.model_id).distinct()) if r[0] is not None})
-        people = sorted({r[0] for r in conn.execute(select(f.c.forecaster).distinct()) if r[0] is not None})
-    return models, people
+        models = {r[0] for r in conn.execute(select(f.c.model_id).distinct()) if r[0] is not None}
+        people = {r[0] for r in conn.execute(select(f.c.forecaster).distinct()) if r[0] is not None}
+    for column, values in (("model_id", models), ("forecaster", people)):
+        bad = [v for v in values if not isinstance(v, str)]
+        if bad:
+            raise StoreError(
+                f"{store._shown_url()}: damaged store: table forecasts: a {column} is not text ({bad[0]!r:.40}); "
+                "`scenarist store check` lists every problem"
+            )
+    return sorted(models), sorted(people)
 
 
 def check_ledger_filter(store: EvidenceStore, model_id: str | None = None, forecaster: str | None = None) -> None:

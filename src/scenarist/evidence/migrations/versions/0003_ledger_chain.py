@@ -82,6 +82,19 @@ def upgrade() -> None:
         .mappings()
         .all()
     )
+    try:
+        events = _events(forecasts, resolutions)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a damaged row of the old tables
+        from scenarist.evidence.store import StoreError
+
+        raise StoreError(
+            f"damaged store: a forecast or resolution cannot be carried into the hash chain ({exc}); "
+            "`scenarist store check` lists every problem"
+        ) from None
+    _write_chain(table, events)
+
+
+def _events(forecasts, resolutions) -> list:
     ids = {f["pk"]: f["forecast_id"] for f in forecasts}
     events = []
     for f in forecasts:
@@ -119,6 +132,10 @@ def upgrade() -> None:
         }
         events.append(((_instant(r["created_at"]), 1, r["pk"]), content, r["created_at"]))
     events.sort(key=lambda e: e[0])
+    return events
+
+
+def _write_chain(table, events) -> None:
     prev = GENESIS
     rows = []
     for seq, (_, content, created) in enumerate(events, start=1):
