@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from importlib import resources
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 import scenarist
 from scenarist.evidence import EvidenceStore, load_evidence
@@ -53,6 +54,22 @@ def test_each_migration_upgrades_a_populated_store(db_url):  # noqa: F811
         with store.engine.connect() as conn:
             before = sorted(conn.execute(select(evidence_items.c.item_id, evidence_items.c.digest)).all())
     assert len(before) == len(ev.items)
+    # A forecast and its resolution as revision 0001's tables hold them (before the ledger became a hash chain).
+    with create_engine(db_url).begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO forecasts (forecast_id, model_id, outcome, forecaster, made_on, horizon, variants, "
+                "probabilities, criteria, note, created_at) VALUES ('old-1', 'example-trade', 'relationship', 'ana', "
+                "'2025-01-01', '2026-01-01', '[\"integration\", \"truce\", \"rupture\"]', '[0.5, 0.3, 0.2]', "
+                "'A free-trade agreement in force.', NULL, '2025-01-01 10:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO resolutions (forecast_pk, resolved_on, outcome_variant, evidence, note, created_at) "
+                "SELECT pk, '2026-01-05', 'truce', '[]', NULL, '2026-01-05 09:00:00' FROM forecasts"
+            )
+        )
     for revision in chain[1:]:
         _upgrade(db_url, revision)
         with EvidenceStore(db_url, migrate=False) as store:
@@ -61,6 +78,17 @@ def test_each_migration_upgrades_a_populated_store(db_url):  # noqa: F811
                 after = sorted(conn.execute(select(evidence_items.c.item_id, evidence_items.c.digest)).all())
             assert after == before, revision
             assert store.items(model.metadata.id) == sorted(ev.items, key=lambda i: (i.date, i.id))
+    # At the head the old forecast is in the ledger with its resolution, and the chain verifies.
+    ledger = scenarist.forecasts.list_ledger(db_url)
+    [old] = ledger.forecasts
+    assert (old.id, old.probabilities, old.resolution.outcome) == ("old-1", (0.5, 0.3, 0.2), "truce")
+    with EvidenceStore(db_url) as store:
+        from scenarist.forecasts.chain import verify
+
+        check = verify(store)
+        assert check.ok and check.records == 2, check.problems
+    # Brier of (0.5, 0.3, 0.2) resolved "truce", by hand: 0.25 + 0.49 + 0.04 = 0.78.
+    assert scenarist.forecasts.scores(db_url).rows[0].brier == pytest.approx(0.78)
     # At the head, the workspace tables work beside the evidence.
     from scenarist.workspace import Workspace
 
