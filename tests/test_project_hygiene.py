@@ -162,3 +162,18 @@ def test_no_docstring_example_quotes_a_flagship_probability():
 def test_src_has_docstring_examples():
     # pytest collects these with --doctest-modules (pyproject.toml); this keeps an accidental removal visible.
     assert sum(len(examples) for _, examples in docstring_examples()) >= 10
+
+
+def test_no_machine_path_inside_binary_test_inputs():
+    """Stores and workbooks in the fuzz corpus keep what they were built from (an import's origin, say): no path of
+    the machine that built them may stay inside."""
+    import re
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parent / "corpus"
+    found = []
+    for path in sorted(corpus.rglob("*")):
+        if path.is_file() and path.suffix in (".store", ".xlsx", ".scw"):
+            hits = re.findall(rb"/(?:work|root|home|tmp)/[\x21-\x7e]{3,}", path.read_bytes())
+            found += [f"{path.relative_to(corpus)}: {h[:60]!r}" for h in hits]
+    assert not found, found
