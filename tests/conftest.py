@@ -45,3 +45,24 @@ def write_model(tmp_path):
         return p
 
     return _write
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for one test module (Playwright; skipped where Playwright is not installed)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from browser import ARGS, CHROMIUM
+
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh 1400×900 browser context and page for one test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
