@@ -3,16 +3,18 @@ before it without losing or changing a row (SQLite and, with SCENARIST_TEST_PG_U
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 
 import scenarist
 from scenarist.evidence import EvidenceStore, load_evidence
+from scenarist.evidence.store import _item_row
 from scenarist.evidence.tables import evidence_items
 from test_evidence_store import EXAMPLE, db_url  # noqa: F401  (the fixture: SQLite and PostgreSQL)
 
@@ -29,6 +31,17 @@ def _upgrade(url: str, revision: str) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+    engine.dispose()
+
+
+def _insert_items(url: str, model_id: str, items) -> None:
+    """Insert evidence rows with only the columns the store's current ``evidence_items`` table has."""
+    engine = create_engine(url)
+    present = {c["name"] for c in inspect(engine).get_columns("evidence_items")}
+    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    rows = [{k: v for k, v in _item_row(model_id, it, now).items() if k in present} for it in items]
+    with engine.begin() as conn:
+        conn.execute(evidence_items.insert(), rows)
     engine.dispose()
 
 
@@ -49,10 +62,10 @@ def test_each_migration_upgrades_a_populated_store(db_url):  # noqa: F811
     model = scenarist.load("example")
     ev = load_evidence(EXAMPLE, model)
     _upgrade(db_url, chain[0])
-    with EvidenceStore(db_url, migrate=False) as store:
-        store.import_evidence(ev, model.metadata.id, origin="before the upgrade")
-        with store.engine.connect() as conn:
-            before = sorted(conn.execute(select(evidence_items.c.item_id, evidence_items.c.digest)).all())
+    # The rows as the oldest revision's table holds them: only the columns it has (later ones add columns).
+    _insert_items(db_url, model.metadata.id, ev.items)
+    with EvidenceStore(db_url, migrate=False) as store, store.engine.connect() as conn:
+        before = sorted(conn.execute(select(evidence_items.c.item_id, evidence_items.c.digest)).all())
     assert len(before) == len(ev.items)
     # A forecast and its resolution as revision 0001's tables hold them (before the ledger became a hash chain).
     with create_engine(db_url).begin() as conn:
@@ -95,3 +108,32 @@ def test_each_migration_upgrades_a_populated_store(db_url):  # noqa: F811
     with Workspace(db_url) as ws:
         v = ws.add(model, author="tester", reason="after the upgrade")
         assert ws.get(model.metadata.id).metadata.id == model.metadata.id and v.seq == 1
+
+
+def test_migration_0004_copies_family_and_variant_from_each_row(db_url):  # noqa: F811
+    """A populated 0003 store (the flagship record: families, observations, interventions) upgraded to 0004: every
+    row's new columns equal its content's family and bearing variant, digests are unchanged, and the store answers
+    a query by family."""
+    model = scenarist.load("iran-russia-pezeshkian")
+    ev = load_evidence(resources.files("scenarist.data") / "iran-russia-2024-2026.yaml", model)
+    _upgrade(db_url, "0003")
+    _insert_items(db_url, model.metadata.id, ev.items)
+    _upgrade(db_url, "0004")
+    with EvidenceStore(db_url, migrate=False) as store:
+        assert store.schema_revision() == "0004"
+        with store.engine.connect() as conn:
+            t = evidence_items
+            rows = {r.item_id: r for r in conn.execute(select(t.c.item_id, t.c.family, t.c.variant, t.c.digest))}
+        by_id = {it.id: it for it in ev.items}
+        assert set(rows) == set(by_id)
+        for item_id, r in rows.items():
+            it = by_id[item_id]
+            assert (r.family, r.variant) == (it.family, getattr(it.bearing, "variant", None)), item_id
+        # the record's own counts, read from the file, not from the store
+        family = "russia-will-not-fight"
+        expected = sorted(i.id for i in ev.items if i.family == family)
+        assert len(expected) >= 2
+        assert [i.id for i in store.items(model.metadata.id, family=family)] == expected
+        observed = [i.id for i in ev.items if i.bearing.kind in ("observation", "intervention")]
+        assert observed and all(rows[i].variant for i in observed)
+        assert scenarist.evidence.check_store(db_url).ok

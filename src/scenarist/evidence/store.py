@@ -206,6 +206,8 @@ def _item_row(model_id: str, item: EvidenceItem, now: dt.datetime) -> dict:
         "cluster": item.cluster,
         "kind": item.bearing.kind,
         "descriptor": getattr(item.bearing, "descriptor", None),
+        "family": item.family,
+        "variant": getattr(item.bearing, "variant", None),
         "digest": digest(content),
         "content": content,
         "imported_at": now,
@@ -352,6 +354,10 @@ def decode_item(row: Mapping[str, Any], strict: bool = False) -> EvidenceItem:
         day = date_value(row["date"], "date")
         if day != item.date:
             raise RowDamage(f"date {day} disagrees with the content's date {item.date}")
+    # family and variant (revision 0004) copy the content for queries; a copy that differs was edited by hand
+    for column, value in (("family", item.family), ("variant", getattr(item.bearing, "variant", None))):
+        if column in row and row[column] != value:
+            raise RowDamage(f"{column} {row[column]!r} disagrees with the content's {column} {value!r}")
     if strict:
         _check_digest(row)
         datetime_value(row.get("imported_at"), "imported_at")
@@ -874,8 +880,9 @@ class EvidenceStore:
         model_id: str | None = None,
         start: dt.date | None = None,
         end: dt.date | None = None,
+        family: str | None = None,
     ) -> list[EvidenceItem]:
-        """Stored items (optionally of one model, within [start, end]) in (date, id) order.
+        """Stored items (optionally of one model, within [start, end], of one ``family``) in (date, id) order.
 
         Raises
         ------
@@ -890,6 +897,8 @@ class EvidenceStore:
             q = q.where(t.c.date >= start)
         if end is not None:
             q = q.where(t.c.date <= end)
+        if family is not None:
+            q = q.where(t.c.family == family).add_columns(t.c.family)
         q = q.order_by(t.c.date, t.c.item_id)
         with self.reading("evidence_items") as conn:
             rows = conn.execute(q).mappings().all()

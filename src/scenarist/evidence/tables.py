@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -46,7 +47,11 @@ evidence_items = Table(
     Column("digest", String(64), nullable=False),
     Column("content", Text, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    # Since revision 0004: copies of the content's family and bearing variant, for queries (the content rules).
+    Column("family", String(200), nullable=True),
+    Column("variant", String(200), nullable=True),
     UniqueConstraint("model_id", "item_id", name="uq_evidence_items_model_item"),
+    Index("ix_evidence_items_model_family", "model_id", "family"),
 )
 
 contradicted_claims = Table(
