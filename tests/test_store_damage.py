@@ -229,6 +229,7 @@ def test_store_check_finds_what_reads_let_pass(healthy):
     con.execute("UPDATE evidence_items SET content = ? WHERE pk = 5", (json.dumps(content),))
     con.execute("UPDATE forecasts SET horizon = '2999-01-01'")
     con.execute("UPDATE imports SET imported_at = 'noon'")
+    con.execute("UPDATE evidence_items SET family = 'edited' WHERE pk = 3")  # a copy column out of step
     con.commit()
     con.close()
     assert run("evidence", "list", "--db", healthy).exit_code == 0  # reading stays possible
@@ -236,6 +237,7 @@ def test_store_check_finds_what_reads_let_pass(healthy):
     assert any("table evidence_items, row pk=5" in p and "digest does not match" in p for p in problems), problems
     assert any("table forecasts, row pk=1" in p and "horizon 2999-01-01 is outside" in p for p in problems)
     assert any("table imports, row pk=1" in p and "imported_at 'noon'" in p for p in problems)
+    assert any("row pk=3" in p and "family 'edited' disagrees with the content's family None" in p for p in problems)
 
 
 def test_store_check_reports_a_store_behind(healthy):
