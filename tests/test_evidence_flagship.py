@@ -237,10 +237,13 @@ def test_background_is_recorded_not_replayed(model, evidence, replay):
 
 def test_outside_and_interventions(evidence, replay):
     outside = {replay.item(i).bearing.descriptor: i for i in replay.outside}
-    assert outside == {"caucasus": "ir-2025-08-08-tripp", "leader": "ir-2026-03-09-mojtaba-succeeds"}
+    assert outside == {"caucasus": "ir-2025-08-08-tripp"}
     by_date = {p.date: p for p in replay.points}
     assert by_date[dt.date(2024, 12, 8)].state.fixed == {"syria_order": "assad_falls"}
     assert by_date[dt.date(2025, 6, 13)].state.fixed == {"syria_order": "assad_falls", "israel_campaign": "expanding"}
+    # the succession is done, not seen: the extension's descriptor is fixed from the day the successor was named
+    assert by_date[dt.date(2026, 3, 9)].state.fixed["leadership"] == "successor"
+    assert "leadership" not in by_date[dt.date(2026, 3, 7)].state.fixed
     assert replay.points[-1].date == dt.date(2026, 6, 29)
 
 
@@ -268,22 +271,31 @@ def test_clusters_count_once(model, evidence):
 
 
 # ------------------------------------------------------------------------------------------------ the extension
+#: The post-article extensions: each exogenous descriptor and its prior (all weight on the article-time variant).
+EXTENSION_PRIORS = {
+    "syria_order": {"assad_holds": 1.0, "assad_falls": 0.0},
+    "leadership": {"incumbent": 1.0, "successor": 0.0},
+}
+
+
 def article_time_model(model: Model) -> Model:
-    """The flagship without the post-article extension (syria_order, its judgments, its reference entry)."""
+    """The flagship without the post-article extensions (each descriptor, its judgments, its reference entry)."""
     data = model.model_dump(by_alias=True, exclude_none=True)
-    data["descriptors"] = [d for d in data["descriptors"] if d["id"] != "syria_order"]
-    data["judgments"] = [j for j in data["judgments"] if not j["from"].startswith("syria_order.")]
+    data["descriptors"] = [d for d in data["descriptors"] if d["id"] not in EXTENSION_PRIORS]
+    data["judgments"] = [j for j in data["judgments"] if j["from"].split(".")[0] not in EXTENSION_PRIORS]
     for r in data["reference_scenarios"]:
-        r["variants"].pop("syria_order")
+        for d in EXTENSION_PRIORS:
+            r["variants"].pop(d)
     return Model.model_validate(data)
 
 
 def test_extension_leaves_the_as_of_results_unchanged(model):
-    ext = model.descriptors[[d.id for d in model.descriptors].index("syria_order")]
-    assert ext.exogenous and ext.prior.probabilities == {"assad_holds": 1.0, "assad_falls": 0.0}
-    assert "postdating the article" in ext.note
+    for d_id, prior in EXTENSION_PRIORS.items():
+        ext = model.descriptors[[d.id for d in model.descriptors].index(d_id)]
+        assert ext.exogenous and ext.prior.probabilities == prior
+        assert "postdating the article" in ext.note
     old = article_time_model(model)
-    assert len(old.descriptors) == len(model.descriptors) - 1
+    assert len(old.descriptors) == len(model.descriptors) - len(EXTENSION_PRIORS)
     a, b = outcome_distribution(model, draws=20, seed=11), outcome_distribution(old, draws=20, seed=11)
     ma, mb = a.marginal("relationship"), b.marginal("relationship")
     # equal up to rounding (the zero-weight combinations add exact zeros, in a different summation order)
@@ -291,6 +303,27 @@ def test_extension_leaves_the_as_of_results_unchanged(model):
     assert np.allclose(ma.probability, mb.probability, rtol=0, atol=1e-12)
     assert np.allclose(ma.low, mb.low, rtol=0, atol=1e-12) and np.allclose(ma.high, mb.high, rtol=0, atol=1e-12)
     assert a.none.stated == pytest.approx(0.0, abs=1e-12) and b.none.stated == pytest.approx(0.0, abs=1e-12)
+
+
+def test_the_successor_pushes_the_leader_toward_restrictive_without_fixing_it(model):
+    """With everything else held at the Raisi-era reference, a successor moves the leader descriptor's balance by
+    the extension's two judgments (flexible −2, restrictive +2), by hand from the model's own cells."""
+    from scenarist.cib.compile import compile_model
+    from scenarist.cib.core import impact_balances
+
+    c = compile_model(model)
+    lead = c.descriptor_ids.index("leader")
+    cells = slice(int(c.offsets[lead]), int(c.offsets[lead + 1]))
+    ref = dict(model.reference_scenarios[0].variants)
+    before = impact_balances(c.matrix, c.offsets, c.scenario_from_mapping(ref))[cells]
+    after = impact_balances(c.matrix, c.offsets, c.scenario_from_mapping({**ref, "leadership": "successor"}))[cells]
+    assert c.variant_ids[lead] == ("flexible", "restrictive")
+    assert list(after - before) == [-2, 2]
+    # not fixed: with the drivers of the article's pragmatic scenario the successor can still be flexible
+    d = outcome_distribution(
+        model, fixed={"leadership": "successor", "hardliners": "checked", "us_approach": "dialogue"}
+    )
+    assert d.marginal("leader").stated[0] > 0
 
 
 def test_the_fall_decouples_iran_from_russia_in_syria(model):

@@ -77,7 +77,7 @@ CONTEXT = {
 }
 # Extensions made after the article, when the evidence replay met a development no variant covered (each carries a
 # note dating it; see docs/flagship.md, "Since the article"): exogenous context descriptors.
-EXTENSIONS = {"syria_order"}
+EXTENSIONS = {"syria_order", "leadership"}
 # Endnotes printed as "Ibid." and the endnote whose work they repeat.
 IBID = {2: 1, 6: 5, 12: 11, 13: 11, 25: 24, 31: 21}
 # Endnotes printed without an address (Makram's paper and its two repeats).
@@ -139,7 +139,8 @@ def test_flagship_validates_and_is_the_default(model):
 
 def test_size_within_budget(model):
     counts = [len(d.variants) for d in model.descriptors]
-    assert 15 <= len(counts) <= 22
+    # the budget holds for the model as written from the article; the dated extensions come on top
+    assert 15 <= len(counts) - len(EXTENSIONS) <= 22
     assert all(2 <= c <= 4 for c in counts)
     exogenous = [len(d.variants) for d in model.descriptors if d.exogenous]
     assert 1 <= int(np.prod(exogenous)) <= 100  # order of tens: the likelihood layer enumerates them per draw
