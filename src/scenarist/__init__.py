@@ -12,8 +12,8 @@ The public API (``docs/api.md``)::
 
 Models: :func:`load`, :func:`validate`, :func:`import_model`, :func:`export`, :func:`save`. CIB:
 :func:`analyze`, :func:`explain`, :func:`succession`, :func:`basins`. Likelihoods: :func:`likelihood`,
-:func:`sensitivity`, :func:`ensemble`. Evidence: :func:`track` and the module :mod:`scenarist.evidence`; forecasts:
-:mod:`scenarist.forecasts`. Reports: :func:`report`. Every mistake in an input raises a :class:`ScenaristError`.
+:func:`sensitivity`, :func:`ensemble`. Evidence: :func:`track`, :func:`ach` and the module :mod:`scenarist.evidence`;
+forecasts: :mod:`scenarist.forecasts`. Reports: :func:`report`. Every mistake in an input raises a :class:`ScenaristError`.
 
 Importing this package is light: numpy, numba, pandas, SQLAlchemy and matplotlib load when first needed.
 """
@@ -26,6 +26,7 @@ from .api import (
     MAX_DRAWS,
     MAX_RESULTS,
     Validation,
+    ach,
     analyze,
     basins,
     ensemble,
@@ -94,6 +95,7 @@ __all__ = [
     "UnknownNameError",
     "Validation",
     "__version__",
+    "ach",
     "analyze",
     "basins",
     "ensemble",

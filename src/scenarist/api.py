@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported for annotations only: keeps start-up light
     from .analysis import Analysis
     from .cib.basins import Basins
     from .cib.succession import SuccessionResult
+    from .evidence.ach import AchResult
     from .evidence.replay import TrackResult
     from .explanation import Explanation
     from .model import Model
@@ -884,6 +885,62 @@ def track(
     return replace(result, model=m, notes=tuple(notes) + tuple(result.notes))
 
 
+def ach(
+    model: ModelLike = None,
+    *,
+    evidence: str | os.PathLike | None = None,
+    db: str | None = None,
+    hypotheses: str | None = None,
+    as_of: dt.date | None = None,
+    self_impacts: str | None = None,
+) -> AchResult:
+    """The evidence as Heuer's Analysis of Competing Hypotheses matrix: evidence × hypotheses (the outcome's variants,
+    or any descriptor's), each cell rated, with diagnosticity, inconsistency scores, the evidence layer's posterior
+    and the critical items (:func:`scenarist.evidence.ach.ach`; definitions in docs/evidence.md, "ACH view").
+
+    Parameters
+    ----------
+    evidence : path or packaged evidence name, optional
+        Evidence file; without it the evidence store ``db`` is read.
+    db : str, optional
+        SQLAlchemy URL or SQLite file of the store (default ``$SCENARIST_DB``, else ``./scenarist.db``).
+    hypotheses : str, optional
+        Descriptor whose variants are the hypotheses (default: the outcome).
+    as_of : date, optional
+        Take the evidence dated on or before it (default: all).
+
+    Returns
+    -------
+    AchResult
+        With ``model`` set (the report needs it).
+
+    Raises
+    ------
+    OptionError
+        Both ``evidence`` and ``db``; no outcome and no ``hypotheses``; ``as_of`` before the model's as-of date.
+    UnknownNameError
+        ``hypotheses`` names no descriptor.
+    ModelError
+        Evidence that does not fit the model (file, line, field).
+    StoreError
+        No such store, or a damaged one.
+    """
+    from .evidence import EvidenceStore, load_evidence
+    from .evidence.ach import ach as _ach
+
+    if evidence is not None and db is not None:
+        raise OptionError("give --evidence or --db, not both")
+    m = load(model, self_impacts=self_impacts)
+    if evidence is not None:
+        items, source = list(load_evidence(evidence, m).items), str(evidence)
+    else:
+        with EvidenceStore(db, create=False) as store:
+            source = store._shown_url()
+            items = store.items(m.metadata.id)
+    result = _ach(m, items, hypotheses=hypotheses, as_of=as_of, source=source)
+    return replace(result, model=m)
+
+
 # -- reports --------------------------------------------------------------------------------------------------
 
 
@@ -981,6 +1038,7 @@ __all__ = [
     "MAX_DRAWS",
     "MAX_RESULTS",
     "Validation",
+    "ach",
     "analyze",
     "basins",
     "check_output",

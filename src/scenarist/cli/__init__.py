@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # Command modules (one import line each; keep them sorted).
 from . import (
+    ach,  # noqa: F401
     analyze,  # noqa: F401
     engine,  # noqa: F401
     evidence,  # noqa: F401
