@@ -494,6 +494,7 @@ def analyze(
     fixed: Mapping[str, str] | np.ndarray | None = None,
     compiled: CompiledModel | None = None,
     max_results: int | None = MAX_RESULTS,
+    scheduler=None,
 ) -> Analysis:
     """Analyse a validated model: exact CIB search, reference scenarios and the outcome distribution.
 
@@ -511,6 +512,9 @@ def analyze(
         The model already compiled (saves compiling twice); compiled here when ``None``.
     max_results : int ≥ 0 or None
         Most scenarios the search may keep (see :func:`scenarist.cib.find_scenarios`; ``None``: no limit).
+    scheduler : None, str, ``distributed.Client`` or a Dask cluster object
+        Run the search on a Dask cluster (:func:`scenarist.cib.cluster.find_scenarios_on_cluster`; the same
+        scenarios as in-process); None runs it here.
 
     Returns
     -------
@@ -522,7 +526,7 @@ def analyze(
     ------
     OptionError
         ``max_inconsistency`` < 0 or a malformed ``fixed``; :class:`~scenarist.cib.search.TooManyScenariosError`
-        when more than ``max_results`` scenarios have inconsistency ≤ k.
+        when more than ``max_results`` scenarios have inconsistency ≤ k; a scheduler that cannot be reached.
     UnknownNameError
         An unknown descriptor or variant in ``fixed``.
 
@@ -538,7 +542,12 @@ def analyze(
         compiled = compile_model(model)
     t1 = time.perf_counter()
     normalise_fixed(compiled, fixed)  # validate names before the (possibly long) search
-    found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fixed, max_results=max_results)
+    if scheduler is None:
+        found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fixed, max_results=max_results)
+    else:
+        from .cib.cluster import find_scenarios_on_cluster
+
+        found = find_scenarios_on_cluster(compiled, max_inconsistency, fixed, max_results, scheduler=scheduler)
     t2 = time.perf_counter()
     references = _evaluate_references(model, compiled, found)
     outcome = _summarise_outcome(model, compiled, found)

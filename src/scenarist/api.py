@@ -341,6 +341,7 @@ def analyze(
     basins: bool = False,
     self_impacts: str | None = None,
     progress: Progress | None = None,
+    scheduler: Any = None,
 ) -> Analysis:
     """Find the scenarios with inconsistency ≤ k by Cross-Impact Balance analysis (Weimer-Jehle 2006).
 
@@ -359,6 +360,9 @@ def analyze(
         succession, exact when the free space has at most 2^29 scenarios, else sampled (seed 0).
     progress : callable(fraction, phase), optional
         Reports the basins' progress.
+    scheduler : None, str or distributed.Client
+        Run the search on a Dask scheduler, its tree split by prefixes over the workers (the same scenarios as
+        in-process; :mod:`scenarist.cib.cluster`).
 
     Returns
     -------
@@ -371,7 +375,7 @@ def analyze(
     ------
     OptionError
         k or max_results outside their bounds (:class:`~scenarist.checks.BoundError`), a search over
-        ``max_results``.
+        ``max_results``, an unreachable scheduler.
     UnknownNameError
         An unknown descriptor or variant in ``fixed``.
 
@@ -392,7 +396,11 @@ def analyze(
 
     try:
         result = _analysis.analyze(
-            m, max_inconsistency=max_inconsistency, fixed=dict(fixed) if fixed else None, max_results=max_results
+            m,
+            max_inconsistency=max_inconsistency,
+            fixed=dict(fixed) if fixed else None,
+            max_results=max_results,
+            scheduler=scheduler,
         )
     except TooManyScenariosError as exc:
         raise OptionError(exc.describe(limit="--max-results", tolerance="-k", fix="--fix")) from None

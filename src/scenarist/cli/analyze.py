@@ -104,6 +104,15 @@ def analyze_command(
     ] = False,
     max_results: MaxResultsOpt = scenarist.MAX_RESULTS,
     self_impacts: SelfImpactsOpt = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run the search on this Dask scheduler (e.g. tcp://host:8786), its tree split over the workers; "
+            "same scenarios as in-process.",
+        ),
+    ] = None,
 ) -> None:
     """Find the consistent scenarios of a model by Cross-Impact Balance analysis and show the scenario tableau.
 
@@ -126,6 +135,7 @@ def analyze_command(
             basins=basins,
             self_impacts=self_impacts,
             progress=bar,
+            scheduler=scheduler,
         )
     if report is not None:
         t0 = time.perf_counter()
