@@ -399,3 +399,24 @@ def test_to_frame_and_repr(hand):
     assert repr(hand).startswith("<AchResult model='example-trade'")
     assert hand.to_dict()["critical"]["score"][0]["id"] == "e2"
     assert dt.date(2025, 3, 1).isoformat() == hand.to_dict()["items"][0]["date"]
+
+
+# -- the report ----------------------------------------------------------------------------------------------------
+
+
+def test_track_report_has_the_ach_section(tmp_path):
+    """`track --report` with evidence adds the ACH matrix after the evidence tracking; the analyze report has none."""
+    import scenarist
+
+    out = tmp_path / "track.html"
+    r = make_runner().invoke(app, ["track", "-e", FLAGSHIP, "--draws", "0", "--report", str(out)])
+    assert r.exit_code == 0, r.stderr
+    html = out.read_text(encoding="utf-8")
+    assert html.index('id="sec-tracking"') < html.index('id="sec-ach"')
+    assert '<a href="#sec-ach">ACH matrix</a>' in html
+    section = html[html.index('id="sec-ach"') :]
+    section = section[: section.index("</section>")]
+    assert "ir-2025-01-17-treaty-terms" in section and "derived via treaty (conditioning)" in section
+    assert '<td class="num r-II">0.00 II</td>' in section  # the treaty's terms rule a defence pact out
+    assert "Inconsistency score" in section and "Posterior of the evidence layer" in section
+    assert 'id="sec-ach"' not in scenarist.report(scenarist.analyze("example"))

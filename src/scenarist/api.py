@@ -1032,7 +1032,10 @@ def report(
             with EvidenceStore(db, create=False) as store:
                 forecasts_made = list_forecasts(store, result.model_id)
             scores = score(forecasts_made) if forecasts_made else None
-        html = reporting.build_track_report(result.model, result, scores, forecasts_made or ())
+        from .evidence.ach import ach as _ach
+
+        ach_result = _ach(result.model, result.items, as_of=result.points[-1].date)  # the evidence the replay took
+        html = reporting.build_track_report(result.model, result, scores, forecasts_made or (), ach=ach_result)
     else:
         raise OptionError(f"report takes an Analysis or a TrackResult, not {type(result).__name__}")
     if path is not None:
