@@ -420,3 +420,22 @@ def test_track_report_has_the_ach_section(tmp_path):
     assert '<td class="num r-II">0.00 II</td>' in section  # the treaty's terms rule a defence pact out
     assert "Inconsistency score" in section and "Posterior of the evidence layer" in section
     assert 'id="sec-ach"' not in scenarist.report(scenarist.analyze("example"))
+
+
+def test_report_section_in_headless_chromium(tmp_path, page):
+    """The section renders in Chromium: the matrix fits a 1400-pixel window without sideways scrolling, and the
+    rated cells carry their colours (the screenshot is written beside the report for a look)."""
+    import scenarist
+
+    out = tmp_path / "track.html"
+    scenarist.report(scenarist.track(evidence=FLAGSHIP, draws=0), path=out)
+    page.goto(out.as_uri())
+    section = page.locator("#sec-ach")
+    assert section.is_visible()
+    table = page.locator("#sec-ach table.ach")
+    fits = table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    assert fits
+    bad = page.locator("#sec-ach td.r-II").first
+    assert bad.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(246, 201, 168)"
+    section.screenshot(path=str(tmp_path / "ach-section.png"))
+    assert (tmp_path / "ach-section.png").stat().st_size > 10_000
