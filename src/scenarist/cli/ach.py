@@ -59,7 +59,7 @@ def _print(r) -> None:
     t = Table(
         title=f"{r.model_id}: evidence × {r.descriptor} (ACH; P(E|h) relative to the row's largest, rated)",
         show_edge=wide,
-        pad_edge=False,
+        pad_edge=wide,
     )
     if wide:
         t.add_column("date", no_wrap=True)
