@@ -411,7 +411,6 @@ class _Posterior:
 
     def _compute(self, st) -> tuple[np.ndarray, float, bool]:
         from ..probability import outcome_distribution
-        from ..probability.observation import observed_draws
 
         model, h = self.model, self.descriptor
         outcome = model.outcome.id if model.outcome is not None else None
@@ -423,7 +422,7 @@ class _Posterior:
             else:
                 findings.append((outcome, dict(st.indicator), False, "indicators"))
         if findings:
-            od = observed_draws(model, findings, st.fixed, 0, None)
+            od = _observed(model, findings, st.fixed)
             rows, bad = od.rows(st.priors)
             if bad[0]:
                 k = len(model.descriptor(h).variants)
@@ -443,6 +442,17 @@ class _Posterior:
         return cond, none, False
 
 
+def _observed(model: Model, findings: list, fixed: dict | None):
+    """:func:`scenarist.probability.observation.observed_draws` on the stated matrix, its refusals as OptionError
+    (e.g. too many exogenous combinations to enumerate, which conditioning on a state needs)."""
+    from ..probability.observation import observed_draws
+
+    try:
+        return observed_draws(model, findings, fixed, 0, None)
+    except ValueError as exc:
+        raise OptionError(f"the ACH matrix cannot weigh this evidence through the model: {exc}") from None
+
+
 # -- rows ----------------------------------------------------------------------------------------------------
 
 
@@ -455,7 +465,7 @@ def _derived_row(
 ) -> tuple[str, np.ndarray, np.ndarray | None] | str:
     """``(mode, P(E|h) relative, P(E|h) absolute or None)`` of an item on another descriptor, or a reason it has none."""
     from ..probability import outcome_distribution
-    from ..probability.observation import combination_weights, observed_draws
+    from ..probability.observation import combination_weights
 
     b = item.bearing
     outcome = model.outcome.id if model.outcome is not None else None
@@ -477,7 +487,7 @@ def _derived_row(
     else:
         lam = {v: float(x) for v, x in zip(ids, temper([b.likelihoods[v] for v in ids], item_weight(item)))}
         hard = False
-    od = observed_draws(model, [(target, lam, hard, item.id)], None, 0, None)
+    od = _observed(model, [(target, lam, hard, item.id)], None)
     rows, bad = od.rows(None)
     if bad[0]:
         return f"no consistent scenario of the model as of its date holds {target} = {b.variant}"
