@@ -113,15 +113,44 @@ class Actor(_Strict):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class Condition(_Strict):
+    """One test of a classification rule over a scenario's variants (``docs/model-format.md``, "Outcome rules").
+
+    Exactly one form is given: ``descriptor`` with ``in`` (the scenario holds one of these variants of that
+    descriptor), ``all`` (every listed condition holds), ``any`` (at least one holds) or ``not`` (the condition does
+    not hold). Conditions nest to any depth the YAML reader allows.
+    """
+
+    descriptor: str | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+
+class Rule(Condition):
+    """The classification rule of an outcome variant: its observable definition made executable, as a
+    :class:`Condition` over the other descriptors' variants, with the reasoning (``rationale``) and sources.
+
+    Rules are tried in the order the variants are written; the first that holds labels the scenario
+    (:mod:`scenarist.classification`).
+    """
+
+    rationale: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
 class Variant(_Strict):
     """One mutually exclusive state of a descriptor. Outcome variants also carry an observable definition and
-    a horizon, so that a forecast on them can be resolved."""
+    a horizon, so that a forecast on them can be resolved, and may carry a classification ``rule`` (that
+    definition made executable over the other descriptors)."""
 
     id: str
     name: str
     description: str | None = None
     observable: str | None = None
     horizon: str | None = None
+    rule: Rule | None = None
 
     @field_validator("horizon", mode="before")
     @classmethod
@@ -329,7 +358,9 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
     an impact on an exogenous descriptor; missing rationale or citation under ``provenance: required``;
     priors that name unknown variants, miss some, or do not sum to 1; WEP terms that are unknown or malformed;
     ensemble members (unique ids, weight in 10^-6..10^6, file or judgments, judgments on valid cells within the
-    scale); an empty ``metadata.id``; dates outside 1900-01-01..2100-12-31.
+    scale); outcome variants' classification rules (on an outcome descriptor only, one form per condition, known
+    descriptors and variants other than the rule's own descriptor, cited under ``provenance: required``); an empty
+    ``metadata.id``; dates outside 1900-01-01..2100-12-31.
 
     Numeric bounds (derived in ``docs/model-format.md``, "Bounds"; constants in :mod:`scenarist.checks`):
 
@@ -581,6 +612,8 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
                 )
         problems.extend(_check_citations(member.citations, source_ids, base))
 
+    problems.extend(_check_rules(model, variants, source_ids))
+
     if model.assessments is not None:
         a = model.assessments
         terms = {t.term for t in a.wep.terms}
@@ -642,6 +675,76 @@ def _check_date(text: str | None, path: Path) -> list[tuple[Path, str]]:
     if not int(checks.EARLIEST_DATE[:4]) <= year <= int(checks.LATEST_DATE[:4]):
         return [(path, f"date {text.strip()} is outside {checks.EARLIEST_DATE} … {checks.LATEST_DATE}")]
     return []
+
+
+def _check_rules(model: Model, variants: dict[str, set[str]], source_ids: set[str]) -> list[tuple[Path, str]]:
+    """Problems of the outcome variants' classification rules: a rule outside an outcome descriptor, a condition
+    with no form or several, unknown descriptors or variants, a test of the rule's own descriptor, empty lists,
+    and (under ``provenance: required``) a rule without citation."""
+    problems: list[tuple[Path, str]] = []
+    outcomes = {d.id for d in model.descriptors if d.role == "outcome"}
+    if model.assessments is not None:
+        outcomes.add(model.assessments.outcome)
+    for i, d in enumerate(model.descriptors):
+        for j, v in enumerate(d.variants):
+            if v.rule is None:
+                continue
+            base = ("descriptors", i, "variants", j, "rule")
+            if d.id not in outcomes:
+                problems.append((base, f"only outcome variants carry a rule; descriptor {d.id!r} has role {d.role!r}"))
+            _check_condition(v.rule, base, d.id, variants, problems)
+            if model.metadata.provenance == "required" and not v.rule.citations:
+                problems.append((base + ("citations",), "missing citation (provenance: required)"))
+            problems.extend(_check_citations(v.rule.citations, source_ids, base))
+    return problems
+
+
+def _check_condition(
+    node: Condition, path: Path, own: str, variants: dict[str, set[str]], problems: list[tuple[Path, str]]
+) -> None:
+    """Check one condition of a rule (and those nested in it), appending ``(path, message)`` problems."""
+    forms = [
+        name
+        for name, given in (
+            ("descriptor/in", node.descriptor is not None or node.in_ is not None),
+            ("all", node.all is not None),
+            ("any", node.any is not None),
+            ("not", node.not_ is not None),
+        )
+        if given
+    ]
+    if len(forms) != 1:
+        got = "none" if not forms else ", ".join(forms)
+        problems.append((path, f"a condition takes exactly one of descriptor with in, all, any or not (got {got})"))
+    if node.descriptor is not None or node.in_ is not None:
+        if node.descriptor is None:
+            problems.append((path + ("in",), "in: needs descriptor: beside it (whose variants are listed?)"))
+        elif node.in_ is None:
+            problems.append((path + ("descriptor",), "descriptor: needs in: [variants] beside it"))
+        elif node.descriptor == own:
+            problems.append(
+                (
+                    path + ("descriptor",),
+                    f"a rule may not test its own descriptor {own!r}: it classifies by the other descriptors",
+                )
+            )
+        elif node.descriptor not in variants:
+            problems.append((path + ("descriptor",), f"unknown descriptor {node.descriptor!r}"))
+        else:
+            if not node.in_:
+                problems.append((path + ("in",), "must name at least one variant"))
+            for k, name in enumerate(node.in_):
+                if name not in variants[node.descriptor]:
+                    problems.append((path + ("in", k), f"unknown variant {name!r} of descriptor {node.descriptor!r}"))
+    for key, items in (("all", node.all), ("any", node.any)):
+        if items is None:
+            continue
+        if not items:
+            problems.append((path + (key,), f"{key}: must list at least one condition"))
+        for k, child in enumerate(items):
+            _check_condition(child, path + (key, k), own, variants, problems)
+    if node.not_ is not None:
+        _check_condition(node.not_, path + ("not",), own, variants, problems)
 
 
 def _check_citations(citations: list[Citation], source_ids: set[str], base: Path) -> list[tuple[Path, str]]:
