@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m scenarist.cib.warmup  # compile the numba kernels once (docs/performance.md, "First use")
 	touch $(STAMP)
 
 venv: $(STAMP)
