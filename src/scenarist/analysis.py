@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .cib import CompiledModel, ScenarioSet, compile_model, find_scenarios
+from .cib import CompiledModel, ScenarioSet, compile_model
 from .cib.core import descriptor_inconsistency, evaluate
+from .cib.decompose import DecompositionReport
+from .cib.decompose import search as decomposed_search
 from .cib.search import MAX_RESULTS, normalise_fixed, tested_mask
 from .model import Model
 from .results import Result
@@ -305,6 +307,9 @@ class Analysis(Result):
     timings : Timings
     volume_weights : VolumeWeights or None
         Each scenario's basin under global succession, when asked for (``analyze(..., basins=True)``).
+    decomposition : DecompositionReport or None
+        Whether and how the search was split into blocks of the impact graph
+        (:mod:`scenarist.cib.decompose`); None when the search ran on a cluster.
     """
 
     model: Model
@@ -314,6 +319,7 @@ class Analysis(Result):
     outcome: OutcomeSummary | None
     timings: Timings = field(compare=False)
     volume_weights: VolumeWeights | None = None
+    decomposition: DecompositionReport | None = field(default=None, compare=False)
 
     def _summary(self) -> dict:
         return {
@@ -542,8 +548,9 @@ def analyze(
         compiled = compile_model(model)
     t1 = time.perf_counter()
     normalise_fixed(compiled, fixed)  # validate names before the (possibly long) search
-    if scheduler is None:
-        found = find_scenarios(compiled, max_inconsistency=max_inconsistency, fixed=fixed, max_results=max_results)
+    plan = None
+    if scheduler is None:  # decomposed into blocks of the impact graph when that helps; same scenarios, same order
+        found, plan = decomposed_search(compiled, max_inconsistency, fixed, max_results)
     else:
         from .cib.cluster import find_scenarios_on_cluster
 
@@ -552,7 +559,8 @@ def analyze(
     references = _evaluate_references(model, compiled, found)
     outcome = _summarise_outcome(model, compiled, found)
     t3 = time.perf_counter()
-    return Analysis(model, compiled, found, references, outcome, Timings(t1 - t0, t2 - t1, t3 - t2))
+    timings = Timings(t1 - t0, t2 - t1, t3 - t2)
+    return Analysis(model, compiled, found, references, outcome, timings, decomposition=plan)
 
 
 __all__ = [

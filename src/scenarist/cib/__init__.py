@@ -15,16 +15,21 @@ from .core import (
     scenario_inconsistency,
     total_impact_score,
 )
+from .decompose import Decomposition, count_kernel, decompose, find_scenarios_decomposed
 from .search import ScenarioSet, find_scenarios
 
 __all__ = [
     "CompiledModel",
+    "Decomposition",
     "ScenarioSet",
     "compile_model",
     "consistency_value",
+    "count_kernel",
+    "decompose",
     "descriptor_inconsistency",
     "evaluate",
     "find_scenarios",
+    "find_scenarios_decomposed",
     "impact_balances",
     "scenario_inconsistency",
     "total_impact_score",

@@ -145,6 +145,8 @@ def analyze_command(
         doc = result.to_dict(timings=timings)
         if timings and getattr(result.scenarios, "nodes", -1) >= 0:
             doc["search_nodes"] = int(result.scenarios.nodes)  # beside "timings", whose values are seconds
+        if timings and getattr(result, "decomposition", None) is not None:
+            doc["decomposition"] = result.decomposition.to_dict(result.compiled)
         emit_json(doc)
     else:
         print_analysis(result, columns=columns, source=str(source))
@@ -518,6 +520,10 @@ def print_timings(result: Analysis) -> None:
 
         method = getattr(result.scenarios, "method", "")
         err_console.print(f"search nodes: {nodes:,} ({method})")
+    if getattr(result, "decomposition", None) is not None:  # whether and how the search was split into blocks
+        from .common import err_console
+
+        err_console.print(result.decomposition.describe(), highlight=False)
 
 
 def volume_weights_table(vw) -> Table:
