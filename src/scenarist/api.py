@@ -54,7 +54,7 @@ BASIN_SAMPLES = 100_000
 
 OPERATORS = ("global", "local", "sequential")
 BASIN_METHODS = ("auto", "exact", "sampled")
-CREDITS = ("variants", "scenarios", "volume")
+CREDITS = ("variants", "scenarios", "volume", "definition")
 
 
 # -- models ---------------------------------------------------------------------------------------------------
@@ -674,6 +674,7 @@ def likelihood(
     scheduler: Any = None,
     self_impacts: str | None = None,
     progress: Progress | None = None,
+    conventions: bool = False,
 ) -> OutcomeDistribution:
     """Outcome distribution with uncertainty bands, beside the source's own assessments (docs/method.md).
 
@@ -690,13 +691,19 @@ def likelihood(
     fixed : interventions, descriptor id → variant id
     priors : descriptor id → {variant id: probability}, each summing to 1
         Overrides the model's priors of those exogenous descriptors.
-    credit : {"variants", "scenarios", "volume"}
+    credit : {"variants", "scenarios", "volume", "definition"}
+        The crediting convention (docs/method.md §2); ``definition`` labels each scenario by the outcome variants'
+        classification rules and needs them.
     shared_sections : bool
         One shared shift per judgment section (correlated draws).
     outcome : str, optional
         Descriptor to headline (default: the model's outcome).
     scheduler : None, str or distributed.Client
         Run the draws on a Dask scheduler (the same numbers as in-process).
+    conventions : bool
+        Also compute the convention range (``.conventions``): the outcome's probability at the stated matrix under
+        every crediting convention (variants, scenarios, volume and, with rules, definition), min and max per variant.
+        Volume weights make this cost seconds (about 7 s on the flagship).
 
     Raises
     ------
@@ -734,6 +741,7 @@ def likelihood(
         shared_sections=shared_sections,
         scheduler=scheduler,
         progress=progress,
+        conventions=conventions,
     )
 
 

@@ -42,8 +42,8 @@ CreditOpt = Annotated[
     str,
     typer.Option(
         "--credit",
-        metavar="variants|scenarios|volume",
-        help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', or its attractors by 'volume' weight (stated matrix only).",
+        metavar="variants|scenarios|volume|definition",
+        help="Share each exogenous combination's weight among its outcome 'variants' (default), its 'scenarios', its attractors by 'volume' weight (stated matrix only), or the labels the outcome's classification rules give its scenarios ('definition').",
     ),
 ]
 PriorOpt = Annotated[
@@ -94,6 +94,15 @@ def likelihood_command(
     shared_sections: SharedOpt = False,
     outcome: OutcomeOpt = None,
     self_impacts: SelfImpactsOpt = None,
+    conventions: Annotated[
+        bool,
+        typer.Option(
+            "--conventions",
+            help="Add the convention range: each outcome variant's probability at the stated matrix under every "
+            "crediting convention (variants, scenarios, volume, and definition when the outcome has rules), min–max. "
+            "Costs the volume weights' basins (about 4–7 s on the flagship), so it is not on by default.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Outcome distribution with uncertainty bands, beside the source's own assessments.
@@ -103,7 +112,8 @@ def likelihood_command(
     consistent scenario. With --draws N the judgments are redrawn from their spreads N times (seeded): the point
     estimate is the mean, the band the 5-95 % range across draws, the MC standard error is shown apart. The
     defaults (500 draws, seed 0) are those of track and of the report, so all three show the same numbers.
-    --fix D=V adds an intervention; --prior overrides a prior. See docs/method.md.
+    --fix D=V adds an intervention; --prior overrides a prior. --credit chooses the crediting convention;
+    --conventions adds the convention range beside the band (never merged with it). See docs/method.md.
     """
     model = stored_model(model, store_db)
     with ProgressBar("judgment draws", delay=0.0) as bar:
@@ -119,6 +129,7 @@ def likelihood_command(
             scheduler=scheduler,
             self_impacts=self_impacts,
             progress=bar,
+            conventions=conventions,
         )
     if json_out:
         emit_json(d.to_dict())
@@ -136,6 +147,7 @@ def print_distribution(d, source: str | None = None) -> None:
         how += f"; {d.samples} of {d.n_combinations} exogenous combinations sampled per matrix"
     else:
         how += f"; {d.n_combinations} exogenous combination(s) enumerated"
+    how += f"; credited by {d.credit}"
     t = Table(title=f"{m.name} ({d.outcome}) — {how}", title_justify="left")
     t.add_column("variant", ratio=1, min_width=12)
     for col in ("P %", "5–95 %", "s.e.", "stated", "¬none"):
@@ -152,6 +164,18 @@ def print_distribution(d, source: str | None = None) -> None:
             _num(m.stated[i]),
             _num(m.conditional[i]),
             "" if c is None else f"{c.term} ({_num(c.low, 0)}–{_num(c.high, 0)}): {c.verdict}",
+        )
+    u = d.unclassified
+    if u is not None:
+        t.add_row(
+            "unclassified (no rule)",
+            _num(u.probability),
+            "–" if u.low is None else f"{_num(u.low)}–{_num(u.high)}",
+            "–" if u.standard_error is None else _num(u.standard_error),
+            _num(u.stated),
+            "",
+            "",
+            style="italic",
         )
     n = d.none
     t.add_row(
@@ -172,6 +196,8 @@ def print_distribution(d, source: str | None = None) -> None:
         highlight=False,
         style="dim",
     )
+    if d.conventions is not None:
+        console.print(convention_table(d))
     joint = [c for c in d.comparisons if len(c.variants) > 1]
     if joint:
         j = Table(title="Joint assessments of the source", title_justify="left")
@@ -200,6 +226,40 @@ def print_distribution(d, source: str | None = None) -> None:
             f" (most robust: {_pct(d.robustness.max() if len(d.robustness) else 0.0)} of draws)"
         )
     console.print(line, markup=False, highlight=False)
+
+
+def convention_table(d) -> Table:
+    """The convention range of an :class:`~scenarist.probability.OutcomeDistribution` (``d.conventions``) as a Rich
+    table: each outcome variant's probability (%) at the stated matrix under each convention, then min–max."""
+    cr = d.conventions
+    m = d.marginal()
+    t = Table(
+        title="Convention range (stated matrix, %): the outcome under each crediting convention",
+        title_justify="left",
+    )
+    t.add_column("variant", ratio=1, min_width=10)
+    for name in cr.conventions:
+        t.add_column(name, justify="right", no_wrap=True)
+    t.add_column("range", justify="right", no_wrap=True)
+    for i in range(len(cr.variant_ids)):
+        t.add_row(
+            m.variant_names[i],
+            *[_num(cr.values[c, i]) for c in range(len(cr.conventions))],
+            f"{_num(cr.low[i])}–{_num(cr.high[i])}",
+        )
+    if cr.unclassified is not None and cr.unclassified > 0:
+        t.add_row(
+            "unclassified",
+            *["" if c != "definition" else _num(cr.unclassified) for c in cr.conventions],
+            "",
+            style="italic",
+        )
+    t.caption = (
+        "The convention range is how much the answer owes to our crediting convention; the 5–95 % band is how "
+        "much it owes to contestable judgments. They are not merged. " + " ".join(cr.notes)
+    )
+    t.caption_justify = "left"
+    return t
 
 
 @command("sensitivity")

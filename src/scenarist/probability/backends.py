@@ -137,8 +137,7 @@ def evaluate_draws(task: DrawTask, start: int, stop: int) -> DrawChunk:
     """Evaluate draws ``start .. stop - 1`` of ``task``; draws that repeat an earlier matrix of the chunk reuse its
     exact pass (only when combinations are enumerated, where the pass is a pure function of the matrix)."""
     spec = task.spec
-    V = spec.n_variants
-    flat = np.empty((stop - start, V + 1), dtype=np.float64)
+    flat = np.empty((stop - start, spec.width), dtype=np.float64)  # V + 1 columns (V + 2 crediting by definition)
     scen = []
     cache: dict[bytes, Any] = {}
     for r in range(start, stop):

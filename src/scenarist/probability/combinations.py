@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,9 @@ from . import _kernels
 from .priors import Priors
 
 #: Ways of sharing the weight P(x) of an exogenous combination x among what its consistent scenarios show
-#: (``volume`` is handled by :mod:`.volume`, outside the fast pass).
-CREDITS = ("variants", "scenarios", "volume")
+#: (``volume`` is handled by :mod:`.volume`, outside the fast pass; ``definition`` credits by variants with the
+#: outcome's variant replaced by its classification rules' label, :mod:`scenarist.classification`).
+CREDITS = ("variants", "scenarios", "volume", "definition")
 
 #: Above this many exogenous combinations the exact pass samples them (docs/method.md §2); see :func:`make_pass_spec`.
 MAX_COMBINATIONS = 1 << 16
@@ -57,13 +59,16 @@ class PassSpec:
     order_endogenous : (n_free - n_exo,)
         Search order over the free descriptors other than ``exo`` (used when combinations are sampled).
     credit : str
-        ``"variants"`` (docs/method.md §2) or ``"scenarios"``.
+        ``"variants"`` (docs/method.md §2), ``"scenarios"`` or ``"definition"`` (needs ``rules``).
     samples : int
         0 when every combination is enumerated; otherwise how many combinations are drawn per matrix.
     n_combinations : int
         Number of exogenous combinations (product of the free exogenous descriptors' variant counts).
     max_inconsistency : int
         Tolerance k of the consistency test (0: consistent scenarios only, as docs/method.md §2 defines the pass).
+    rules : CompiledRules or None
+        The outcome's classification rules (:class:`scenarist.classification.CompiledRules`) when crediting by
+        definition; the pass rows then have one more column, ``V + 1``, the outcome's *unclassified* bin.
     """
 
     offsets: np.ndarray
@@ -78,11 +83,18 @@ class PassSpec:
     samples: int = 0
     n_combinations: int = 1
     max_inconsistency: int = 0
+    rules: Any = None
 
     @property
     def n_variants(self) -> int:
         """Total number of variants V over all descriptors (the matrix is V × V)."""
         return int(self.offsets[-1])
+
+    @property
+    def width(self) -> int:
+        """Columns of a pass row: V variants and the none bin, plus the unclassified bin when crediting by
+        definition."""
+        return self.n_variants + (2 if self.credit == "definition" else 1)
 
 
 def make_pass_spec(
@@ -181,9 +193,10 @@ class PassResult:
 
     Attributes
     ----------
-    flat : (V + 1,) float64
+    flat : (V + 1,) float64, (V + 2,) when crediting by definition
         ``flat[offsets[d] + v]`` = P(descriptor d takes variant v and some consistent scenario exists);
-        ``flat[V]`` = P(none): no consistent scenario for the exogenous combination.
+        ``flat[V]`` = P(none): no consistent scenario for the exogenous combination; ``flat[V + 1]`` (crediting by
+        definition) = P(the outcome is unclassified: the scenarios credited match no rule).
     standard_error : (V + 1,) float64 or None
         Standard error from sampling the combinations (None when they were all enumerated).
     scenarios : (m, n) int64
@@ -254,6 +267,8 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
             first = np.lexsort(scen.T[::-1])
             scen, tags = scen[first], tags[first]
         kept, credit = _kernels.credit_rows(scen, tags, max(spec.n_combinations, 1), spec.offsets, by_scenarios, True)
+        if spec.credit == "definition":
+            credit = definition_credit(credit, scen, tags, kept, spec)
         # the combinations with a consistent scenario, in lexicographic order (tags number them that way)
         combos = np.empty((len(kept), n_exo), dtype=np.int64)
         rest = kept.copy()
@@ -266,7 +281,7 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
             w *= spec.prior[e, combos[:, e]]
         flat = w @ credit
         none = 1.0 - math.fsum(w.tolist())
-        flat[-1] = none if none > NONE_ROUNDING else 0.0  # products of priors leave ~1e-16 of rounding
+        flat[spec.n_variants] = none if none > NONE_ROUNDING else 0.0  # products of priors leave ~1e-16 of rounding
         return PassResult(flat, None, scen, combos, credit, w)
     if rng is None:
         raise ValueError("run_pass needs an rng when combinations are sampled")
@@ -288,9 +303,44 @@ def run_pass(spec: PassSpec, matrix: np.ndarray, rng: np.random.Generator | None
         k=spec.max_inconsistency,
         rows=PASS_ROWS,
     )
-    _, credit = _kernels.credit_rows(scen, tags, len(distinct), spec.offsets, by_scenarios, False)
+    kept, credit = _kernels.credit_rows(scen, tags, len(distinct), spec.offsets, by_scenarios, False)
+    if spec.credit == "definition":
+        credit = definition_credit(credit, scen, tags, kept, spec)
     credit = credit[which.reshape(-1)]
     flat = credit.mean(axis=0)
     se = credit.std(axis=0, ddof=1) / np.sqrt(spec.samples)
     uniq = np.unique(scen, axis=0) if len(scen) else scen
     return PassResult(flat, se, uniq, combos, credit, np.full(spec.samples, 1.0 / spec.samples))
+
+
+def definition_credit(
+    credit: np.ndarray, scen: np.ndarray, tags: np.ndarray, kept: np.ndarray, spec: PassSpec
+) -> np.ndarray:
+    """Credit rows by definition: the outcome's block re-credited by the rules' labels (``docs/method.md`` §2).
+
+    ``credit`` (g, V + 1) are the rows crediting by variants for the combinations ``kept`` (increasing tags); the
+    result (g, V + 2) keeps every other descriptor's columns and the none column, and gives each definition label
+    that some scenario of the combination takes (a ruled variant, or *unclassified* in the new column V + 1) an equal
+    share, as crediting by variants does for the balance's labels. Only the label changes: the scenarios are the
+    consistent ones the search found.
+    """
+    rules = spec.rules
+    g, V1 = credit.shape
+    V = V1 - 1
+    out = np.zeros((g, V + 2), dtype=np.float64)
+    out[:, :V1] = credit
+    d = int(rules.outcome)
+    lo, hi = int(spec.offsets[d]), int(spec.offsets[d + 1])
+    out[:, lo:hi] = 0.0
+    if len(scen) == 0 or g == 0:
+        return out
+    k = hi - lo
+    label = rules.classify(scen)[0]
+    code = np.where(label < 0, k, label)
+    taken = np.zeros((g, k + 1), dtype=bool)
+    taken[np.searchsorted(kept, tags), code] = True
+    n = taken.sum(axis=1, keepdims=True)
+    share = np.where(taken, 1.0 / np.maximum(n, 1), 0.0)
+    out[:, lo:hi] = share[:, :k]
+    out[:, V + 1] = share[:, k]
+    return out

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -171,7 +171,7 @@ class OutcomeDistribution(Result):
     seed : int
         Entropy the draws derive from (give it back as ``seed`` to repeat the run).
     credit : str
-        ``"variants"`` or ``"scenarios"``.
+        ``"variants"``, ``"scenarios"``, ``"volume"`` or ``"definition"`` (the convention in force).
     n_combinations : int
         Exogenous combinations; ``samples`` > 0 when they were sampled instead of enumerated.
     priors : dict
@@ -190,6 +190,12 @@ class OutcomeDistribution(Result):
         The model beside the source's own words (when the model carries assessments of this outcome).
     notes : tuple of str
         What the reader must know: priors assumed uniform, sampling, absent spreads.
+    unclassified : Bin or None
+        Crediting by definition only: the outcome's share that no classification rule labels (its own bin: the
+        outcome's variants, this bin and the none bin sum to 1).
+    conventions : ConventionRange or None
+        The outcome's probabilities under each crediting convention at the stated matrix, with their minimum and
+        maximum (``outcome_distribution(..., conventions=True)``; :mod:`.conventions`). Never merged with the band.
     """
 
     model_id: str
@@ -210,6 +216,8 @@ class OutcomeDistribution(Result):
     per_draw: np.ndarray | None = field(default=None, repr=False)
     comparisons: tuple[SourceComparison, ...] = ()
     notes: tuple[str, ...] = ()
+    unclassified: Bin | None = None
+    conventions: Any = None
 
     def _summary(self) -> dict:
         m = self.marginal()
@@ -293,6 +301,8 @@ class OutcomeDistribution(Result):
             "priors": self.priors,
             "distribution": self.marginal().rows(),
             "none": self.none.to_dict(),
+            "unclassified": None if self.unclassified is None else self.unclassified.to_dict(),
+            "convention_range": None if self.conventions is None else self.conventions.to_dict(),
             "descriptors": {m.descriptor: m.rows() for m in self.marginals},
             "consistent_scenarios": [self.compiled.scenario_to_mapping(s) for s in self.scenarios],
             "robustness": {
@@ -307,8 +317,10 @@ class OutcomeDistribution(Result):
         }
 
     def to_frame(self):
-        """pandas DataFrame indexed by (descriptor, variant), one block per descriptor with a ``(none)`` row;
-        columns probability, conditional, stated, low, high, standard_error, outcome (bool)."""
+        """pandas DataFrame indexed by (descriptor, variant), one block per descriptor with a ``(none)`` row (and,
+        crediting by definition, an ``(unclassified)`` row in the outcome's block); columns probability, conditional,
+        stated, low, high, standard_error, outcome (bool), and ``convention_low``, ``convention_high`` (the outcome's
+        convention range, when computed; NaN elsewhere)."""
         import pandas as pd
 
         rows = []
@@ -328,6 +340,21 @@ class OutcomeDistribution(Result):
                         "outcome": m.descriptor == self.outcome,
                     }
                 )
+            if m.descriptor == self.outcome and self.unclassified is not None:
+                u = self.unclassified
+                rows.append(
+                    {
+                        "descriptor": m.descriptor,
+                        "variant": "(unclassified)",
+                        "probability": u.probability,
+                        "conditional": None,
+                        "stated": u.stated,
+                        "low": u.low,
+                        "high": u.high,
+                        "standard_error": u.standard_error,
+                        "outcome": True,
+                    }
+                )
             rows.append(
                 {
                     "descriptor": m.descriptor,
@@ -341,7 +368,15 @@ class OutcomeDistribution(Result):
                     "outcome": m.descriptor == self.outcome,
                 }
             )
-        return pd.DataFrame(rows).set_index(["descriptor", "variant"])
+        frame = pd.DataFrame(rows)
+        frame["convention_low"] = np.nan
+        frame["convention_high"] = np.nan
+        if self.conventions is not None:
+            for v, (lo, hi) in self.conventions.ranges.items():
+                at = (frame["descriptor"] == self.outcome) & (frame["variant"] == v)
+                frame.loc[at, "convention_low"] = lo
+                frame.loc[at, "convention_high"] = hi
+        return frame.set_index(["descriptor", "variant"])
 
 
 def _f(x) -> float | None:
@@ -411,6 +446,20 @@ def prepare(
             )
     for d in np.flatnonzero(compiled.exogenous & (fx >= 0)):
         notes.append(f"{compiled.descriptor_ids[d]!r} is fixed by an intervention; its prior is not used")
+    if credit == "definition":
+        from ..classification import compile_rules
+
+        rules = compile_rules(model, compiled, compiled.descriptor_ids[out_idx])
+        if rules is None:
+            raise OptionError(
+                f"credit 'definition' needs classification rules on the variants of "
+                f"{compiled.descriptor_ids[out_idx]!r} (a variant's rule:, docs/model-format.md); none carries one"
+            )
+        spec = replace(spec, rules=rules)
+        notes.append(
+            "credited by definition: each consistent scenario's outcome is the label of the first classification "
+            "rule it matches (unclassified when none); the consistency test is unchanged"
+        )
     if spec.samples:
         notes.append(
             f"{spec.n_combinations} exogenous combinations exceed the limit of {max_combinations}: "
@@ -443,6 +492,7 @@ def outcome_distribution(
     samples: int = SAMPLES,
     scheduler: Any = None,
     progress: Callable[[float, str], None] | None = None,
+    conventions: bool = False,
 ) -> OutcomeDistribution:
     """Likelihood of every variant of every descriptor, with the none bin and, with draws, uncertainty bands.
 
@@ -464,11 +514,13 @@ def outcome_distribution(
     outcome : str, optional
         Descriptor to headline (default: the model's outcome, required when the model has none; every descriptor
         is reported anyway).
-    credit : {"variants", "scenarios", "volume"}
+    credit : {"variants", "scenarios", "volume", "definition"}
         ``variants`` (default, docs/method.md §2): each outcome variant taken by a consistent scenario of x gets an
         equal share of P(x). ``scenarios``: each consistent scenario of x gets an equal share and passes it to its
         variants. ``volume``: each consistent scenario of x gets a share proportional to its volume weight (basin under
-        global succession, see :mod:`.volume`); stated matrix only.
+        global succession, see :mod:`.volume`); stated matrix only. ``definition``: as ``variants``, but the
+        outcome's label is the one its classification rules give (:mod:`scenarist.classification`), with an
+        ``unclassified`` bin; needs rules on the outcome's variants.
     shared_sections : bool
         One shared shift per judgment ``section`` (correlated error) instead of independent judgments.
     max_combinations, samples : int
@@ -477,6 +529,9 @@ def outcome_distribution(
         Run the draws on this Dask scheduler (identical numbers for any number of workers).
     progress : callable(fraction, phase), optional
         Called as draws complete, with the fraction done in (0, 1] and the phase (``"judgment draws"``).
+    conventions : bool
+        Also compute the convention range (``.conventions``, :func:`.conventions.convention_range`): the outcome's
+        probability at the stated matrix under every crediting convention, volume included (seconds on the flagship).
 
     Returns
     -------
@@ -537,11 +592,40 @@ def outcome_distribution(
             + ("; some basins estimated from random starts" if sampled else ", basins exact")
         )
         empty = np.zeros((0, setup.compiled.n_descriptors), dtype=np.int64)
-        return summarise(setup, stated, None, entropy, empty, np.zeros(0), notes)
+        result = summarise(setup, stated, None, entropy, empty, np.zeros(0), notes)
+        if not conventions:
+            return result
+        from .conventions import convention_range
+
+        convs = convention_range(
+            setup.model,
+            priors,
+            fixed,
+            outcome=outcome,
+            max_combinations=max_combinations,
+            samples=samples,
+            seed=entropy,
+            known={"volume": (stated.flat, sampled)},
+        )
+        return replace(result, conventions=convs)
     stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
     per_draw = None
     robust = np.zeros((0, setup.compiled.n_descriptors), dtype=np.int64)
     share = np.zeros(0)
+    convs = None
+    if conventions:
+        from .conventions import convention_range
+
+        convs = convention_range(
+            setup.model,
+            priors,
+            fixed,
+            outcome=outcome,
+            max_combinations=max_combinations,
+            samples=samples,
+            seed=entropy,
+            known={credit: (stated.flat, False)},
+        )
     if draws:
         # per draw: one probability row (V + 1 floats) kept, and once more while the rows are joined
         check_memory(16 * draws * (setup.compiled.n_variants + 1), f"{draws:,} judgment draws")
@@ -552,7 +636,8 @@ def outcome_distribution(
         per_draw = np.concatenate([c.flat for c in chunks])
         robust, counts = merge_counts(chunks, setup.spec.counts)
         share = counts / draws
-    return summarise(setup, stated, per_draw, entropy, robust, share, notes)
+    result = summarise(setup, stated, per_draw, entropy, robust, share, notes)
+    return result if convs is None else replace(result, conventions=convs)
 
 
 def summarise(
@@ -617,6 +702,15 @@ def summarise(
     )
     fixed = {c.descriptor_ids[d]: c.variant_ids[d][int(v)] for d, v in enumerate(setup.fixed) if v >= 0}
     comparisons = _compare(setup, point, cond_rows, cond_point, per_draw, weights)
+    unclassified = None
+    if len(point) > V + 1:  # crediting by definition: column V + 1 is the outcome's unclassified bin
+        unclassified = Bin(
+            probability=float(point[V + 1]),
+            stated=float(stated.flat[V + 1]),
+            low=None if low is None else float(low[V + 1]),
+            high=None if high is None else float(high[V + 1]),
+            standard_error=None if se is None else float(se[V + 1]),
+        )
     return OutcomeDistribution(
         model_id=setup.model.metadata.id,
         outcome=c.descriptor_ids[setup.outcome],
@@ -636,6 +730,7 @@ def summarise(
         per_draw=per_draw,
         comparisons=comparisons,
         notes=tuple(notes),
+        unclassified=unclassified,
     )
 
 

@@ -41,11 +41,14 @@ def volume_pass(
     max_exact: int = MAX_EXACT,
     basin_samples: int = BASIN_SAMPLES,
     seed: int = 0,
+    skip_zero: bool = False,
 ) -> tuple[PassResult, bool]:
     """One matrix credited by volume weight, every exogenous combination enumerated.
 
     Returns ``(PassResult, sampled)``; ``sampled`` tells whether some combination's basins were estimated from
-    random starts (seeded by ``(seed, combination number)``).
+    random starts (seeded by ``(seed, combination number)``). With ``skip_zero`` the combinations whose prior weight
+    is 0 are not computed (they add nothing to ``flat``, which is unchanged; their rows and attractors are left out
+    of ``combos``, ``group_credit`` and ``scenarios``): the convention range uses this.
     """
     c = replace(compiled, matrix=np.asarray(matrix, dtype=np.int64))
     V = spec.n_variants
@@ -57,6 +60,8 @@ def volume_pass(
         w = 1.0
         for e, v in enumerate(x):
             w *= float(spec.prior[e, v])
+        if skip_zero and w == 0.0:
+            continue
         fx = spec.fixed.copy()
         for e, v in zip(exo, x):
             fx[e] = v
