@@ -11,7 +11,7 @@ The public API (``docs/api.md``)::
     3
 
 Models: :func:`load`, :func:`validate`, :func:`import_model`, :func:`export`, :func:`save`. CIB:
-:func:`analyze`, :func:`explain`, :func:`succession`, :func:`basins`. Likelihoods: :func:`likelihood`,
+:func:`analyze`, :func:`explain`, :func:`succession`, :func:`basins`, :func:`classify`. Likelihoods: :func:`likelihood`,
 :func:`sensitivity`, :func:`ensemble`. Evidence: :func:`track`, :func:`ach` and the module :mod:`scenarist.evidence`;
 forecasts: :mod:`scenarist.forecasts`. Reports: :func:`report`. Every mistake in an input raises a :class:`ScenaristError`.
 
@@ -62,6 +62,7 @@ __version__ = _version()
 _LAZY = {
     "Model": ("scenarist.model", "Model"),
     "Analysis": ("scenarist.analysis", "Analysis"),
+    "classify": ("scenarist.classification", "classify"),
     "evidence": ("scenarist.evidence", None),
     "forecasts": ("scenarist.forecasts", None),
     "reporting": ("scenarist.reporting", None),
@@ -98,6 +99,7 @@ __all__ = [
     "ach",
     "analyze",
     "basins",
+    "classify",
     "ensemble",
     "evidence",
     "explain",

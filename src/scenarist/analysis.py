@@ -367,6 +367,15 @@ class Analysis(Result):
             )
         return out
 
+    def classification(self):
+        """Each scenario's outcome by its impact balance beside its label by the outcome variants' rules
+        (:func:`scenarist.classification.classify`); None when the model has no outcome or its variants no rule."""
+        if self.model.outcome is None:
+            return None
+        from .classification import classify
+
+        return classify(self)
+
     def with_timings(self, **steps: float) -> Analysis:
         """A copy whose timings also hold ``steps``, seconds each: ``load`` and ``report`` measured by the caller,
         or any other name (e.g. ``basins=1.2``) for an optional analysis run beside the search."""
@@ -380,11 +389,13 @@ class Analysis(Result):
         Keys: ``model`` (id, title, as_of), ``size``, ``descriptors``, ``matrix`` (nested lists, rows = source
         variants, columns = target variants, in the order of ``descriptors``), ``max_inconsistency``, ``fixed``,
         ``n_scenarios``, ``scenarios`` (``number``, ``variants``, ``inconsistency``, ``consistency_value``,
-        ``total_impact_score``), ``reference_scenarios``, ``outcome``; ``timings`` when ``timings`` is true; and
+        ``total_impact_score``), ``reference_scenarios``, ``outcome``, ``classification`` (each scenario's balance and
+        definition labels, :meth:`classification`; None without rules); ``timings`` when ``timings`` is true; and
         ``volume_weights`` (:meth:`VolumeWeights.to_dict`) when they were computed.
         """
         m = self.model.metadata
         scen = self.scenarios.to_dict()
+        classification = self.classification()
         out = {
             "model": {"id": m.id, "title": m.title, "as_of": m.as_of.isoformat() if m.as_of else None},
             "size": self.size(),
@@ -396,6 +407,7 @@ class Analysis(Result):
             "scenarios": scen["scenarios"],
             "reference_scenarios": [r.to_dict() for r in self.references],
             "outcome": None if self.outcome is None else self.outcome.to_dict(),
+            "classification": None if classification is None else classification.to_dict(),
         }
         if timings:
             out["timings"] = self.timings.to_dict()

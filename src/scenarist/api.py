@@ -1023,7 +1023,10 @@ def report(
         if "likelihood" in wanted and likelihood_result is None and computable:
             from .probability import outcome_distribution
 
-            likelihood_result = outcome_distribution(model, fixed=fixed, draws=DEFAULT_DRAWS, seed=DEFAULT_SEED)
+            # with the convention range (volume weights included): always in the report, an option on the CLI
+            likelihood_result = outcome_distribution(
+                model, fixed=fixed, draws=DEFAULT_DRAWS, seed=DEFAULT_SEED, conventions=True
+            )
         if "sensitivity" in wanted and sensitivity_result is None and computable:
             from .probability import sensitivity as _sensitivity
 

@@ -244,6 +244,34 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
         )
     if result.outcome is not None:
         console.print(outcome_table(result))
+        classification = result.classification()
+        if classification is not None:
+            console.print(definition_table(classification))
+
+
+def definition_table(cl) -> Table:
+    """The outcome by its impact balance (rows) against its label by the variants' rules (columns), with the
+    disagreement rate in the title (a :class:`~scenarist.classification.Classification`); fits 80 columns."""
+    s = cl.summary()
+    rate = "–" if s["disagreement_rate"] is None else f"{100 * s['disagreement_rate']:.1f} %"
+    table = Table(
+        title=f"Outcome by definition: {s['disagree']} of {s['n_scenarios']} scenarios disagree ({rate})",
+        title_justify="left",
+        header_style="bold",
+        caption=f"Rows: the balance's variant; columns: the first rule that holds (no rule: unclassified). "
+        f"{s['unclassified']} unclassified, "
+        f"{s['multiply_matched']} multiply matched. --json and --report list each scenario.",
+        caption_justify="left",
+    )
+    table.add_column("balance \\ rule")
+    for v in cl.variant_ids:
+        table.add_column(v, justify="right", overflow="fold")
+    table.add_column("no rule", justify="right")
+    counts = cl.counts()
+    for b in cl.variant_ids:
+        row = counts[b]
+        table.add_row(b, *[str(row.get(v, 0)) for v in cl.variant_ids], str(row.get("unclassified", 0)))
+    return table
 
 
 _PIECE = re.compile(r"\S+?(?:[_-]+|$)|\S+")

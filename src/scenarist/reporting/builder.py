@@ -368,8 +368,12 @@ def _render(
 
     model = analysis.model
     outcome_svg = None
+    classification = None
     if "outcome" in shown and analysis.outcome is not None:
         outcome_svg = Markup(outcome_chart(analysis.outcome))
+        from ..classification import classify
+
+        classification = classify(analysis)  # None when the outcome's variants carry no rule
     matrix_svg = None
     if "model" in shown:
         matrix_svg = Markup(matrix_heatmap(analysis.compiled, (model.metadata.scale.min, model.metadata.scale.max)))
@@ -397,6 +401,7 @@ def _render(
             csv_name=f"{model.metadata.id}-scenarios.csv",
             outcome=analysis.outcome,
             outcome_svg=outcome_svg,
+            classification=classification,
             matrix_svg=matrix_svg,
             lk=lk,
             lk_absent=lk_absent,
