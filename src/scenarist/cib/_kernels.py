@@ -692,7 +692,9 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
     return found
 
 
-@njit(cache=True)
+# Thin dispatchers are inlined into their callers (numba IR): each compiled function re-optimises and re-emits
+# the code of every function it calls, so a wrapper level costs seconds of first-use compilation (issue 14, P6).
+@njit(cache=True, inline="always")
 def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
     """One search with the tables of :func:`search_tables`: with forward checking (:func:`_walk_fc`) when its
     tables were built, else plain branch-and-bound (:func:`_walk_plain`). Same scenarios, same order."""
@@ -702,7 +704,7 @@ def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, 
     return _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # see _walk
 def _dfs(
     matrix,
     offsets,
