@@ -246,17 +246,24 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
         console.print(outcome_table(result))
         classification = result.classification()
         if classification is not None:
+            # the heading on a line of its own: a table's title would wrap at the (narrow) table's width
+            console.print(Text(definition_heading(classification), style="italic"))
             console.print(definition_table(classification))
 
 
-def definition_table(cl) -> Table:
-    """The outcome by its impact balance (rows) against its label by the variants' rules (columns), with the
-    disagreement rate in the title (a :class:`~scenarist.classification.Classification`); fits 80 columns."""
+def definition_heading(cl) -> str:
+    """``Outcome by definition: D of N scenarios disagree (R %)`` for a
+    :class:`~scenarist.classification.Classification`."""
     s = cl.summary()
     rate = "–" if s["disagreement_rate"] is None else f"{100 * s['disagreement_rate']:.1f} %"
+    return f"Outcome by definition: {s['disagree']} of {s['n_scenarios']} scenarios disagree ({rate})"
+
+
+def definition_table(cl) -> Table:
+    """The outcome by its impact balance (rows) against its label by the variants' rules (columns), a
+    :class:`~scenarist.classification.Classification`; fits 80 columns (the heading is :func:`definition_heading`)."""
+    s = cl.summary()
     table = Table(
-        title=f"Outcome by definition: {s['disagree']} of {s['n_scenarios']} scenarios disagree ({rate})",
-        title_justify="left",
         header_style="bold",
         caption=f"Rows: the balance's variant; columns: the first rule that holds (no rule: unclassified). "
         f"{s['unclassified']} unclassified, "
