@@ -24,8 +24,7 @@ from scenarist.cli import app
 from scenarist.errors import ModelError, OptionError
 from scenarist.io.yaml_model import load_model
 from scenarist.model import Model, check_model
-from scenarist.probability import outcome_distribution
-from scenarist.probability.conventions import convention_range
+from scenarist.probability import convention_range, outcome_distribution
 
 # -- the hand-worked model -------------------------------------------------------------------------------------
 #

@@ -9,6 +9,7 @@ Stable public API (the evidence and tracking layers call it):
 - :func:`ensemble_distribution` → :class:`EnsembleResult`; :func:`sensitivity` → :class:`SensitivityResult`.
 """
 
+from .conventions import ConventionRange
 from .distribution import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
@@ -16,6 +17,7 @@ from .distribution import (
     Marginal,
     OutcomeDistribution,
     SourceComparison,
+    convention_range,
     outcome_distribution,
 )
 from .draws import CONFIDENCE_TABLE, offset_distribution
@@ -28,6 +30,7 @@ __all__ = [
     "DEFAULT_DRAWS",
     "DEFAULT_SEED",
     "Bin",
+    "ConventionRange",
     "EnsembleResult",
     "JudgmentEffect",
     "Marginal",
@@ -37,6 +40,7 @@ __all__ = [
     "Priors",
     "SensitivityResult",
     "SourceComparison",
+    "convention_range",
     "ensemble_distribution",
     "members_from_files",
     "members_from_model",

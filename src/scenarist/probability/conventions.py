@@ -10,19 +10,19 @@ of ours?", whereas the band over judgment draws answers "how much does it depend
 two are reported side by side and never merged.
 
 Volume weights need the basins of every exogenous combination (:mod:`.volume`), the slow part: combinations of prior
-weight 0 are skipped (they contribute nothing).
+weight 0 are skipped (they contribute nothing). The entry point is :func:`scenarist.probability.convention_range`
+(defined in :mod:`.distribution`, which prepares the model); this module holds the result and the computation.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..model import Model
-from .combinations import MAX_COMBINATIONS, SAMPLES, run_pass
+from .combinations import run_pass
 
 #: The conventions of the range, in the order they are reported (``definition`` only when the outcome has rules).
 CONVENTIONS = ("variants", "scenarios", "volume", "definition")
@@ -98,48 +98,21 @@ class ConventionRange:
         }
 
 
-def convention_range(
-    model: Model,
-    priors: Mapping[str, Mapping[str, float]] | None = None,
-    fixed: Mapping[str, str] | np.ndarray | None = None,
+def conventions_of(
+    setup,
     *,
-    outcome: str | None = None,
     volume: bool = True,
-    max_combinations: int = MAX_COMBINATIONS,
-    samples: int = SAMPLES,
     seed: int = 0,
     known: Mapping[str, tuple[np.ndarray, bool]] | None = None,
+    generator: Callable[[], np.random.Generator] | None = None,
 ) -> ConventionRange:
-    """The outcome's probability at the stated matrix under every crediting convention, and its range.
+    """The convention range of a prepared model (:class:`~.distribution.Setup`; the public entry point is
+    :func:`~.distribution.convention_range`, which prepares it).
 
-    Parameters
-    ----------
-    model : Model
-        A validated model.
-    priors, fixed, outcome, max_combinations, samples
-        As in :func:`~.distribution.outcome_distribution` (the same setup for every convention).
-    volume : bool
-        Include the volume convention (one basin computation per exogenous combination of non-zero weight: about 7 s
-        on the flagship). Left out, with a note, when the combinations are too many to enumerate.
-    seed : int ≥ 0
-        Seed of sampled basins (and of sampled combinations), as ``outcome_distribution(seed=)``; the volume figure
-        equals ``outcome_distribution(credit="volume", seed=seed)``'s.
-    known : mapping convention → (flat row, sampled), optional
-        Passes already computed by the caller (not recomputed).
-
-    Returns
-    -------
-    ConventionRange
-
-    Raises
-    ------
-    OptionError, UnknownNameError
-        As :func:`~.distribution.outcome_distribution` for bad priors, interventions or outcome.
+    ``known`` maps conventions already computed by the caller to ``(flat row, sampled)``; ``generator`` makes the
+    generator of sampled combinations (needed only when the setup samples them).
     """
-    from .distribution import base_generator, prepare
-
     known = dict(known or {})
-    setup = prepare(model, priors, fixed, outcome, "variants", max_combinations, samples)
     c = setup.compiled
     d = setup.outcome
     lo, hi = int(c.offsets[d]), int(c.offsets[d + 1])
@@ -151,7 +124,7 @@ def convention_range(
     elif volume:
         notes.append(
             f"volume left out: its basins need every exogenous combination enumerated ({setup.spec.n_combinations} "
-            f"exceed {max_combinations})"
+            f"combinations are sampled)"
         )
     from ..classification import compile_rules
 
@@ -171,7 +144,7 @@ def convention_range(
             flat = flat.flat
         else:
             spec = replace(setup.spec, credit=name, rules=rules if name == "definition" else None)
-            flat = run_pass(spec, c.matrix, base_generator(seed) if spec.samples else None).flat
+            flat = run_pass(spec, c.matrix, generator() if spec.samples and generator is not None else None).flat
             sampled = False
         seconds[name] = time.perf_counter() - t0
         if name == "volume":
@@ -192,4 +165,4 @@ def convention_range(
     )
 
 
-__all__ = ["CONVENTIONS", "ConventionRange", "convention_range"]
+__all__ = ["CONVENTIONS", "ConventionRange", "conventions_of"]

@@ -31,6 +31,7 @@ from ..model import Model
 from ..results import Result
 from .backends import DrawTask, merge_counts, run_draws
 from .combinations import MAX_COMBINATIONS, SAMPLES, PassResult, PassSpec, make_pass_spec, run_pass
+from .conventions import ConventionRange, conventions_of
 from .draws import JudgmentSpread, judgment_spread, normalise_seed
 from .priors import Priors, resolve_priors
 
@@ -530,7 +531,7 @@ def outcome_distribution(
     progress : callable(fraction, phase), optional
         Called as draws complete, with the fraction done in (0, 1] and the phase (``"judgment draws"``).
     conventions : bool
-        Also compute the convention range (``.conventions``, :func:`.conventions.convention_range`): the outcome's
+        Also compute the convention range (``.conventions``, :func:`convention_range`): the outcome's
         probability at the stated matrix under every crediting convention, volume included (seconds on the flagship).
 
     Returns
@@ -595,18 +596,7 @@ def outcome_distribution(
         result = summarise(setup, stated, None, entropy, empty, np.zeros(0), notes)
         if not conventions:
             return result
-        from .conventions import convention_range
-
-        convs = convention_range(
-            setup.model,
-            priors,
-            fixed,
-            outcome=outcome,
-            max_combinations=max_combinations,
-            samples=samples,
-            seed=entropy,
-            known={"volume": (stated.flat, sampled)},
-        )
+        convs = conventions_of(setup, seed=entropy, known={"volume": (stated.flat, sampled)})
         return replace(result, conventions=convs)
     stated = run_pass(setup.spec, setup.compiled.matrix, base_generator(entropy) if setup.spec.samples else None)
     per_draw = None
@@ -614,17 +604,8 @@ def outcome_distribution(
     share = np.zeros(0)
     convs = None
     if conventions:
-        from .conventions import convention_range
-
-        convs = convention_range(
-            setup.model,
-            priors,
-            fixed,
-            outcome=outcome,
-            max_combinations=max_combinations,
-            samples=samples,
-            seed=entropy,
-            known={credit: (stated.flat, False)},
+        convs = conventions_of(
+            setup, seed=entropy, known={credit: (stated.flat, False)}, generator=lambda: base_generator(entropy)
         )
     if draws:
         # per draw: one probability row (V + 1 floats) kept, and once more while the rows are joined
@@ -821,3 +802,52 @@ def _compare(setup, point, cond_rows, cond_point, per_draw, weights) -> tuple[So
             )
         )
     return tuple(out)
+
+
+def convention_range(
+    model: Model,
+    priors: Mapping[str, Mapping[str, float]] | None = None,
+    fixed: Mapping[str, str] | np.ndarray | None = None,
+    *,
+    outcome: str | None = None,
+    volume: bool = True,
+    max_combinations: int = MAX_COMBINATIONS,
+    samples: int = SAMPLES,
+    seed: int = 0,
+) -> ConventionRange:
+    """The outcome's probability at the stated matrix under every crediting convention, and its range per variant
+    (``docs/method.md`` §2; the result is described in :mod:`.conventions`).
+
+    Parameters
+    ----------
+    model : Model
+        A validated model.
+    priors, fixed, outcome, max_combinations, samples
+        As in :func:`outcome_distribution` (the same setup for every convention).
+    volume : bool
+        Include the volume convention: one basin computation per exogenous combination of non-zero weight (about
+        4–7 s on the flagship). Left out, with a note, when the combinations are sampled rather than enumerated.
+    seed : int ≥ 0
+        Seed of sampled basins and sampled combinations, as ``outcome_distribution(seed=)``: the volume figure then
+        equals ``outcome_distribution(credit="volume", seed=seed)``'s.
+
+    Returns
+    -------
+    ConventionRange
+        Conventions variants, scenarios, volume and, when the outcome's variants carry rules, definition.
+
+    Raises
+    ------
+    OptionError, UnknownNameError
+        As :func:`outcome_distribution` for bad priors, interventions or outcome.
+
+    Examples
+    --------
+    >>> from scenarist import load
+    >>> cr = convention_range(load("example"))
+    >>> cr.conventions
+    ('variants', 'scenarios', 'volume')
+    """
+    setup = prepare(model, priors, fixed, outcome, "variants", max_combinations, samples)
+    entropy = normalise_seed(seed)
+    return conventions_of(setup, volume=volume, seed=entropy, generator=lambda: base_generator(entropy))

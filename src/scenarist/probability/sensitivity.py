@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -315,6 +315,7 @@ def sensitivity(
             fx = setup.fixed.copy()
             fx[d] = a
             sub = make_pass_spec(c, setup.priors, fx, credit, max_combinations, samples)
+            sub = replace(sub, rules=spec.rules)  # crediting by definition keeps the outcome's rules
             out = run_pass(sub, c.matrix, rng() if sub.samples else None)
             cond = out.flat[cols]
             prior_effects.append(
