@@ -232,6 +232,7 @@ def exact_basins(
     fixed: Mapping[str, str] | np.ndarray | None = None,
     keep_labels: bool = True,
     progress: Progress | None = None,
+    scalar: bool = False,
 ) -> Basins:
     """Follow every scenario of the (free) space under succession: the exact basin of each attractor.
 
@@ -245,6 +246,10 @@ def exact_basins(
     keep_labels : bool
         Keep the per-scenario label array in the result (``Basins.labels``; 4 bytes per scenario).
     progress : callable(fraction, phase), optional
+    scalar : bool
+        Compute local and sequential successors one scenario at a time (the scalar kernel) instead of across blocks
+        of scenarios; the results are identical. For tests and benchmarks (global succession always runs its
+        vectorised kernel).
 
     Raises
     ------
@@ -279,15 +284,16 @@ def exact_basins(
     if N < SMALL_SPACE:
         numba.set_num_threads(1)  # small spaces: thread start-up (and a busy sibling core) would dominate
     try:
-        return _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, progress, seconds, t0)
+        return _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, progress, seconds, t0, scalar)
     finally:
         numba.set_num_threads(before)
 
 
-def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, progress, seconds, t0) -> Basins:
+def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, progress, seconds, t0, scalar) -> Basins:
     """The body of :func:`exact_basins` (arguments validated and prepared by it)."""
     import numba
 
+    from . import _basin_kernels as BK
     from . import _kernels as K
 
     threads = max(1, numba.get_num_threads())
@@ -296,8 +302,10 @@ def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, prog
     _NL, NH = K.block_counts(cnt, fx)
     chunks = max(1, min(50, NH // max(threads, 1)))
     edges = np.linspace(0, NH, chunks + 1).astype(np.int64)
+    # global: the vectorised kernel of _kernels; local and sequential: those of _basin_kernels (same successors)
+    kernel = K.successors if op == K.GLOBAL or scalar else BK.successors_ls
     for i in range(chunks):
-        K.successors(m, off, cnt, fx, moving, np.int64(op), succ, parts, edges[i], edges[i + 1])
+        kernel(m, off, cnt, fx, moving, np.int64(op), succ, parts, edges[i], edges[i + 1])
         if progress is not None:
             progress(0.8 * (i + 1) / chunks, "successors")
     seconds["successors"] = time.perf_counter() - t0

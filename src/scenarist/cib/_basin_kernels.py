@@ -1,0 +1,296 @@
+"""Compiled kernels for exact basins under local and sequential succession (numba), vectorised over blocks.
+
+:func:`scenarist.cib._kernels.successors` computes the successor of every scenario of the free space one "high
+block" at a time: the scenarios of a block share the variants of the slow descriptors (their balances ``hb``) and
+differ in the fast "low" descriptors, whose balances come from a table (``_low_tables``). Its global-succession
+kernel works across the block's scenarios (one lane each) so that it compiles to vector instructions; local and
+sequential succession used a scalar loop over the scenarios. The kernels here do local and sequential succession
+across the lanes too, with the same numbering, tables and tie rule, so their successors are identical to the
+scalar kernel's (``_step_from_balances``), state for state:
+
+- **local**: per descriptor, a running maximum, first argmax and current balance across the lanes give each lane's
+  inconsistency; the lane keeps the first descriptor (model order) with the largest positive inconsistency and the
+  first variant with the highest balance (the current variant cannot tie the top when it is inconsistent).
+- **sequential**: the descriptors are visited in model order and each sees the moves made before it. The low
+  descriptors come first: a lane's balances are those of its current low combination, read from the low table
+  (the combination changes as the lane's low descriptors move). From then on each lane carries its own balances
+  for the high descriptors' columns, and a high descriptor's move adds the difference of its two matrix rows to
+  the columns of the descriptors still to come.
+
+Arguments as in :mod:`scenarist.cib._kernels`; balances must fit in int32 (checked by
+:func:`scenarist.cib.basins.exact_basins`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from ._kernels import LOCAL, _free_layout, _high_state, _low_tables, low_split
+
+#: Lowest int32 balance (start of the running maxima).
+_MIN = -2147483647
+
+
+@njit(cache=True)
+def _local_block(offsets, counts, moving, free, stride, ql, NL, lbT, ldT, hb, scen, base, M, A, VC, W, D, SIG):
+    """Local-succession successors of the NL scenarios of one high block (numbers ``base .. base + NL - 1``).
+
+    Per lane: ``W`` the largest inconsistency met so far (0 at first, so a consistent lane stays put) and ``D`` the
+    change of the lane's number that moving that descriptor makes. A later descriptor replaces it only when
+    strictly more inconsistent, so among equals the first in model order moves, as in the scalar kernel.
+    """
+    m = free.shape[0]
+    for i in range(NL):
+        W[i] = 0
+        D[i] = 0
+    for q in range(m):
+        j = free[q]
+        if not moving[j]:
+            continue
+        st = np.int32(stride[q])
+        oj = offsets[j]
+        for i in range(NL):
+            M[i] = _MIN
+            A[i] = 0
+        if q < ql:
+            cur = ldT[q]
+            for i in range(NL):
+                VC[i] = 0
+            for b in range(counts[j]):
+                hv = hb[oj + b]
+                row = lbT[oj + b]
+                bb = np.int32(b)
+                for i in range(NL):
+                    v = hv + row[i]
+                    gt = v > M[i]
+                    M[i] = v if gt else M[i]
+                    A[i] = bb if gt else A[i]
+                    VC[i] = v if cur[i] == bb else VC[i]
+            for i in range(NL):
+                ic = M[i] - VC[i]
+                gt = ic > W[i]
+                W[i] = ic if gt else W[i]
+                D[i] = (A[i] - cur[i]) * st if gt else D[i]
+        else:
+            c0 = np.int32(scen[j])
+            for b in range(counts[j]):
+                hv = hb[oj + b]
+                row = lbT[oj + b]
+                bb = np.int32(b)
+                for i in range(NL):
+                    v = hv + row[i]
+                    gt = v > M[i]
+                    M[i] = v if gt else M[i]
+                    A[i] = bb if gt else A[i]
+            hvc = hb[oj + c0]
+            rowc = lbT[oj + c0]
+            for i in range(NL):
+                ic = M[i] - (hvc + rowc[i])
+                gt = ic > W[i]
+                W[i] = ic if gt else W[i]
+                D[i] = (A[i] - c0) * st if gt else D[i]
+    for i in range(NL):
+        SIG[i] = np.int32(base + i) + D[i]
+
+
+@njit(cache=True)
+def _sequential_block(
+    matrix,
+    offsets,
+    counts,
+    moving,
+    free,
+    stride,
+    ql,
+    NL,
+    lbT,
+    low_flat,
+    ldT,
+    hb,
+    scen,
+    base,
+    M,
+    A,
+    LC,
+    NV,
+    HD,
+    B,
+    c_lo,
+    SIG,
+):
+    """Sequential-succession successors of the NL scenarios of one high block (numbers ``base .. base + NL - 1``).
+
+    ``low_flat`` ((NL * V,) int32) is the low table row by row; ``LC`` (NL,) each lane's current low combination;
+    ``B`` ((V - c_lo, NL) int32) each lane's balances of the columns from ``c_lo`` (the first high descriptor's)
+    on; ``NV`` the variants chosen for the current descriptor; ``HD`` the change of number the high moves make.
+    """
+    n = counts.shape[0]
+    V = offsets[n]
+    m = free.shape[0]
+    for i in range(NL):
+        LC[i] = i
+        HD[i] = 0
+    # low descriptors: balances of the lane's current low combination (a gather from the low table; until the
+    # first move every lane is still its own combination, a contiguous row of lbT). Unsigned indices spare numba's
+    # negative-index wraparound, which would stop the gather from vectorising.
+    uV = np.uint64(V)
+    first = True
+    for q in range(min(ql, m)):
+        j = free[q]
+        if not moving[j]:
+            continue
+        st = np.int32(stride[q])
+        oj = offsets[j]
+        cur = ldT[q]
+        for i in range(NL):
+            M[i] = _MIN
+            A[i] = 0
+            NV[i] = 0  # balance of the current variant, for now
+        for b in range(counts[j]):
+            hv = hb[oj + b]
+            bb = np.int32(b)
+            if first:
+                row = lbT[oj + b]
+                for i in range(NL):
+                    v = hv + row[i]
+                    gt = v > M[i]
+                    M[i] = v if gt else M[i]
+                    A[i] = bb if gt else A[i]
+                    NV[i] = v if cur[i] == bb else NV[i]
+            else:
+                col = np.uint64(oj + b)
+                for i in range(NL):
+                    v = hv + low_flat[np.uint64(LC[i]) * uV + col]
+                    gt = v > M[i]
+                    M[i] = v if gt else M[i]
+                    A[i] = bb if gt else A[i]
+                    NV[i] = v if cur[i] == bb else NV[i]
+        first = False
+        for i in range(NL):
+            LC[i] += ((cur[i] if NV[i] == M[i] else A[i]) - cur[i]) * st
+    if ql >= m:
+        for i in range(NL):
+            SIG[i] = np.int32(base) + LC[i]
+        return
+    # high descriptors: each lane's own balances, from its low combination after the low moves
+    for q in range(ql, m):
+        j = free[q]
+        if not moving[j]:
+            continue
+        oj = offsets[j]
+        for b in range(counts[j]):
+            hv = hb[oj + b]
+            bl = B[oj + b - c_lo]
+            col = np.uint64(oj + b)
+            for i in range(NL):
+                bl[i] = hv + low_flat[np.uint64(LC[i]) * uV + col]
+    for q in range(ql, m):
+        j = free[q]
+        if not moving[j]:
+            continue
+        st = np.int32(stride[q])
+        oj = offsets[j]
+        c0 = np.int32(scen[j])
+        for i in range(NL):
+            M[i] = _MIN
+            A[i] = 0
+        for b in range(counts[j]):
+            bl = B[oj + b - c_lo]
+            bb = np.int32(b)
+            for i in range(NL):
+                v = bl[i]
+                gt = v > M[i]
+                M[i] = v if gt else M[i]
+                A[i] = bb if gt else A[i]
+        bc = B[oj + c0 - c_lo]
+        moved = 0
+        for i in range(NL):
+            nv = c0 if bc[i] == M[i] else A[i]
+            NV[i] = nv
+            HD[i] += (nv - c0) * st
+            moved += nv != c0
+        if moved == 0:
+            continue
+        # the move's effect on the columns of the moving descriptors still to come (rows of c0 → NV)
+        r0 = oj + c0
+        for q2 in range(q + 1, m):
+            j2 = free[q2]
+            if not moving[j2]:
+                continue
+            for c in range(offsets[j2], offsets[j2] + counts[j2]):
+                bl = B[c - c_lo]
+                for b in range(counts[j]):
+                    if b == c0:
+                        continue
+                    delta = np.int32(matrix[oj + b, c] - matrix[r0, c])
+                    if delta == 0:
+                        continue
+                    bb = np.int32(b)
+                    for i in range(NL):
+                        bl[i] += delta if NV[i] == bb else np.int32(0)
+    for i in range(NL):
+        SIG[i] = np.int32(base) + LC[i] + HD[i]
+
+
+@njit(cache=True, parallel=True)
+def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, h_hi):
+    """Local (``op`` = 1) or sequential (any other ``op``) successor of every scenario of the free space.
+
+    Same contract as :func:`scenarist.cib._kernels.successors`: ``out`` ((N,) int32) receives each scenario's
+    successor (numbering over the free descriptors, first fastest); ``parts`` ((P, ceil(N / 64)) uint64, zeroed)
+    one bitmap of successors per worker; only high blocks ``h_lo <= h < h_hi`` are done. Matrix entries and
+    balances must fit in int32.
+    """
+    n = counts.shape[0]
+    V = offsets[n]
+    free, stride = _free_layout(counts, fixed)
+    m = free.shape[0]
+    ql = low_split(counts, free, 2048)
+    NL = 1
+    for q in range(ql):
+        NL *= counts[free[q]]
+    NH = 1
+    for q in range(ql, m):
+        NH *= counts[free[q]]
+    low_bal, low_dig = _low_tables(matrix, offsets, counts, free, ql, NL)
+    lbT = np.ascontiguousarray(low_bal.T)
+    low_flat = low_bal.ravel()
+    ldT = np.empty((max(ql, 1), NL), dtype=np.int32)
+    for q in range(max(ql, 1)):
+        for i in range(NL):
+            ldT[q, i] = low_dig[i, q]
+    c_lo = offsets[free[ql]] if ql < m else V
+    P = parts.shape[0]
+    h_hi = min(h_hi, NH)
+    chunk = (h_hi - h_lo + P - 1) // P
+    for p in prange(P):
+        scen = np.empty(n, dtype=np.int64)
+        hb = np.empty(V, dtype=np.int32)
+        M = np.empty(NL, dtype=np.int32)
+        A = np.empty(NL, dtype=np.int32)
+        X = np.empty(NL, dtype=np.int32)
+        Y = np.empty(NL, dtype=np.int32)
+        Z = np.empty(NL, dtype=np.int32)
+        SIG = np.empty(NL, dtype=np.int32)
+        B = np.empty((V - c_lo if op != LOCAL else 0, NL), dtype=np.int32)
+        bits = parts[p]
+        for h in range(h_lo + p * chunk, min(h_hi, h_lo + (p + 1) * chunk)):
+            _high_state(matrix, offsets, counts, fixed, free, ql, h, scen, hb)
+            base = h * NL
+            if op == LOCAL:
+                _local_block(
+                    offsets, counts, moving, free, stride, ql, NL, lbT, ldT, hb, scen, base, M, A, X, Y, Z, SIG
+                )
+            else:
+                _sequential_block(
+                    matrix, offsets, counts, moving, free, stride, ql, NL, lbT, low_flat, ldT, hb, scen, base, M, A,
+                    X, Y, Z, B, c_lo, SIG,
+                )  # fmt: skip
+            for i in range(NL):
+                x = SIG[i]
+                out[base + i] = x
+                bits[x >> 6] |= np.uint64(1) << np.uint64(x & 63)
+
+
+__all__ = ["successors_ls"]
