@@ -489,3 +489,74 @@ def test_flagship_rules_are_cited_and_leave_the_consistency_test_alone(flagship)
         "estrangement": {"estrangement": 8},
     }
     assert c.summary()["disagree"] == 157 and c.summary()["multiply_matched"] == 5
+
+
+# -- crediting by definition under evidence on the model's states (docs/method.md §10) ------------------------
+
+
+def naive_definition_observed(model: Model, rules: dict, outcome: str, target: str, lam: dict):
+    """P(label | λ on ``target``) crediting by definition, from the definition (§10 with labels for the outcome):
+    in each combination x the variants of ``target`` its scenarios take share 1 equally (c(v | x)); the component of
+    ``target = v`` has mass c(v | x) λ(v) and shares it equally among the labels its scenarios take. Fractions."""
+    cells = naive_matrix(model)
+    exo = [d for d in model.descriptors if d.exogenous]
+    order = [v.id for v in model.descriptor(outcome).variants if v.id in rules]
+    labels_all = [v.id for v in model.descriptor(outcome).variants] + ["unclassified"]
+    total = {lab: Fraction(0) for lab in labels_all}
+    z = Fraction(0)
+    kept = Fraction(0)
+    for combo in itertools.product(*[[v.id for v in d.variants] for d in exo]):
+        w = Fraction(1)
+        for d, v in zip(exo, combo):
+            w *= Fraction(str(d.prior.probabilities[v]))
+        sc = naive_consistent(model, cells, dict(zip([d.id for d in exo], combo)))
+        if not sc:
+            continue
+        kept += w
+        taken = sorted({s[target] for s in sc})
+        for v in taken:
+            m = Fraction(1, len(taken)) * lam[v]
+            if m == 0:
+                continue
+            labs = {next((r for r in order if holds(rules[r], s)), "unclassified") for s in sc if s[target] == v}
+            z += w * m
+            for lab in labs:
+                total[lab] += w * m / len(labs)
+    return {lab: kept * x / z for lab, x in total.items()} if z else None
+
+
+def test_definition_under_evidence_matches_brute_force():
+    from scenarist.probability.observation import observed_draws
+
+    rng = np.random.default_rng(51205)
+    checked = 0
+    for trial in range(40):
+        m = random_model(rng, int(rng.integers(1, 3)), int(rng.integers(2, 4)))
+        outcome = m.descriptors[-1].id
+        rules = {v.id: random_rule(rng, m, outcome) for v in m.descriptors[-1].variants if rng.random() < 0.8}
+        if not rules:
+            continue
+        m = with_rules(m, rules, outcome)
+        target = m.descriptors[-2]  # an endogenous descriptor other than the outcome
+        hard = trial % 2 == 0
+        if hard:
+            lam = {v.id: Fraction(int(j == 0)) for j, v in enumerate(target.variants)}
+        else:
+            lam = {v.id: Fraction(int(rng.integers(1, 5)), 4) for v in target.variants}
+        want = naive_definition_observed(m, rules, outcome, target.id, lam)
+        od = observed_draws(m, [(target.id, {k: float(x) for k, x in lam.items()}, hard, "t")], credit="definition")
+        rows, bad = od.rows()
+        if want is None:
+            assert bad[0], trial
+            continue
+        assert not bad[0], trial
+        c = od.setup.compiled
+        o = c.descriptor_index(outcome)
+        got = dict(zip(c.variant_ids[o], rows[0, c.offsets[o] : c.offsets[o + 1]]))
+        got["unclassified"] = rows[0, c.n_variants + 1]
+        for lab, p in want.items():
+            assert got[lab] == pytest.approx(float(p), abs=1e-9), (trial, lab)
+        checked += 1
+    assert checked >= 15
+    with pytest.raises(ValueError, match="outcome descriptor"):
+        observed_draws(hand_model(), [("o", {"o1": 1.0}, True, "t")], credit="definition")

@@ -69,6 +69,13 @@ class Conditioned:
     tags: np.ndarray
     mass: np.ndarray
     credit: np.ndarray
+    unclassified: bool = False
+
+    @property
+    def none_column(self) -> int:
+        """Column of the none bin in ``credit``: V (V + 1 is the outcome's unclassified bin when crediting by
+        definition)."""
+        return self.credit.shape[1] - (2 if self.unclassified else 1)
 
 
 def condition_scenarios(
@@ -78,6 +85,7 @@ def condition_scenarios(
     counts: np.ndarray,
     by_scenarios: bool,
     findings: Sequence[Finding],
+    rules=None,
 ) -> Conditioned:
     """Apply ``findings`` inside each combination (pure arrays; see the module docstring for the rule).
 
@@ -91,7 +99,14 @@ def condition_scenarios(
     by_scenarios : bool
         Crediting by scenarios (True) or by variants (False).
     findings : sequence of Finding
+    rules : CompiledRules, optional
+        Crediting by definition (``by_scenarios`` False): the outcome's variant is replaced by its rules' label, the
+        unclassified label being one more variant; the credit rows then have V + 2 columns (V + 1: unclassified).
+        Findings on the outcome itself are refused (ValueError): whether they bear on the balance's label or the
+        definition's is not for the code to guess.
     """
+    if rules is not None:
+        return _condition_by_definition(scen, tags, offsets, counts, findings, rules)
     V = int(offsets[-1])
     scen = np.asarray(scen, dtype=np.int64)
     tags = np.asarray(tags, dtype=np.int64)
@@ -134,12 +149,43 @@ def condition_scenarios(
     return Conditioned(xs, out_mass, out_credit)
 
 
+def _condition_by_definition(scen, tags, offsets, counts, findings, rules) -> Conditioned:
+    """:func:`condition_scenarios` crediting by definition: relabel, condition on an augmented structure (the
+    outcome with one more variant, *unclassified*), and put the columns back in the (V + 2) layout."""
+    o = int(rules.outcome)
+    if any(f.descriptor == o for f in findings):
+        raise ValueError(
+            "evidence on the outcome descriptor cannot be conditioned while crediting by definition (does it bear on "
+            "the balance's label or the rules' label?); credit by variants or scenarios"
+        )
+    counts = np.asarray(counts, dtype=np.int64)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    V = int(offsets[-1])
+    k = int(counts[o])
+    scen = np.array(scen, dtype=np.int64, copy=True)
+    if len(scen):
+        label = rules.classify(scen)[0]
+        scen[:, o] = np.where(label < 0, k, label)
+    counts_aug = counts.copy()
+    counts_aug[o] = k + 1
+    offsets_aug = np.concatenate([[0], np.cumsum(counts_aug)]).astype(np.int64)
+    aug = condition_scenarios(scen, tags, offsets_aug, counts_aug, False, findings)
+    credit = np.zeros((len(aug.credit), V + 2))
+    for d in range(len(counts)):
+        credit[:, offsets[d] : offsets[d + 1]] = aug.credit[:, offsets_aug[d] : offsets_aug[d] + counts[d]]
+    credit[:, V] = aug.credit[:, V + 1]  # the none column of the augmented layout
+    credit[:, V + 1] = aug.credit[:, offsets_aug[o] + k]
+    return Conditioned(aug.tags, aug.mass, credit, unclassified=True)
+
+
 def conditioned_pass(spec: PassSpec, matrix: np.ndarray, findings: Sequence[Finding]) -> Conditioned:
     """Search one matrix under ``spec`` (every combination enumerated) and condition it on ``findings``."""
     if spec.samples:
         raise ValueError("evidence on endogenous descriptors needs every exogenous combination enumerated")
-    if spec.credit not in ("variants", "scenarios"):
-        raise ValueError(f"evidence on endogenous descriptors is credited by variants or scenarios, not {spec.credit}")
+    if spec.credit not in ("variants", "scenarios", "definition"):
+        raise ValueError(
+            f"evidence on endogenous descriptors is credited by variants, scenarios or definition, not {spec.credit}"
+        )
     matrix = np.ascontiguousarray(matrix, dtype=np.int64)
     scen, tags = scenarios_by_combination(
         matrix,
@@ -155,7 +201,8 @@ def conditioned_pass(spec: PassSpec, matrix: np.ndarray, findings: Sequence[Find
     if len(scen) > 1:
         first = np.lexsort(scen.T[::-1])
         scen, tags = scen[first], tags[first]
-    return condition_scenarios(scen, tags, spec.offsets, spec.counts, spec.credit == "scenarios", findings)
+    rules = spec.rules if spec.credit == "definition" else None
+    return condition_scenarios(scen, tags, spec.offsets, spec.counts, spec.credit == "scenarios", findings, rules)
 
 
 def combination_weights(spec: PassSpec, tags: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
@@ -178,14 +225,16 @@ def weigh(cond: Conditioned, weights: np.ndarray) -> tuple[np.ndarray, bool]:
     that drop out give their weight to those that remain; the none bin keeps its own.
     """
     V1 = cond.credit.shape[1]
+    nc = cond.none_column
     total = float(np.sum(weights))
     none = max(0.0, 1.0 - total)
     z = float(np.dot(weights, cond.mass))
     flat = np.full(V1, np.nan)
-    flat[-1] = none if none > 1e-12 else 0.0
+    flat[nc] = none if none > 1e-12 else 0.0
     if z <= CONTRADICTED:
         return flat, True
-    flat[:-1] = (weights * cond.mass) @ cond.credit[:, :-1] * ((1.0 - flat[-1]) / z)
+    cols = np.flatnonzero(np.arange(V1) != nc)
+    flat[cols] = (weights * cond.mass) @ cond.credit[:, cols] * ((1.0 - flat[nc]) / z)
     return flat, False
 
 
@@ -252,9 +301,10 @@ class ObservedDraws:
         return out
 
     def rows(self, priors: Mapping[str, Mapping[str, float]] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Per draw the flat row (V + 1,) and whether the findings contradict that draw (then NaN but none)."""
+        """Per draw the flat row (V + 1,; V + 2 crediting by definition) and whether the findings contradict that draw
+        (then NaN but none)."""
         prior = self.prior_array(priors)
-        out = np.empty((len(self.conds), self.setup.compiled.n_variants + 1))
+        out = np.empty((len(self.conds), self.setup.spec.width))
         bad = np.zeros(len(self.conds), dtype=bool)
         for r, cond in enumerate(self.conds):
             out[r], bad[r] = weigh(cond, combination_weights(self.setup.spec, cond.tags, prior))
