@@ -560,3 +560,30 @@ def test_definition_under_evidence_matches_brute_force():
     assert checked >= 15
     with pytest.raises(ValueError, match="outcome descriptor"):
         observed_draws(hand_model(), [("o", {"o1": 1.0}, True, "t")], credit="definition")
+
+
+# -- the workspace editor keeps rules in step ------------------------------------------------------------------
+
+
+def test_editor_renames_and_uses_follow_rules():
+    from scenarist.workspace import editing
+    from scenarist.workspace.versions import model_data
+
+    data = model_data(hand_model())
+    assert "rule of o.o1" in editing.descriptor_uses(data, "q")
+    assert editing.variant_uses(data, "p", "y") == [
+        "judgment p.y → q.u",
+        "judgment p.y → o.o2",
+        "judgment p.y → o.o3",
+        "rule of o.o2",
+    ]
+    editing.rename_descriptor(data, "p", "pp")
+    editing.rename_variant(data, "q", "u", "uu")
+    m = Model.model_validate(data)
+    assert not check_model(m), check_model(m)
+    o = m.descriptor("o")
+    assert o.variants[0].rule.all[0].descriptor == "pp" and o.variants[0].rule.all[1].in_ == ["uu"]
+    assert o.variants[2].rule.in_ == ["uu"]
+    # the same classification as before the renames
+    c = classify(scenarist.analyze(m))
+    assert c.summary()["disagree"] == 1 and c.summary()["unclassified"] == 2

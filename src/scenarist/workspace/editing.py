@@ -196,7 +196,36 @@ def descriptor_uses(data: dict, descriptor_id: str) -> list[str]:
     ]
     if (data.get("assessments") or {}).get("outcome") == descriptor_id:
         out.append("assessments (outcome)")
+    out += [f"rule of {owner}" for owner, rule in _rules(data) if _rule_tests(rule, descriptor_id)]
     return out
+
+
+def _rules(data: dict) -> Iterator[tuple[str, dict]]:
+    """Every outcome variant's classification rule, as ``("descriptor.variant", rule dict)``."""
+    for d in data.get("descriptors", []):
+        for v in d.get("variants", []):
+            if isinstance(v.get("rule"), dict):
+                yield f"{d['id']}.{v['id']}", v["rule"]
+
+
+def _conditions(rule: dict) -> Iterator[dict]:
+    """Every ``descriptor``/``in`` condition inside a rule (nested in all, any, not)."""
+    if "descriptor" in rule:
+        yield rule
+    for key in ("all", "any"):
+        for child in rule.get(key) or []:
+            if isinstance(child, dict):
+                yield from _conditions(child)
+    if isinstance(rule.get("not"), dict):
+        yield from _conditions(rule["not"])
+
+
+def _rule_tests(rule: dict, descriptor_id: str, variant_id: str | None = None) -> bool:
+    """Whether a rule tests ``descriptor_id`` (or, with ``variant_id``, that variant of it)."""
+    return any(
+        c.get("descriptor") == descriptor_id and (variant_id is None or variant_id in (c.get("in") or []))
+        for c in _conditions(rule)
+    )
 
 
 def variant_uses(data: dict, descriptor_id: str, variant_id: str) -> list[str]:
@@ -236,6 +265,7 @@ def variant_uses(data: dict, descriptor_id: str, variant_id: str) -> list[str]:
             for k, ja in enumerate(a.get("joint", []))
             if variant_id in ja.get("variants", [])
         ]
+    out += [f"rule of {owner}" for owner, rule in _rules(data) if _rule_tests(rule, descriptor_id, variant_id)]
     return out
 
 
@@ -245,6 +275,8 @@ def _citation_holders(data: dict) -> Iterator[tuple[str, dict]]:
         yield f"descriptor {d['id']}", d
         if d.get("prior"):
             yield f"prior of {d['id']}", d["prior"]
+    for owner, rule in _rules(data):
+        yield f"rule of {owner}", rule
     for j in data.get("judgments", []):
         yield _judgment_label(j), j
     for a in data.get("actors", []):
@@ -455,6 +487,14 @@ def _rename_refs(data: dict, descriptor_id: str, new_d: str, old_v: str | None =
                     va["variant"] = new_v
             for ja in a.get("joint", []):
                 ja["variants"] = [new_v if v == old_v else v for v in ja.get("variants", [])]
+    for _, rule in _rules(data):
+        for c in _conditions(rule):
+            if c.get("descriptor") != descriptor_id:
+                continue
+            if old_v is None:
+                c["descriptor"] = new_d
+            else:
+                c["in"] = [new_v if v == old_v else v for v in c.get("in") or []]
 
 
 def rename_descriptor(data: dict, descriptor_id: str, new_id: str) -> None:
