@@ -587,3 +587,17 @@ def test_editor_renames_and_uses_follow_rules():
     # the same classification as before the renames
     c = classify(scenarist.analyze(m))
     assert c.summary()["disagree"] == 1 and c.summary()["unclassified"] == 2
+
+
+def test_report_shows_the_definitions_and_the_convention_range():
+    import html as _html
+    import re
+
+    html = scenarist.report(scenarist.analyze(hand_model()))
+    text = re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", html)))
+    assert 'data-table="outcome-by-definition"' in html and 'data-table="convention-range"' in html
+    assert "Of 6 scenario(s), 3 agree, 1 disagree (16.7 %) , 2 match no rule (unclassified)" in text
+    assert "crediting its weight by variants" in text
+    # o1's row of the convention range: 73.3 (variants), 80.0 (scenarios), volume, 43.3 (definition), range 43.3 – …
+    row = text[text.index("Convention range The outcome") :]
+    assert "O1 73.3 % 80.0 %" in row and "43.3 % 43.3 % –" in row
