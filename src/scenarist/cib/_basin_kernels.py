@@ -233,20 +233,37 @@ def _sequential_block(
         SIG[i] = np.int32(base) + LC[i] + HD[i]
 
 
+@njit(cache=True)
+def block_counts_ls(counts, fixed, low_limit):
+    """``(NL, NH)``: scenarios per high block and number of high blocks in :func:`successors_ls` when the low
+    block holds at most ``low_limit`` combinations."""
+    free, _ = _free_layout(counts, fixed)
+    ql = low_split(counts, free, low_limit)
+    NL = 1
+    for q in range(ql):
+        NL *= counts[free[q]]
+    NH = 1
+    for q in range(ql, free.shape[0]):
+        NH *= counts[free[q]]
+    return NL, NH
+
+
 @njit(cache=True, parallel=True)
-def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, h_hi):
+def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, h_hi, low_limit):
     """Local (``op`` = 1) or sequential (any other ``op``) successor of every scenario of the free space.
 
     Same contract as :func:`scenarist.cib._kernels.successors`: ``out`` ((N,) int32) receives each scenario's
     successor (numbering over the free descriptors, first fastest); ``parts`` ((P, ceil(N / 64)) uint64, zeroed)
-    one bitmap of successors per worker; only high blocks ``h_lo <= h < h_hi`` are done. Matrix entries and
+    one bitmap of successors per worker; only high blocks ``h_lo <= h < h_hi`` are done (:func:`block_counts_ls`
+    gives their number). The low block is the longest run of leading free descriptors with at most
+    ``low_limit`` combinations (at least one descriptor); the successors do not depend on it. Matrix entries and
     balances must fit in int32.
     """
     n = counts.shape[0]
     V = offsets[n]
     free, stride = _free_layout(counts, fixed)
     m = free.shape[0]
-    ql = low_split(counts, free, 2048)
+    ql = low_split(counts, free, low_limit)
     NL = 1
     for q in range(ql):
         NL *= counts[free[q]]
@@ -293,4 +310,71 @@ def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, 
                 bits[x >> 6] |= np.uint64(1) << np.uint64(x & 63)
 
 
-__all__ = ["successors_ls"]
+#: Mark of a state on the walk in progress in :func:`walk_terminals` (below every terminal code ``-1 - t``).
+_ON_WALK = np.int32(-2147483648)
+
+
+@njit(cache=True)
+def walk_terminals(arr):
+    """Turn the successor array into terminal codes in place, without an image index.
+
+    On entry ``arr[s]`` ((N,) int32) is the successor of s; on exit ``arr[s] = -1 - t``, t numbering the attractor
+    or cycle s ends in (in order of discovery). Returns ``(T, members, member_start)``: terminal t's states are
+    ``members[member_start[t]:member_start[t + 1]]`` in the order succession runs through them (one state: an
+    attractor). Each state is walked once: a walk follows successors, marking states, until it meets a labelled
+    state (whose label it takes) or one of its own (a new terminal: the states from there on).
+    """
+    N = arr.shape[0]
+    stack = np.empty(1024, dtype=np.int64)
+    members = np.empty(64, dtype=np.int64)
+    member_start = np.zeros(65, dtype=np.int64)
+    T = 0
+    used = 0
+    for s in range(N):
+        if arr[s] < 0:
+            continue
+        top = 0
+        x = np.int64(s)
+        while arr[x] >= 0:
+            if top == stack.shape[0]:
+                bigger = np.empty(2 * top, dtype=np.int64)
+                bigger[:top] = stack
+                stack = bigger
+            stack[top] = x
+            top += 1
+            nx = np.int64(arr[x])
+            arr[x] = _ON_WALK
+            x = nx
+        if arr[x] == _ON_WALK:
+            p = top - 1
+            while stack[p] != x:
+                p -= 1
+            while used + top - p > members.shape[0]:
+                bigger = np.empty(2 * members.shape[0], dtype=np.int64)
+                bigger[:used] = members[:used]
+                members = bigger
+            for q in range(p, top):
+                members[used] = stack[q]
+                used += 1
+            if member_start.shape[0] < T + 2:
+                bigger = np.zeros(2 * member_start.shape[0], dtype=np.int64)
+                bigger[: T + 1] = member_start[: T + 1]
+                member_start = bigger
+            T += 1
+            member_start[T] = used
+            code = np.int32(-T)
+        else:
+            code = arr[x]
+        for q in range(top):
+            arr[stack[q]] = code
+    return T, members[:used].copy(), member_start[: T + 1].copy()
+
+
+@njit(cache=True, parallel=True)
+def codes_to_labels(arr, lut):
+    """``arr[s] = lut[-1 - arr[s]]`` in place, in parallel: terminal codes ((N,) int32) → final labels."""
+    for s in prange(arr.shape[0]):
+        arr[s] = lut[-1 - arr[s]]
+
+
+__all__ = ["block_counts_ls", "codes_to_labels", "successors_ls", "walk_terminals"]

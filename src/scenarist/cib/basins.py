@@ -42,6 +42,11 @@ SIGNATURE_LIMIT = 2**63 - 1
 SMALL_SPACE = 1 << 18
 #: Hard limit of the exact method (state numbers are int32).
 EXACT_LIMIT = (1 << 31) - 1
+#: Most combinations of the low block (one lane each) in the local and sequential successor kernels.
+LOW_BLOCK = 2048
+#: Share of the space above which the successors' image is too large to index: terminals are then found by walking
+#: the successor array itself (local succession moves one descriptor, so about half the space is some successor).
+WALK_SHARE = 0.125
 
 Progress = Callable[[float, str], None]
 """A progress callback: ``progress(fraction_done, phase)`` with ``fraction_done`` in [0, 1]."""
@@ -299,25 +304,38 @@ def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, prog
     threads = max(1, numba.get_num_threads())
     succ = np.empty(N, dtype=np.int32)
     parts = np.zeros((threads, (N + 63) // 64), dtype=np.uint64)
-    _NL, NH = K.block_counts(cnt, fx)
+    # global (and the scalar reference): the kernel of _kernels; local and sequential: the vectorised kernel of
+    # _basin_kernels, whose successors are identical to the scalar kernel's
+    vector = op != K.GLOBAL and not scalar
+    low = np.int64(LOW_BLOCK)
+    _NL, NH = BK.block_counts_ls(cnt, fx, low) if vector else K.block_counts(cnt, fx)
     chunks = max(1, min(50, NH // max(threads, 1)))
     edges = np.linspace(0, NH, chunks + 1).astype(np.int64)
-    # global: the vectorised kernel of _kernels; local and sequential: those of _basin_kernels (same successors)
-    kernel = K.successors if op == K.GLOBAL or scalar else BK.successors_ls
     for i in range(chunks):
-        kernel(m, off, cnt, fx, moving, np.int64(op), succ, parts, edges[i], edges[i + 1])
+        if vector:
+            BK.successors_ls(m, off, cnt, fx, moving, np.int64(op), succ, parts, edges[i], edges[i + 1], low)
+        else:
+            K.successors(m, off, cnt, fx, moving, np.int64(op), succ, parts, edges[i], edges[i + 1])
         if progress is not None:
             progress(0.8 * (i + 1) / chunks, "successors")
     seconds["successors"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     idx = K.image_index(parts)
     del parts
-    img = K.image_states(idx)
-    dsucc = K.dense_successors(succ, img, idx)
-    members = np.empty(len(img), dtype=np.int64)
-    starts = np.empty(len(img) + 1, dtype=np.int64)
-    T = K.resolve_terminals(dsucc, members, starts)
-    K.labels_from_codes(dsucc)  # dsucc[k] = terminal of image state k
+    image = int(idx[-1, 1]) + int(idx[-1, 0]).bit_count() if len(idx) else 0  # states that are a successor
+    walk = vector and image > WALK_SHARE * N
+    if walk:
+        # a large image (local succession): walk the successor array itself; an image index would cost more
+        # random lookups than it saves
+        T, members, starts = BK.walk_terminals(succ)
+    else:
+        img = K.image_states(idx)
+        dsucc = K.dense_successors(succ, img, idx)
+        members = np.empty(len(img), dtype=np.int64)
+        starts = np.empty(len(img) + 1, dtype=np.int64)
+        T = K.resolve_terminals(dsucc, members, starts)
+        K.labels_from_codes(dsucc)  # dsucc[k] = terminal of image state k
+        members = img[members[: starts[T]]]  # positions in the image → state numbers
     seconds["terminals"] = time.perf_counter() - t1
     if progress is not None:
         progress(0.9, "terminals")
@@ -326,11 +344,11 @@ def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, prog
     att_t, cyc_t = [], []
     for t in range(T):
         (att_t if starts[t + 1] - starts[t] == 1 else cyc_t).append(t)
-    att_states = _decode(img[members[starts[att_t]]] if att_t else np.zeros(0, np.int64), compiled, fx)
+    att_states = _decode(members[starts[att_t]] if att_t else np.zeros(0, np.int64), compiled, fx)
     order = order_scenarios(att_states, _tis(compiled, att_states, tested)) if att_t else np.zeros(0, np.int64)
     cycles = []
     for t in cyc_t:
-        sigs = img[members[starts[t] : starts[t + 1]]]
+        sigs = members[starts[t] : starts[t + 1]]
         states = _decode(sigs, compiled, fx)
         k = int(np.argmin(_full_sig(states, cnt)))
         cycles.append((np.roll(states, -k, axis=0), int(_full_sig(states[k : k + 1], cnt)[0])))
@@ -341,7 +359,10 @@ def _exact(compiled, operator, op, fx, moving, m, off, cnt, N, keep_labels, prog
     for new, pos in enumerate(cyc_order):
         lut[cyc_t[pos]] = -1 - new
     t2 = time.perf_counter()
-    K.gather_labels(succ, idx, lut[dsucc])
+    if walk:
+        BK.codes_to_labels(succ, lut)
+    else:
+        K.gather_labels(succ, idx, lut[dsucc])
     seconds["labels"] = time.perf_counter() - t2
     if progress is not None:
         progress(1.0, "labels")
