@@ -601,3 +601,9 @@ def test_report_shows_the_definitions_and_the_convention_range():
     # o1's row of the convention range: 73.3 (variants), 80.0 (scenarios), volume, 43.3 (definition), range 43.3 – …
     row = text[text.index("Convention range The outcome") :]
     assert "O1 73.3 % 80.0 %" in row and "43.3 % 43.3 % –" in row
+
+
+def test_convention_range_frame():
+    f = convention_range(hand_model()).to_frame()
+    assert list(f.columns) == ["variants", "scenarios", "volume", "definition", "low", "high"]
+    assert f.loc["o1", "scenarios"] == pytest.approx(0.8) and f.loc["o1", "low"] == pytest.approx(13 / 30)

@@ -83,6 +83,16 @@ class ConventionRange:
             c: {v: float(p) for v, p in zip(self.variant_ids, self.values[i])} for i, c in enumerate(self.conventions)
         }
 
+    def to_frame(self):
+        """pandas DataFrame indexed by outcome variant: one column per convention (P at the stated matrix), then
+        ``low`` and ``high`` (the convention range)."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.values.T, index=pd.Index(self.variant_ids, name="variant"), columns=self.conventions)
+        frame["low"] = self.low
+        frame["high"] = self.high
+        return frame
+
     def to_dict(self) -> dict:
         """JSON-safe dict: ``label`` ("convention range"), ``conventions``, ``range`` ({variant: [min, max]}),
         ``by_convention`` ({convention: {variant: P}}), ``none`` ({convention: P}), ``unclassified``, ``notes``."""
