@@ -607,3 +607,12 @@ def test_convention_range_frame():
     f = convention_range(hand_model()).to_frame()
     assert list(f.columns) == ["variants", "scenarios", "volume", "definition", "low", "high"]
     assert f.loc["o1", "scenarios"] == pytest.approx(0.8) and f.loc["o1", "low"] == pytest.approx(13 / 30)
+
+
+def test_convention_range_leaves_volume_out_beyond_its_limit(monkeypatch):
+    from scenarist.probability import conventions
+
+    monkeypatch.setattr(conventions, "MAX_VOLUME_COMBINATIONS", 1)  # the hand model has 2 weighted combinations
+    cr = convention_range(hand_model())
+    assert cr.conventions == ("variants", "scenarios", "definition")
+    assert "volume left out: 2 exogenous combinations" in cr.notes[0]

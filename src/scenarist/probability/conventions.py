@@ -26,6 +26,10 @@ from .combinations import run_pass
 
 #: The conventions of the range, in the order they are reported (``definition`` only when the outcome has rules).
 CONVENTIONS = ("variants", "scenarios", "volume", "definition")
+#: Most exogenous combinations of non-zero weight whose basins the range computes for ``volume`` (one basin
+#: computation each, about 0.2 s on the flagship); beyond, volume is left out with a note (``credit="volume"`` still
+#: computes it on request).
+MAX_VOLUME_COMBINATIONS = 256
 
 
 @dataclass(frozen=True)
@@ -129,13 +133,21 @@ def conventions_of(
     V = c.n_variants
     names = ["variants", "scenarios"]
     notes: list[str] = []
-    if volume and not setup.spec.samples:
-        names.append("volume")
-    elif volume:
+    weighted = 1
+    for e in range(len(setup.spec.exo)):
+        weighted *= int(np.count_nonzero(setup.spec.prior[e]))
+    if volume and "volume" not in known and setup.spec.samples:
         notes.append(
             f"volume left out: its basins need every exogenous combination enumerated ({setup.spec.n_combinations} "
             f"combinations are sampled)"
         )
+    elif volume and "volume" not in known and weighted > MAX_VOLUME_COMBINATIONS:
+        notes.append(
+            f"volume left out: {weighted:,} exogenous combinations of non-zero weight exceed "
+            f"{MAX_VOLUME_COMBINATIONS} basin computations (credit='volume' computes it on request)"
+        )
+    elif volume or "volume" in known:
+        names.append("volume")
     from ..classification import compile_rules
 
     rules = compile_rules(setup.model, c, c.descriptor_ids[d])
@@ -175,4 +187,4 @@ def conventions_of(
     )
 
 
-__all__ = ["CONVENTIONS", "ConventionRange", "conventions_of"]
+__all__ = ["CONVENTIONS", "MAX_VOLUME_COMBINATIONS", "ConventionRange", "conventions_of"]
