@@ -123,3 +123,27 @@ def test_confidence_counts_as_spread():
     d_conf = outcome_distribution(m, draws=200, seed=4)
     d_spr = outcome_distribution(spread_model(spread=1), draws=200, seed=4)
     assert np.array_equal(d_conf.per_draw, d_spr.per_draw)
+
+
+def test_draws_hold_exogenous_descriptors_whose_prior_is_certain(monkeypatch):
+    """Draws search only the exogenous combinations with prior weight (the flagship's two post-article extensions
+    have prior 1 / 0): every draw's probabilities equal those of the full search, and robustness counts only
+    scenarios of weighted combinations, each in as many draws as the full search finds it."""
+    import scenarist
+    from scenarist.probability import distribution
+
+    model = scenarist.load("iran-russia-pezeshkian")
+    setup = distribution.prepare(model)
+    held = distribution.draw_spec(setup)
+    assert setup.spec.n_combinations == 96 and held.n_combinations == 24  # 2·3·2·2 with syria_order, leadership held
+    fast = outcome_distribution(model, draws=12, seed=5)
+    monkeypatch.setattr(distribution, "draw_spec", lambda s: s.spec)
+    full = outcome_distribution(model, draws=12, seed=5)
+    assert np.allclose(fast.per_draw, full.per_draw, rtol=0, atol=1e-12)
+    c = compile_model(model)
+    ext = [c.descriptor_index("syria_order"), c.descriptor_index("leadership")]
+    weighted = np.all(full.robust_scenarios[:, ext] == 0, axis=1)  # assad_holds, incumbent: the first variants
+    order = np.lexsort(fast.robust_scenarios.T[::-1])
+    order_full = np.lexsort(full.robust_scenarios[weighted].T[::-1])
+    assert np.array_equal(fast.robust_scenarios[order], full.robust_scenarios[weighted][order_full])
+    assert np.array_equal(fast.robustness[order], full.robustness[weighted][order_full])

@@ -612,13 +612,43 @@ def outcome_distribution(
         check_memory(16 * draws * (setup.compiled.n_variants + 1), f"{draws:,} judgment draws")
         if len(setup.spread) == 0:
             notes.append("no judgment carries a spread or confidence: every draw equals the stated matrix")
-        task = DrawTask(setup.spec, setup.compiled.matrix, setup.spread, entropy, shared_sections)
+        task = DrawTask(draw_spec(setup), setup.compiled.matrix, setup.spread, entropy, shared_sections)
         chunks = run_draws(task, draws, scheduler=scheduler, progress=progress)
         per_draw = np.concatenate([c.flat for c in chunks])
         robust, counts = merge_counts(chunks, setup.spec.counts)
         share = counts / draws
     result = summarise(setup, stated, per_draw, entropy, robust, share, notes)
     return result if convs is None else replace(result, conventions=convs)
+
+
+def draw_spec(setup: Setup) -> PassSpec:
+    """The pass spec for judgment draws: ``setup.spec`` with every free exogenous descriptor whose prior puts all
+    weight on one variant held at that variant.
+
+    Exact for the outcome distribution: a combination with prior weight 0 adds 0 to every variant and to the none
+    bin (the none bin is 1 minus the weight of the combinations that have a consistent scenario), so leaving it
+    out changes no probability. What changes is what the draws search: the scenarios counted for robustness are
+    those of combinations with positive weight. The flagship's two post-article extensions (prior 1 / 0 each) keep
+    24 of its 96 combinations, so each draw searches a quarter of them. Sampled passes (``spec.samples > 0``)
+    already draw combinations from the priors and are returned unchanged.
+    """
+    spec = setup.spec
+    if spec.samples or len(spec.exo) == 0:
+        return spec
+    held = {
+        int(d): int(np.flatnonzero(spec.prior[e])[0])
+        for e, d in enumerate(spec.exo)
+        if np.count_nonzero(spec.prior[e]) == 1
+    }
+    if not held:
+        return spec
+    fixed = setup.fixed.copy()
+    for d, v in held.items():
+        fixed[d] = v
+    out = make_pass_spec(
+        setup.compiled, setup.priors, fixed, spec.credit, max(spec.n_combinations, 1), SAMPLES, spec.max_inconsistency
+    )
+    return replace(out, rules=spec.rules) if spec.rules is not None else out
 
 
 def summarise(
