@@ -96,47 +96,35 @@ def _local_block(offsets, counts, moving, free, stride, ql, NL, lbT, ldT, hb, sc
 
 @njit(cache=True)
 def _sequential_block(
-    matrix,
-    offsets,
-    counts,
-    moving,
-    free,
-    stride,
-    ql,
-    NL,
-    lbT,
-    low_flat,
-    ldT,
-    hb,
-    scen,
-    base,
-    M,
-    A,
-    LC,
-    NV,
-    HD,
-    B,
-    c_lo,
-    SIG,
+    matrix, offsets, counts, moving, free, stride, ql, NL, S, low_flat, ldT, hb, scen, base, M, A, LC, NV, HD, B, SIG
 ):
     """Sequential-succession successors of the NL scenarios of one high block (numbers ``base .. base + NL - 1``).
 
-    ``low_flat`` ((NL * V,) int32) is the low table row by row; ``LC`` (NL,) each lane's current low combination;
-    ``B`` ((V - c_lo, NL) int32) each lane's balances of the columns from ``c_lo`` (the first high descriptor's)
-    on; ``NV`` the variants chosen for the current descriptor; ``HD`` the change of number the high moves make.
+    ``B`` ((V, NL) int32) holds each lane's balances, column by column. Low descriptors' columns start from
+    ``hb + S`` (``S`` from :func:`_sequential_start`: the rows of the low descriptors that have not yet had their
+    turn); when a low descriptor has had its turn, its row for the variant it now takes is added to the columns of
+    the low descriptors still to come. High descriptors' columns start from ``hb`` plus the low table's row of the
+    lane's low combination after the low turns (``low_flat``, (NL * V,) int32, row by row); a high descriptor's
+    move adds the difference of its two rows to the columns of the high descriptors still to come. ``LC`` (NL,) is
+    each lane's number within the low block, ``HD`` the change of number its high moves make.
     """
     n = counts.shape[0]
     V = offsets[n]
     m = free.shape[0]
+    mq = min(ql, m)
     for i in range(NL):
         LC[i] = i
         HD[i] = 0
-    # low descriptors: balances of the lane's current low combination (a gather from the low table; until the
-    # first move every lane is still its own combination, a contiguous row of lbT). Unsigned indices spare numba's
-    # negative-index wraparound, which would stop the gather from vectorising.
-    uV = np.uint64(V)
-    first = True
-    for q in range(min(ql, m)):
+    for q in range(mq):
+        j = free[q]
+        if moving[j]:
+            for c in range(offsets[j], offsets[j] + counts[j]):
+                hv = hb[c]
+                row = S[c]
+                bc = B[c]
+                for i in range(NL):
+                    bc[i] = hv + row[i]
+    for q in range(mq):
         j = free[q]
         if not moving[j]:
             continue
@@ -148,43 +136,46 @@ def _sequential_block(
             A[i] = 0
             NV[i] = 0  # balance of the current variant, for now
         for b in range(counts[j]):
-            hv = hb[oj + b]
+            bl = B[oj + b]
             bb = np.int32(b)
-            if first:
-                row = lbT[oj + b]
-                for i in range(NL):
-                    v = hv + row[i]
-                    gt = v > M[i]
-                    M[i] = v if gt else M[i]
-                    A[i] = bb if gt else A[i]
-                    NV[i] = v if cur[i] == bb else NV[i]
-            else:
-                col = np.uint64(oj + b)
-                for i in range(NL):
-                    v = hv + low_flat[np.uint64(LC[i]) * uV + col]
-                    gt = v > M[i]
-                    M[i] = v if gt else M[i]
-                    A[i] = bb if gt else A[i]
-                    NV[i] = v if cur[i] == bb else NV[i]
-        first = False
-        for i in range(NL):
-            LC[i] += ((cur[i] if NV[i] == M[i] else A[i]) - cur[i]) * st
-    if ql >= m:
-        for i in range(NL):
-            SIG[i] = np.int32(base) + LC[i]
-        return
-    # high descriptors: each lane's own balances, from its low combination after the low moves
-    for q in range(ql, m):
-        j = free[q]
-        if not moving[j]:
-            continue
-        oj = offsets[j]
-        for b in range(counts[j]):
-            hv = hb[oj + b]
-            bl = B[oj + b - c_lo]
-            col = np.uint64(oj + b)
             for i in range(NL):
-                bl[i] = hv + low_flat[np.uint64(LC[i]) * uV + col]
+                v = bl[i]
+                gt = v > M[i]
+                M[i] = v if gt else M[i]
+                A[i] = bb if gt else A[i]
+                NV[i] = v if cur[i] == bb else NV[i]
+        for i in range(NL):
+            ci = cur[i]
+            nv = ci if NV[i] == M[i] else A[i]
+            NV[i] = nv
+            LC[i] += (nv - ci) * st
+        for q2 in range(q + 1, mq):
+            j2 = free[q2]
+            if not moving[j2]:
+                continue
+            for c in range(offsets[j2], offsets[j2] + counts[j2]):
+                bl = B[c]
+                for b in range(counts[j]):
+                    delta = np.int32(matrix[oj + b, c])
+                    if delta == 0:
+                        continue
+                    bb = np.int32(b)
+                    for i in range(NL):
+                        bl[i] += delta if NV[i] == bb else np.int32(0)
+    if ql < m:
+        # high columns: a gather from the low table (unsigned indices spare numba's negative-index wraparound,
+        # which would stop it from vectorising)
+        uV = np.uint64(V)
+        for q in range(ql, m):
+            j = free[q]
+            if not moving[j]:
+                continue
+            for c in range(offsets[j], offsets[j] + counts[j]):
+                hv = hb[c]
+                bl = B[c]
+                col = np.uint64(c)
+                for i in range(NL):
+                    bl[i] = hv + low_flat[np.uint64(LC[i]) * uV + col]
     for q in range(ql, m):
         j = free[q]
         if not moving[j]:
@@ -196,14 +187,14 @@ def _sequential_block(
             M[i] = _MIN
             A[i] = 0
         for b in range(counts[j]):
-            bl = B[oj + b - c_lo]
+            bl = B[oj + b]
             bb = np.int32(b)
             for i in range(NL):
                 v = bl[i]
                 gt = v > M[i]
                 M[i] = v if gt else M[i]
                 A[i] = bb if gt else A[i]
-        bc = B[oj + c0 - c_lo]
+        bc = B[oj + c0]
         moved = 0
         for i in range(NL):
             nv = c0 if bc[i] == M[i] else A[i]
@@ -212,25 +203,48 @@ def _sequential_block(
             moved += nv != c0
         if moved == 0:
             continue
-        # the move's effect on the columns of the moving descriptors still to come (rows of c0 → NV)
         r0 = oj + c0
         for q2 in range(q + 1, m):
             j2 = free[q2]
             if not moving[j2]:
                 continue
             for c in range(offsets[j2], offsets[j2] + counts[j2]):
-                bl = B[c - c_lo]
+                bl = B[c]
                 for b in range(counts[j]):
-                    if b == c0:
-                        continue
                     delta = np.int32(matrix[oj + b, c] - matrix[r0, c])
-                    if delta == 0:
+                    if b == c0 or delta == 0:
                         continue
                     bb = np.int32(b)
                     for i in range(NL):
                         bl[i] += delta if NV[i] == bb else np.int32(0)
     for i in range(NL):
         SIG[i] = np.int32(base) + LC[i] + HD[i]
+
+
+@njit(cache=True)
+def _sequential_start(matrix, offsets, counts, moving, free, ql, NL, ldT):
+    """``S`` ((V, NL) int32; only the rows of moving low descriptors' columns are filled): for each such column
+    and each combination of the low block, the sum of the rows of the low descriptors that still hold their
+    original variant when that descriptor's turn comes: itself, those after it, and those that never move."""
+    n = counts.shape[0]
+    V = offsets[n]
+    mq = min(ql, free.shape[0])
+    S = np.zeros((V, NL), dtype=np.int32)
+    for q in range(mq):
+        j = free[q]
+        if not moving[j]:
+            continue
+        for q2 in range(mq):
+            j2 = free[q2]
+            if moving[j2] and q2 < q:
+                continue
+            o2 = offsets[j2]
+            cur = ldT[q2]
+            for c in range(offsets[j], offsets[j] + counts[j]):
+                row = S[c]
+                for i in range(NL):
+                    row[i] += np.int32(matrix[o2 + cur[i], c])
+    return S
 
 
 @njit(cache=True)
@@ -277,7 +291,7 @@ def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, 
     for q in range(max(ql, 1)):
         for i in range(NL):
             ldT[q, i] = low_dig[i, q]
-    c_lo = offsets[free[ql]] if ql < m else V
+    S = _sequential_start(matrix, offsets, counts, moving, free, ql, NL, ldT) if op != LOCAL else lbT[:0]
     P = parts.shape[0]
     h_hi = min(h_hi, NH)
     chunk = (h_hi - h_lo + P - 1) // P
@@ -290,7 +304,7 @@ def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, 
         Y = np.empty(NL, dtype=np.int32)
         Z = np.empty(NL, dtype=np.int32)
         SIG = np.empty(NL, dtype=np.int32)
-        B = np.empty((V - c_lo if op != LOCAL else 0, NL), dtype=np.int32)
+        B = np.empty((V if op != LOCAL else 0, NL), dtype=np.int32)
         bits = parts[p]
         for h in range(h_lo + p * chunk, min(h_hi, h_lo + (p + 1) * chunk)):
             _high_state(matrix, offsets, counts, fixed, free, ql, h, scen, hb)
@@ -301,8 +315,8 @@ def successors_ls(matrix, offsets, counts, fixed, moving, op, out, parts, h_lo, 
                 )
             else:
                 _sequential_block(
-                    matrix, offsets, counts, moving, free, stride, ql, NL, lbT, low_flat, ldT, hb, scen, base, M, A,
-                    X, Y, Z, B, c_lo, SIG,
+                    matrix, offsets, counts, moving, free, stride, ql, NL, S, low_flat, ldT, hb, scen, base, M, A, X, Y, Z,
+                    B, SIG,
                 )  # fmt: skip
             for i in range(NL):
                 x = SIG[i]
