@@ -5,8 +5,9 @@ The volume weight of an attractor is the number (or share) of start scenarios wh
 succession). Scenarios whose succession enters a cycle belong to no attractor; they are counted apart.
 
 :func:`exact_basins` follows every scenario of the space (using at most 4 bytes per scenario plus a bitmap of
-1/8 byte: the successor of each scenario is computed once, then labels are propagated from the few states that are
-some scenario's successor). :func:`sampled_basins` follows random start scenarios and gives each share a Wilson
+1/8 byte: the successor of each scenario is computed once by a compiled kernel vectorised across blocks of
+scenarios, for every operator; then labels are propagated from the states that are some scenario's successor, or,
+when those are many, as under local succession, by walking the successor array itself; docs/cib.md §6). :func:`sampled_basins` follows random start scenarios and gives each share a Wilson
 score interval. :func:`basins` picks exact when the space fits ``max_exact``.
 
 References
