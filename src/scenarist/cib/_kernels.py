@@ -22,8 +22,18 @@ re-tests. The likelihood layer searches through the same kernels (:func:`bnb_by_
 
 from __future__ import annotations
 
+import os
+
+# Threads that wait for work sleep instead of spinning (unless the user chose otherwise). libgomp's default spins,
+# and on a machine whose cores are busy the spinning threads take the CPU from the ones working: measured on the
+# 2-core machine under load, an empty parallel loop took 12 ms (median) instead of 0.01 ms, and a threaded search
+# 6 times as long as on one thread. Read when numba first starts its OpenMP threads, which is after this import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # ----------------------------------------------------------------------------------------------------------------
 # Search order and pruning bounds
@@ -184,7 +194,7 @@ def search_tables(matrix, offsets, counts, tested, order, propagate=True):
             for c in range(V):
                 step[r, c] = mat[r, c] - mat[r - 1, c]
     c_start, c_items = check_table(matrix, offsets, counts, tested, order)
-    ft = fc_tables(matrix, offsets, counts, tested, order.shape[0] if propagate else FC_MAX_ENTRIES + 1)
+    ft = fc_tables(matrix, offsets, counts, tested, order, propagate)
     return base, suf, mat, step, c_start, c_items, ft
 
 
@@ -334,43 +344,69 @@ def _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, t
 # Forward checking: incremental propagation over variant sets (issue 14)
 # ----------------------------------------------------------------------------------------------------------------
 
-#: Largest table (entries of the lower-bound stack plus the gain table, int32) the propagating search builds; a
-#: model needing more (or a descriptor with more than 62 variants) is searched without propagation.
+#: Largest number of table entries (int32) the propagating search builds (its tables plus one search's stack of
+#: bounds); a model needing more (or with a descriptor of more than 62 variants) is searched without propagation.
 FC_MAX_ENTRIES = 1 << 24
-#: Descriptors with at most this many variants get a table of the least gain of every variant set (2^n rows).
-FC_TABLE_VARIANTS = 8
+#: Descriptors with at most this many variants get tables over every variant set (2^n rows); larger ones are
+#: computed from the gains when needed.
+FC_TABLE_VARIANTS = 6
+#: Largest bound magnitude (Σ over descriptors of their largest gain, |gain| ≤ 2·max|score|) with which the search
+#: propagates: the bounds of removed variants are parked at :data:`FC_DEAD` and must stay far below 0 (int32).
+FC_BOUND = 1 << 28
+#: Bound given to the pairs of a removed (or not chosen) variant: below any k ≥ 0 however much it is later raised.
+FC_DEAD = -(1 << 30)
+
+
+# The propagation's helpers (_fc_*) allocate nothing and are compiled without reference counting (numba's
+# ``_nrt=False``): with it, every call increfs and decrefs each array argument (atomic operations), which measured
+# about 10 % of the search's time. They take arrays one by one, not the table tuple, for the same reason.
 
 
 @njit(cache=True)
-def fc_tables(matrix, offsets, counts, tested, m):
-    """Tables of the propagating search (:func:`_walk_fc`), independent of the search order.
+def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
+    """Tables of the propagating search (:func:`_walk_fc`) along ``order`` (the free descriptors, in branching
+    order; m of them).
 
     Pairs: for each tested descriptor j, every (variant c, rival b) at ``pb[j] + c * n_j + b`` (b = c included, its
-    gain always 0), P pairs in all. ``gval[r, p]`` = ``C[r][j, b] − C[r][j, c]``: what matrix row r (variant a of
-    descriptor i) adds to rival b's lead over c. ``reach[i, j]``: descriptor i ≠ j has a non-zero cell in j's column
-    block (only then can i move j's pairs). ``spread[p]``: the largest ``max_a gval − min_a gval`` over the
-    descriptors that reach p's descriptor (no variant can be removed for pair p while its slack is at least that).
-    ``rstart, rlo, rhi``: for each i, the ranges of pairs it reaches (merged), pairs of i itself excluded.
+    gain always 0), P pairs in all; ``pj[p]``, ``pc[p]`` name pair p's descriptor and variant. ``gval[r, p]`` =
+    ``C[r][j, b] − C[r][j, c]``: what matrix row r (variant a of descriptor i ≠ j) adds to rival b's lead over c
+    (0 on i's own pairs); ``selfg[p]`` the same for j's own row c (its self-impact; 0 when set aside). ``gvT`` is
+    ``gval`` transposed (P, V).
 
-    ``gm[goff[i] + mask, p]``: ``min_{a ∈ mask} gval[(i, a), p]`` for every variant set (bit mask) of each
-    descriptor i of at most :data:`FC_TABLE_VARIANTS` variants (``goff[i]`` = -1 for larger ones: computed when
-    needed), so narrowing a variant set moves the bounds by one pass over two table rows.
+    ``gm[goff[i] + mask, p]`` = ``min_{a ∈ mask} gval[(i, a), p]`` and ``exT[p, goff[i] + mask]`` = the largest
+    ``gval[(i, a), p] − gm[goff[i] + mask, p]`` over ``a ∈ mask``, for every variant set (bit mask) of each
+    descriptor of at most :data:`FC_TABLE_VARIANTS` variants (``goff[i]`` = -1 for larger ones: computed when
+    needed). ``rstart, rlo, rhi``: for each descriptor i, the ranges of pairs its rows reach (merged; i's own pairs
+    may fall inside a range, where its gains are 0). ``sps[t, p]``: the largest ``max_a gval − min_a gval`` over
+    the descriptors ``order[t:]`` (no variant of an undecided descriptor can be removed for pair p while the slack
+    of p is at least this), (m + 1, P).
 
-    Returns ``(ok, pb, gval, spread, reach, rstart, rlo, rhi, gm, goff)``; ``ok`` ((1,) bool) False when the tables would
-    exceed :data:`FC_MAX_ENTRIES` for a search of ``m`` free descriptors, or a descriptor has more than 62
-    variants.
+    ``gval`` and ``gm`` are returned flat (row-major, rows of P): the search indexes them as ``row * P + p``
+    without making array views, whose reference counting costs more than the arithmetic in the hot loops.
+
+    Returns ``(ok, pb, pj, pc, selfg, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps)``; ``ok`` ((1,) bool) is
+    False (and the tables empty) when ``propagate`` is False, a descriptor has more than 62 variants, the tables
+    would exceed :data:`FC_MAX_ENTRIES`, or the bounds could exceed :data:`FC_BOUND`.
     """
     n = counts.shape[0]
     V = offsets[n]
+    m = order.shape[0]
     pb = np.full(n, -1, dtype=np.int64)
     P = 0
     big = 0
+    bound = 0
     for j in range(n):
         if counts[j] > big:
             big = counts[j]
         if tested[j]:
             pb[j] = P
             P += counts[j] * counts[j]
+    for i in range(n):
+        top = 0
+        for r in range(offsets[i], offsets[i + 1]):
+            for c in range(V):
+                top = max(top, abs(matrix[r, c]))
+        bound += 2 * top
     goff = np.full(n, -1, dtype=np.int64)
     G = 0
     for i in range(n):
@@ -378,51 +414,53 @@ def fc_tables(matrix, offsets, counts, tested, m):
             goff[i] = G
             G += np.int64(1) << counts[i]
     ok = np.zeros(1, dtype=np.bool_)
-    ok[0] = big <= 62 and P * (V + m + 1 + G) <= FC_MAX_ENTRIES
+    ok[0] = propagate and big <= 62 and bound <= FC_BOUND and P * (2 * V + 2 * G + 2 * m + 8) <= FC_MAX_ENTRIES
     if not ok[0]:
         P = 0
         G = 0
+    pj = np.zeros(P, dtype=np.int64)
+    pc = np.zeros(P, dtype=np.int64)
+    selfg = np.zeros(P, dtype=np.int32)
     gval = np.zeros((V, P), dtype=np.int32)
-    reach = np.zeros((n, n), dtype=np.bool_)
-    spread = np.zeros(P, dtype=np.int32)
+    gvT = np.zeros((P, V), dtype=np.int32)
+    gm = np.zeros((G, P), dtype=np.int32)
+    exT = np.zeros((P, G), dtype=np.int32)
     rstart = np.zeros(n + 1, dtype=np.int64)
     rlo = np.zeros(n * n + 1, dtype=np.int64)
     rhi = np.zeros(n * n + 1, dtype=np.int64)
-    gm = np.zeros((G, P), dtype=np.int32)
+    sps = np.zeros((m + 1 if ok[0] else 0, P), dtype=np.int32)
     if not ok[0]:
-        return ok, pb, gval, spread, reach, rstart, rlo, rhi, gm, goff
+        return ok, pb, pj, pc, selfg, gval.reshape(-1), gvT, gm.reshape(-1), exT, goff, rstart, rlo, rhi, sps
+    reach = np.zeros((n, n), dtype=np.bool_)
     for j in range(n):
         if not tested[j]:
             continue
         oj = offsets[j]
         nj = counts[j]
-        for r in range(V):
-            for c in range(nj):
-                for b in range(nj):
-                    gval[r, pb[j] + c * nj + b] = matrix[r, oj + b] - matrix[r, oj + c]
+        for c in range(nj):
+            for b in range(nj):
+                p = pb[j] + c * nj + b
+                pj[p] = j
+                pc[p] = c
+                selfg[p] = matrix[oj + c, oj + b] - matrix[oj + c, oj + c]
         for i in range(n):
             if i == j:
                 continue
-            hit = False
             for r in range(offsets[i], offsets[i + 1]):
-                for col in range(oj, oj + nj):
-                    if matrix[r, col] != 0:
-                        hit = True
-            reach[i, j] = hit
-            if not hit:
-                continue
-            for p in range(pb[j], pb[j] + nj * nj):
-                lo = gval[offsets[i], p]
-                hi = lo
-                for r in range(offsets[i] + 1, offsets[i + 1]):
-                    lo = min(lo, gval[r, p])
-                    hi = max(hi, gval[r, p])
-                if hi - lo > spread[p]:
-                    spread[p] = hi - lo
+                for c in range(nj):
+                    for b in range(nj):
+                        g = matrix[r, oj + b] - matrix[r, oj + c]
+                        gval[r, pb[j] + c * nj + b] = g
+                        if g != 0:
+                            reach[i, j] = True
+    for p in range(P):
+        for r in range(V):
+            gvT[p, r] = gval[r, p]
+    # ranges: the tested descriptors i reaches, and i itself (its gains there are 0), merged when adjacent
     q = 0
     for i in range(n):
         for j in range(n):
-            if not reach[i, j]:
+            if not tested[j] or not (reach[i, j] or (i == j and q > rstart[i])):
                 continue
             lo = pb[j]
             hi = pb[j] + counts[j] * counts[j]
@@ -436,209 +474,423 @@ def fc_tables(matrix, offsets, counts, tested, m):
     for i in range(n):
         if goff[i] < 0:
             continue
+        oi = offsets[i]
         for mask in range(1, np.int64(1) << counts[i]):
             row = gm[goff[i] + mask]
             row[:] = 1 << 30
             for a in range(counts[i]):
                 if (mask >> a) & 1:
-                    g = gval[offsets[i] + a]
+                    g = gval[oi + a]
                     for p in range(P):
                         if g[p] < row[p]:
                             row[p] = g[p]
-    return ok, pb, gval, spread, reach, rstart, rlo, rhi, gm, goff
+            for p in range(P):
+                e = 0
+                for a in range(counts[i]):
+                    if (mask >> a) & 1:
+                        e = max(e, gvT[p, oi + a] - row[p])
+                exT[p, goff[i] + mask] = e
+    for t in range(m - 1, -1, -1):
+        i = order[t]
+        oi = offsets[i]
+        for p in range(P):
+            lo = gvT[p, oi]
+            hi = lo
+            for a in range(1, counts[i]):
+                lo = min(lo, gvT[p, oi + a])
+                hi = max(hi, gvT[p, oi + a])
+            sps[t, p] = max(sps[t + 1, p], hi - lo)
+    return ok, pb, pj, pc, selfg, gval.reshape(-1), gvT, gm.reshape(-1), exT, goff, rstart, rlo, rhi, sps
 
 
-@njit(cache=True)
-def _shift(lb, ft, offsets, counts, i, old, new, mo, mn):
-    """Variant set of descriptor i narrowed from mask ``old`` to ``new``: every pair i reaches gains
-    ``min_{a∈new} gval − min_{a∈old} gval`` (the least help i can still give the rival only grows). ``mo`` and
-    ``mn`` are (P,) int32 scratch. Loops run over 0-based slices so that they compile to vector instructions."""
-    gval = ft[2]
-    rstart = ft[5]
-    rlo = ft[6]
-    rhi = ft[7]
-    gm = ft[8]
-    goff = ft[9]
-    oi = offsets[i]
-    ni = counts[i]
-    for q in range(rstart[i], rstart[i + 1]):
+@njit(cache=True, _nrt=False)  # see the note before fc_tables
+def _fc_min_row(gval, P, offsets, counts, i, mask, lo, hi, row):
+    """``row[lo:hi]`` = ``min_{a ∈ mask} gval[(i, a), lo:hi]`` (``gval`` flat, rows of P), for a descriptor without
+    tables (``goff[i]`` < 0)."""
+    for p in range(lo, hi):
+        row[np.uint64(p)] = 1 << 30
+    for a in range(counts[i]):
+        if (mask >> a) & 1:
+            base = (offsets[i] + a) * P
+            for p in range(lo, hi):
+                u = np.uint64(p)
+                row[u] = min(row[u], gval[np.uint64(base + p)])
+
+
+@njit(cache=True, _nrt=False)  # see the note before fc_tables
+def _fc_shift(lbs, dst, src, gm, g, q0, q1, rlo, rhi, P, old, new, k):
+    """Bounds after a descriptor's variant set narrows from mask ``old`` to ``new``: every pair it reaches (the
+    ranges ``rlo[q], rhi[q]`` for q in ``[q0, q1)``) gains ``gm[g + new] − gm[g + old]`` (the least help it can
+    still give the rival only grows; ``g`` = its ``goff``, ``gm`` flat, rows of P). ``lbs`` is the flat stack of
+    bound rows; the row at offset ``src`` is read and the row at ``dst`` written (``dst == src``: in place;
+    otherwise the rest of the row is copied on the way, which is how a child's bounds are made from its parent's
+    in one pass). Returns True when a raised bound exceeds k.
+
+    Written for the vectoriser, as measured: flat arrays indexed by unsigned offsets (numba then drops its
+    negative-index handling), arrays passed one by one and no views made (reference counting of a view, or of an
+    array taken out of a tuple, costs more than the loop when it cannot be optimised away)."""
+    copy = dst != src
+    hit = False
+    prev = 0
+    go = (g + old) * P
+    gn = (g + new) * P
+    for q in range(q0, q1 if old != new else q0):
         lo = rlo[q]
-        w = rhi[q] - lo
-        L = lb[lo : lo + w]
-        if goff[i] >= 0:
-            O = gm[goff[i] + old, lo : lo + w]
-            N = gm[goff[i] + new, lo : lo + w]
-            for p in range(w):
-                L[p] += N[p] - O[p]
-            continue
-        O = mo[:w]
-        N = mn[:w]
-        O[:] = 1 << 30
-        N[:] = 1 << 30
-        for a in range(ni):
-            if (old >> a) & 1:
-                row = gval[oi + a, lo : lo + w]
-                for p in range(w):
-                    x = row[p]
-                    if x < O[p]:
-                        O[p] = x
-                if (new >> a) & 1:
-                    for p in range(w):
-                        x = row[p]
-                        if x < N[p]:
-                            N[p] = x
-        for p in range(w):
-            L[p] += N[p] - O[p]
+        hi = rhi[q]
+        if copy:
+            for p in range(prev, lo):
+                lbs[np.uint64(dst + p)] = lbs[np.uint64(src + p)]
+        prev = hi
+        top = np.int32(-(1 << 30))
+        if copy:
+            for p in range(lo, hi):
+                v = np.int32(lbs[np.uint64(src + p)] + gm[np.uint64(gn + p)] - gm[np.uint64(go + p)])
+                lbs[np.uint64(dst + p)] = v
+                top = max(top, v)
+        else:  # one index expression: with two, the vectoriser's overlap check fails and it runs scalar
+            for p in range(dst + lo, dst + hi):
+                u = np.uint64(p)
+                v = np.int32(lbs[u] + gm[np.uint64(gn - dst + p)] - gm[np.uint64(go - dst + p)])
+                lbs[u] = v
+                top = max(top, v)
+        if top > k:
+            hit = True
+    if copy:
+        for p in range(prev, P):
+            lbs[np.uint64(dst + p)] = lbs[np.uint64(src + p)]
+    return hit
 
 
-@njit(cache=True)
-def _propagate(lb, dom, scen, offsets, counts, tested, order, s, k, ft, mo, mn, sl):
+@njit(cache=True, _nrt=False)  # see the note before fc_tables
+def _fc_shift_wide(lbs, dst, src, gval, offsets, counts, i, q0, q1, rlo, rhi, P, old, new, k, mo, mn):
+    """:func:`_fc_shift` for a descriptor i without tables: the least gains over ``old`` and ``new`` computed into
+    the scratch rows ``mo`` and ``mn`` first (:func:`_fc_min_row`)."""
+    copy = dst != src
+    hit = False
+    prev = 0
+    for q in range(q0, q1 if old != new else q0):
+        lo = rlo[q]
+        hi = rhi[q]
+        if copy:
+            for p in range(prev, lo):
+                lbs[np.uint64(dst + p)] = lbs[np.uint64(src + p)]
+        prev = hi
+        _fc_min_row(gval, P, offsets, counts, i, old, lo, hi, mo)
+        _fc_min_row(gval, P, offsets, counts, i, new, lo, hi, mn)
+        top = np.int32(-(1 << 30))
+        if copy:
+            for p in range(lo, hi):
+                u = np.uint64(p)
+                v = np.int32(lbs[np.uint64(src + p)] + mn[u] - mo[u])
+                lbs[np.uint64(dst + p)] = v
+                top = max(top, v)
+        else:
+            for p in range(lo, hi):
+                u = np.uint64(p)
+                w = np.uint64(dst + p)
+                v = np.int32(lbs[w] + mn[u] - mo[u])
+                lbs[w] = v
+                top = max(top, v)
+        if top > k:
+            hit = True
+    if copy:
+        for p in range(prev, P):
+            lbs[np.uint64(dst + p)] = lbs[np.uint64(src + p)]
+    return hit
+
+
+@njit(cache=True, _nrt=False)  # see the note before fc_tables
+def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn):
+    """Narrow descriptor i's variant set ``doms[r, i]`` to ``nd`` (a subset): the pairs of its removed variants
+    are parked at :data:`FC_DEAD` (when i is tested) and the bounds it reaches, in the row of ``lbs`` at offset
+    ``b``, are raised (:func:`_fc_shift`). Returns True when a raised bound exceeds k."""
+    D = doms[r, i]
+    doms[r, i] = nd
+    if tested[i]:
+        ni = counts[i]
+        gone = D & ~nd
+        p0 = b + pb[i]
+        for c in range(ni):
+            if (gone >> c) & 1:
+                for p in range(p0 + c * ni, p0 + (c + 1) * ni):
+                    lbs[p] = FC_DEAD
+    if goff[i] >= 0:
+        return _fc_shift(lbs, b, b, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k)
+    return _fc_shift_wide(lbs, b, b, gval, offsets, counts, i, rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k, mo, mn)
+
+
+@njit(cache=True, _nrt=False)  # see the note before fc_tables
+def _fc_apply(
+    lbs, b, doms, r, k, rmv, tj, nt, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
+):
+    """Remove the variants ``rmv[j]`` from the sets ``doms[r, j]`` of the descriptors ``tj[:nt]``
+    (:func:`_fc_remove`), after checking that none is left empty. Returns 0 when one would be (the node fails),
+    else 2 when a raised bound exceeds k and 1 when none does. ``rmv`` is zero again on return.
+    Rule 3 with stale bounds (collected before they were raised) removes less than with fresh ones, never more,
+    and the rules run again until nothing changes, so the fixed point is the same."""
+    for t in range(nt):
+        j = tj[t]
+        if doms[r, j] & ~rmv[j] == 0:
+            for u in range(nt):
+                rmv[tj[u]] = 0
+            return 0
+    hit = False
+    for t in range(nt):
+        j = tj[t]
+        nd = doms[r, j] & ~rmv[j]
+        rmv[j] = 0
+        if _fc_remove(
+            lbs, b, doms, r, j, nd, k, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
+        ):
+            hit = True
+    return 2 if hit else 1
+
+
+@njit(cache=True, _nrt=False)  # see the note before fc_tables
+def _fc_fix(
+    lbs,
+    b,
+    doms,
+    r,
+    offsets,
+    counts,
+    tested,
+    order,
+    s,
+    k,
+    cp,
+    ncp,
+    hit,
+    mo,
+    mn,
+    rmv,
+    tj,
+    pb,
+    pj,
+    pc,
+    gval,
+    gvT,
+    gm,
+    exT,
+    goff,
+    rstart,
+    rlo,
+    rhi,
+    sps,
+):
     """Forward checking at a node where ``order[:s]`` (and the fixed descriptors) are decided: narrow the variant
-    sets ``dom`` of the undecided descriptors and tighten ``lb`` to a fixed point. Returns False when the node can
-    hold no scenario with inconsistency ≤ k.
+    sets ``doms[r]`` ((n,) bit masks) of the undecided descriptors and tighten the bounds ``lb`` (the row of the
+    flat ``lbs`` at offset ``b``) to a fixed point. Returns False when the node can hold no scenario with
+    inconsistency ≤ k.
 
     ``lb[p]`` for pair p = (j, c, b) is a lower bound of rival b's final lead over variant c of descriptor j:
-    the decided descriptors' exact contribution, plus (when j is undecided) j's own row at c, plus, for each other
-    undecided descriptor i, ``min_{a ∈ dom[i]} gval[(i, a), p]``. Three rules, each removing only what no kept
-    scenario below this node can use (the argument is in docs/cib.md, "Forward checking"):
+    the decided descriptors' exact contribution, plus j's own row at c, plus, for each other undecided descriptor
+    i, ``min_{a ∈ dom[i]} gval[(i, a), p]``; the pairs of a variant that j can no longer take (removed, or j decided
+    on another) hold :data:`FC_DEAD` instead (always < 0 ≤ k). On entry every live bound not raised since the last
+    fixed point is ≤ k, and ``hit`` says whether a raised one may exceed it. ``cp[:ncp]``: the pairs
+    (j, s_j, b ≠ s_j) of the decided, tested descriptors. The rules (argument in docs/cib.md, "Forward checking"):
 
-    1. a decided, tested j with ``lb[(j, s_j, b)] > k`` for some b: the node fails;
-    2. an undecided, tested j loses variant c when ``lb[(j, c, b)] > k`` for some b;
-    3. an undecided i loses variant a when for some decided, tested j and rival b the slack
-       ``k − lb[(j, s_j, b)]`` is less than ``gval[(i, a), p] − min_{dom[i]} gval[·, p]``: taking a would break j.
+    1. and 2. a live pair (j, c, b) with ``lb > k``: c is removed from j's set; a decided j (set {s_j}) is left
+       with none and the node fails;
+    3. an undecided i loses variant a when for some decided, tested j and rival b the slack ``k − lb[(j, s_j, b)]``
+       is less than ``gval[(i, a), p] − min_{dom[i]} gval[·, p]``: taking a would break j.
 
-    Every narrowing re-tightens ``lb`` on the pairs the narrowed descriptor reaches (:func:`_shift`); the rules run
-    again until nothing changes (variant sets only shrink, so this ends). An empty variant set fails the node.
+    Every narrowing raises ``lb`` on the pairs the narrowed descriptor reaches (:func:`_fc_remove`); the rules
+    run again until nothing changes (sets only shrink, so this ends; the result is the same whatever the order in
+    which the rules fire). An empty set fails the node.
     """
-    _ok, pb, gval, spread, reach, _rstart, _rlo, _rhi, gm, goff = ft
     m = order.shape[0]
-    big = np.int32(1 << 30)
+    P = gvT.shape[0]
     while True:
-        changed = False
-        # rule 1; the decided pairs whose slack is below their spread (``sl``: pair, slack) go to rule 3
+        # rules 1 and 2: live pairs above k (dead ones are below 0), looked for 16 at a time; every removal is
+        # collected first, so that a node that fails (a decided descriptor broken, a set emptied) fails before
+        # any bound is moved
+        while hit:
+            hit = False
+            nt = 0
+            p0 = 0
+            while p0 < P:
+                w = min(16, P - p0)
+                top = np.int32(-(1 << 30))
+                for p in range(b + p0, b + p0 + w):
+                    top = max(top, lbs[np.uint64(p)])
+                if top <= k:
+                    p0 += w
+                    continue
+                p = p0
+                while p < p0 + w:
+                    if lbs[b + p] > k:
+                        j = pj[p]
+                        c = pc[p]
+                        if rmv[j] == 0:
+                            tj[nt] = j
+                            nt += 1
+                        rmv[j] |= np.int64(1) << c
+                        p = pb[j] + (c + 1) * counts[j]  # the rest of the row goes with it
+                    else:
+                        p += 1
+                p0 = max(p, p0 + w)
+            got = _fc_apply(
+                lbs,
+                b,
+                doms,
+                r,
+                k,
+                rmv,
+                tj,
+                nt,
+                offsets,
+                counts,
+                tested,
+                pb,
+                gval,
+                gm,
+                goff,
+                rstart,
+                rlo,
+                rhi,
+                P,
+                mo,
+                mn,
+            )
+            if got == 0:
+                return False
+            hit = got == 2
+        if s == m:
+            return True
+        # rule 3: variants of undecided descriptors that would break a decided one (collected, then applied)
         nt = 0
-        for u in range(s):
-            j = order[u]
-            if not tested[j]:
+        for q in range(ncp):
+            p = cp[q]
+            slack = k - lbs[b + p]
+            if slack >= sps[s, p]:
                 continue
-            nj = counts[j]
-            p0 = pb[j] + scen[j] * nj
-            for b in range(nj):
-                p = p0 + b
-                if lb[p] > k:
-                    return False
-                if k - lb[p] < spread[p]:
-                    sl[2 * nt] = p
-                    sl[2 * nt + 1] = j
-                    nt += 1
-        # rule 3: variants of undecided descriptors that would break a decided one
-        for w in range(s, m):
-            if nt == 0:
-                break
-            i = order[w]
-            D = dom[i]
-            oi = offsets[i]
-            nd = D
-            for q in range(nt):
-                p = sl[2 * q]
-                if not reach[i, sl[2 * q + 1]]:
+            for w in range(s, m):
+                i = order[w]
+                D = doms[r, i] & ~rmv[i]
+                if goff[i] >= 0 and exT[p, goff[i] + doms[r, i]] <= slack:
                     continue
-                if goff[i] >= 0:
-                    low = gm[goff[i] + D, p]
-                else:
-                    low = big
-                    for a in range(counts[i]):
-                        if (D >> a) & 1 and gval[oi + a, p] < low:
-                            low = gval[oi + a, p]
-                slack = k - lb[p]
+                oi = offsets[i]
+                low = np.int32(1 << 30)
                 for a in range(counts[i]):
-                    if (nd >> a) & 1 and gval[oi + a, p] - low > slack:
-                        nd &= ~(np.int64(1) << a)
-            if nd != D:
-                if nd == 0:
-                    return False
-                _shift(lb, ft, offsets, counts, i, D, nd, mo, mn)
-                dom[i] = nd
-                changed = True
-        # rule 2: variants of undecided, tested descriptors that cannot be kept
-        for w in range(s, m):
-            j = order[w]
-            if not tested[j]:
-                continue
-            D = dom[j]
-            nj = counts[j]
-            nd = D
-            for c in range(nj):
-                if not (D >> c) & 1:
-                    continue
-                p0 = pb[j] + c * nj
-                for b in range(nj):
-                    if lb[p0 + b] > k:
-                        nd &= ~(np.int64(1) << c)
-                        break
-            if nd != D:
-                if nd == 0:
-                    return False
-                _shift(lb, ft, offsets, counts, j, D, nd, mo, mn)
-                dom[j] = nd
-                changed = True
-        if not changed:
+                    if (doms[r, i] >> a) & 1:
+                        low = min(low, gvT[p, oi + a])
+                gone = 0
+                for a in range(counts[i]):
+                    if (D >> a) & 1 and gvT[p, oi + a] - low > slack:
+                        gone |= np.int64(1) << a
+                if gone != 0:
+                    if rmv[i] == 0:
+                        tj[nt] = i
+                        nt += 1
+                    rmv[i] |= gone
+        changed = nt > 0
+        if changed:
+            got = _fc_apply(
+                lbs,
+                b,
+                doms,
+                r,
+                k,
+                rmv,
+                tj,
+                nt,
+                offsets,
+                counts,
+                tested,
+                pb,
+                gval,
+                gm,
+                goff,
+                rstart,
+                rlo,
+                rhi,
+                P,
+                mo,
+                mn,
+            )
+            if got == 0:
+                return False
+            hit = got == 2
+        if not changed and not hit:
             return True
 
 
 @njit(cache=True)
-def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes):
-    """:func:`_walk_plain` with forward checking (:func:`_propagate`) at every node: same contract, same
-    scenarios in the same order (the branching order and the variant order are unchanged; only branches that
-    hold no kept scenario are skipped), far fewer nodes on dense matrices. ``ft``: :func:`fc_tables`."""
-    _ok, pb, gval, _spread, reach, _rstart, _rlo, _rhi, _gm, _goff = ft
+def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes, stop=-1):
+    """:func:`_walk_plain` with forward checking (:func:`_fc_fix`) at every node: same contract, same scenarios in
+    the same order (the branching order and the variant order are unchanged; only branches that hold no kept
+    scenario are skipped), far fewer nodes on dense matrices. ``ft``: :func:`fc_tables`.
+
+    Each depth keeps its own row of bounds and variant sets (a stack; a copy per node rather than an undo trail:
+    on dense models a placement moves nearly every bound, so undoing would cost another pass); a child's row is
+    its parent's with the placed descriptor's shift applied on the way (one pass over the pairs,
+    :func:`_fc_shift`), so going back up costs nothing. ``stop`` in ``[len(prefix), m)``: descend only to depth ``stop`` and emit the nodes there that
+    survive propagation instead of full scenarios (rows of ``out`` then hold the decided variants and -1
+    elsewhere; this is how the tree is cut into subtrees for threads); the return value counts them.
+    """
+    _ok, pb, pj, pc, selfg, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps = ft
     n = counts.shape[0]
     m = order.shape[0]
     L = prefix.shape[0]
-    P = gval.shape[1]
+    P = gvT.shape[0]
+    last = m if stop < 0 else stop
+    k32 = np.int32(min(k, 1 << 30))  # live bounds stay within ±FC_BOUND, dead ones below 0
     scen = np.empty(n, dtype=np.int64)
     for d in range(n):
         scen[d] = fixed[d]
     for t in range(L):
         scen[order[t]] = prefix[t]
-    k = np.int32(k)
-    lbs = np.zeros((m + 1, P), dtype=np.int32)
-    doms = np.zeros((m + 1, n), dtype=np.int64)
+    lbs = np.empty((last + 1) * P, dtype=np.int32)  # flat: the row of depth t starts at t * P
+    doms = np.empty((last + 1, n), dtype=np.int64)
     mo = np.empty(P, dtype=np.int32)
     mn = np.empty(P, dtype=np.int32)
-    sl = np.empty(2 * P, dtype=np.int64)
+    cp = np.empty(offsets[n] + 1, dtype=np.int64)
+    rmv = np.zeros(n, dtype=np.int64)
+    tj = np.empty(n, dtype=np.int64)
+    ncp = np.zeros(last + 1, dtype=np.int64)
+    b0 = L * P
+    for p in range(P):
+        lbs[b0 + p] = selfg[p]
     for d in range(n):
-        doms[L, d] = (np.int64(1) << counts[d]) - 1
-    lb = lbs[L]
-    for j in range(n):
-        if not tested[j]:
-            continue
-        nj = counts[j]
-        oj = offsets[j]
-        for c in range(nj):
-            for b in range(nj):
-                p = pb[j] + c * nj + b
-                v = 0
-                for i in range(n):
-                    if scen[i] >= 0:
-                        v += gval[offsets[i] + scen[i], p]
-                    elif i == j:
-                        v += gval[oj + c, p]
-                    elif reach[i, j]:
-                        low = gval[offsets[i], p]
-                        for a in range(1, counts[i]):
-                            low = min(low, gval[offsets[i] + a, p])
-                        v += low
-                lb[p] = v
+        if scen[d] >= 0:
+            doms[L, d] = np.int64(1) << scen[d]
+            r = (offsets[d] + scen[d]) * P
+            for p in range(P):
+                lbs[b0 + p] += gval[r + p]
+        else:
+            doms[L, d] = (np.int64(1) << counts[d]) - 1
+            if goff[d] >= 0:
+                r = (goff[d] + doms[L, d]) * P
+                for p in range(P):
+                    lbs[b0 + p] += gm[r + p]
+            else:
+                _fc_min_row(gval, P, offsets, counts, d, doms[L, d], 0, P, mo)
+                for p in range(P):
+                    lbs[b0 + p] += mo[p]
+    q = 0
+    for d in range(n):
+        if scen[d] >= 0 and tested[d]:
+            nd = counts[d]
+            for c in range(nd):
+                for b in range(nd):
+                    p = pb[d] + c * nd + b
+                    if c != scen[d]:
+                        lbs[b0 + p] = FC_DEAD
+                    elif b != c:
+                        cp[q] = p
+                        q += 1
+    ncp[L] = q
     cap = out.shape[0]
     do_tally = tally.shape[0] > 0
-    if not _propagate(lbs[L], doms[L], scen, offsets, counts, tested, order, L, k, ft, mo, mn, sl):
+    fx = (pb, pj, pc, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps)
+    if not _fc_fix(lbs, b0, doms, L, offsets, counts, tested, order, L, k32, cp, q, True, mo, mn, rmv, tj, *fx):
         return 0
-    if m == L:
+    if last == L:
         if cap > 0:
             for d in range(n):
                 out[0, d] = scen[d]
-        if do_tally:
+        if do_tally and last == m:
             for d in range(n):
                 tally[offsets[d] + scen[d]] += 1
         return 1
@@ -652,11 +904,12 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
             nodes[0] += count
             return -1
         i = order[depth]
+        ni = counts[i]
         D = doms[depth, i]
         a = cur[depth] + 1
-        while a < counts[i] and not (D >> a) & 1:
+        while a < ni and not (D >> a) & 1:
             a += 1
-        if a >= counts[i]:
+        if a >= ni:
             cur[depth] = -1
             scen[i] = -1
             depth -= 1
@@ -664,22 +917,34 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
         cur[depth] = a
         scen[i] = a
         child = depth + 1
-        lbc = lbs[child]
-        lbp = lbs[depth]
-        for p in range(P):  # element by element: a slice assignment within one array may copy through a temporary
-            lbc[p] = lbp[p]
+        one = np.int64(1) << a
         for d in range(n):
             doms[child, d] = doms[depth, d]
-        one = np.int64(1) << a
-        if one != D:
-            _shift(lbc, ft, offsets, counts, i, D, one, mo, mn)
-            doms[child, i] = one
-        if _propagate(lbc, doms[child], scen, offsets, counts, tested, order, child, k, ft, mo, mn, sl):
-            if child == m:
+        doms[child, i] = one
+        bc = child * P
+        if goff[i] >= 0:
+            hit = _fc_shift(lbs, bc, depth * P, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, one, k32)
+        else:
+            hit = _fc_shift_wide(
+                lbs, bc, depth * P, gval, offsets, counts, i, rstart[i], rstart[i + 1], rlo, rhi, P, D, one, k32, mo, mn
+            )
+        q = ncp[depth]
+        if tested[i]:
+            for c in range(ni):
+                if c != a and (D >> c) & 1:
+                    for p in range(bc + pb[i] + c * ni, bc + pb[i] + (c + 1) * ni):
+                        lbs[p] = FC_DEAD
+            for b in range(ni):
+                if b != a:
+                    cp[q] = pb[i] + a * ni + b
+                    q += 1
+        ncp[child] = q
+        if _fc_fix(lbs, bc, doms, child, offsets, counts, tested, order, child, k32, cp, q, hit, mo, mn, rmv, tj, *fx):
+            if child == last:
                 if found < cap:
                     for d in range(n):
                         out[found, d] = scen[d]
-                if do_tally:
+                if do_tally and last == m:
                     for d in range(n):
                         tally[offsets[d] + scen[d]] += 1
                 found += 1
@@ -795,6 +1060,175 @@ def task_count(matrix, offsets, counts, fixed, tested, n_threads):
     """Number of subtrees :func:`bnb_search_parallel` cuts the search into."""
     order = search_order(matrix, offsets, counts, fixed, tested)
     return split_prefixes(counts, order, 8 * n_threads).shape[0]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Threads: subtrees handed out as threads free up
+# ----------------------------------------------------------------------------------------------------------------
+
+#: Subtrees per thread the threaded search (:func:`bnb_search_threads`) cuts the tree into, at least.
+TASKS_PER_THREAD = 32
+
+
+@intrinsic
+def _fetch_add(typingctx, arr, idx, val):
+    """Atomically add ``val`` to ``arr[idx]`` ((N,) int64) and return the value before: how a thread takes the
+    next subtree (sequentially consistent; numba has no atomics of its own on the CPU)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        v = context.cast(builder, args[2], sig.args[2], types.int64)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [i])
+        return builder.atomic_rmw("add", ptr, v, "seq_cst")
+
+    return types.int64(arr, idx, val), codegen
+
+
+@njit(cache=True)
+def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
+    """The search tree cut into subtrees for threads: (T, L) int64 prefixes (variants of ``order[:L]``), in the
+    order the one-thread search meets them, T ≥ ``target`` unless the tree has fewer live nodes at every depth.
+
+    With forward checking the search itself runs down to depth L (the smallest depth with at least ``target``
+    variant combinations) and keeps the nodes that survive propagation there; while fewer than ``target`` survive,
+    each is expanded one level more. Every node above depth L is visited once here (added to ``nodes[0]``), every
+    node at L or below by the subtree that holds it, so the nodes of all subtrees plus these are exactly the
+    one-thread search's. Without forward checking: every combination of the variants of ``order[:L]`` (dead ones
+    end at their root, and the nodes above L are not counted).
+    """
+    ft = tables[6]
+    n = counts.shape[0]
+    m = order.shape[0]
+    L = 0
+    T = 1
+    while m > L and target > T:
+        T *= counts[order[L]]
+        L += 1
+    if not ft[0][0]:  # every combination, the last descriptor fastest (the order of the search)
+        pre = np.zeros((T, L), dtype=np.int64)
+        for t in range(T):
+            rem = t
+            for q in range(L - 1, -1, -1):
+                nq = counts[order[q]]
+                pre[t, q] = rem % nq
+                rem //= nq
+        return pre
+    empty = np.zeros(0, dtype=np.int64)
+    rows = np.empty((T, n), dtype=np.int64)
+    f = _walk_fc(offsets, counts, fixed, tested, k, order, empty, ft, rows, empty, -1, -1, nodes, L)
+    while f < target and m > L and f > 0:
+        deeper = np.empty((f * counts[order[L]], n), dtype=np.int64)
+        g = 0
+        for t in range(f):
+            pre = np.empty(L, dtype=np.int64)
+            for q in range(L):
+                pre[q] = rows[t, order[q]]
+            g += _walk_fc(offsets, counts, fixed, tested, k, order, pre, ft, deeper[g:], empty, -1, -1, nodes, L + 1)
+        rows = deeper
+        f = g
+        L += 1
+    pre = np.empty((f, L), dtype=np.int64)
+    for t in range(f):
+        for q in range(L):
+            pre[t, q] = rows[t, order[q]]
+    return pre
+
+
+@njit(cache=True, parallel=True)
+def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, limit=-1, propagate=True):
+    """:func:`bnb_search` on ``n_threads`` threads, with the same scenarios in the same order.
+
+    The tree is cut into subtrees (:func:`frontier`: about :data:`TASKS_PER_THREAD` per thread, in the order the
+    one-thread search meets them). Each thread takes the next subtree as it frees up (an atomic counter), so a
+    thread slowed by a busy core takes fewer; no serial probe runs first. Each subtree writes its first rows to a
+    slot of its own; subtrees that found more are searched again into their place once the counts are known.
+    Results are merged in subtree order, which is the one-thread search's order.
+
+    Parameters as :func:`bnb_search`. ``limit`` ≥ 0: the search stops once more than ``limit`` scenarios are found
+    in all (a subtree starts with what the others have left it, and none starts once the limit is passed).
+
+    Returns
+    -------
+    scenarios : (N, n) int64
+        Every scenario with inconsistency ≤ k (empty when more than ``limit`` were found).
+    found : int
+        N, or a number > ``limit`` when the limit was passed (then a lower bound).
+    nodes : int
+        Search nodes visited (every pass counted).
+    """
+    n = counts.shape[0]
+    order = search_order(matrix, offsets, counts, fixed, tested)
+    tables = search_tables(matrix, offsets, counts, tested, order, propagate)  # read-only, shared by the threads
+    plain = (tables[0], tables[1], tables[2], tables[3], tables[4], tables[5])  # parfors take flat tuples only
+    ft = tables[6]
+    fc = ft[0][0]
+    top = np.zeros(1, dtype=np.int64)
+    pre = frontier(offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top)
+    T = pre.shape[0]
+    cap = max(4, min(64, (1 << 20) // max(1, T * n)))
+    out = np.zeros((T, cap, n), dtype=np.int64)
+    found = np.zeros(T, dtype=np.int64)
+    per = np.zeros((T, 1), dtype=np.int64)
+    total = np.zeros(1, dtype=np.int64)
+    nxt = np.zeros(1, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    for _w in prange(n_threads):
+        while True:
+            t = _fetch_add(nxt, 0, 1)
+            if t >= T:
+                break
+            left = -1
+            if limit >= 0:
+                done = _fetch_add(total, 0, 0)
+                if done > limit:
+                    continue
+                left = limit - done
+            if fc:
+                f = _walk_fc(offsets, counts, fixed, tested, k, order, pre[t], ft, out[t], empty, -1, left, per[t])
+            else:
+                f = _walk_plain(
+                    offsets, counts, fixed, tested, k, order, pre[t], plain, out[t], empty, -1, left, per[t]
+                )
+            found[t] = f
+            _fetch_add(total, 0, f)
+    nodes = top[0]
+    for t in range(T):
+        nodes += per[t, 0]
+    if limit >= 0 and total[0] > limit:
+        return np.zeros((0, n), dtype=np.int64), total[0], nodes
+    starts = np.zeros(T + 1, dtype=np.int64)
+    for t in range(T):
+        starts[t + 1] = starts[t] + found[t]
+    res = np.empty((starts[T], n), dtype=np.int64)
+    big = np.zeros(T, dtype=np.int64)
+    nb = 0
+    for t in range(T):
+        if found[t] > cap:
+            big[nb] = t
+            nb += 1
+        else:
+            res[starts[t] : starts[t + 1]] = out[t, : found[t]]
+    if nb > 0:
+        nxt[0] = 0
+        again = np.zeros((T, 1), dtype=np.int64)
+        for _w in prange(n_threads):
+            while True:
+                u = _fetch_add(nxt, 0, 1)
+                if u >= nb:
+                    break
+                t = big[u]
+                sub = res[starts[t] : starts[t + 1]]
+                if fc:
+                    _walk_fc(offsets, counts, fixed, tested, k, order, pre[t], ft, sub, empty, -1, -1, again[t])
+                else:
+                    _walk_plain(offsets, counts, fixed, tested, k, order, pre[t], plain, sub, empty, -1, -1, again[t])
+        for t in range(T):
+            nodes += again[t, 0]
+    return res, starts[T], nodes
 
 
 @njit(cache=True)

@@ -16,7 +16,12 @@ flagship) is refused in seconds with :class:`TooManyScenariosError` instead of e
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+
+# Idle OpenMP threads sleep rather than spin (see the note at the top of ._kernels, which sets the same): set here
+# too because this module is imported before any compiled kernel first starts its threads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -202,7 +207,9 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16,
 SWEEP_MAX = 2048
 #: Rows reserved for the scenarios found before a search runs (a search that finds more runs again, sized to fit).
 FIRST_ROWS = 1024
-#: Search nodes branch-and-bound may visit on one thread before the search is split over threads instead.
+#: Free-space size (scenarios) up to which branch-and-bound runs on one thread even when more are available: such
+#: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
+#: the threads from the start (no serial probe; tests set this to 0 to split every search).
 SERIAL_NODES = 50_000
 METHODS = ("auto", "bnb", "sweep", "brute")
 
@@ -230,6 +237,10 @@ def run_kernel(
     ``limit`` ≥ 0, returns ``None`` as soon as more than ``limit`` scenarios are found (nothing larger than about
     ``limit`` rows is ever allocated). ``stats`` (a dict), when given, gets ``nodes``: the search nodes visited
     by ``bnb`` (every pass counted; the scenarios visited by ``sweep``).
+
+    ``bnb`` runs on numba's threads (``numba.get_num_threads()``) when there are two or more and the free space
+    has more than :data:`SERIAL_NODES` scenarios (:func:`._kernels.bnb_search_threads`: subtrees taken by threads
+    as they free up, merged in the one-thread order, so the rows are the same in the same order), else on one.
     """
     from . import _kernels as K
 
@@ -255,13 +266,15 @@ def run_kernel(
     import numba
 
     threads = numba.get_num_threads()
-    # One thread first, on a node budget: most real matrices finish well within it, and threads would only add
-    # their start-up (and suffer more from a busy machine). Beyond the budget the search is split over threads.
-    budget = -1 if threads < 2 else SERIAL_NODES
+    if threads >= 2 and free_space_size(counts, fixed) > SERIAL_NODES:
+        # Subtrees handed to threads as they free up; results merged in the one-thread order (no serial probe).
+        sc, found, nodes = K.bnb_search_threads(matrix, offsets, counts, fixed, tested, k, threads, lim, True)
+        stats["nodes"] = int(nodes)
+        return None if 0 <= limit < found else sc
     out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
     nodes = np.zeros(1, dtype=np.int64)
     try:
-        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget), lim, True, nodes)
+        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
         if 0 <= limit < found:
             return None
         if found > len(out):
@@ -269,51 +282,7 @@ def run_kernel(
             K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
     finally:
         stats["nodes"] = int(nodes[0])
-    if found >= 0:
-        return out[:found]
-    T = K.task_count(matrix, offsets, counts, fixed, tested, threads)
-    per = np.zeros(T, dtype=np.int64)
-    try:
-        return _run_parallel(matrix, offsets, counts, fixed, tested, k, limit, threads, T, per)
-    finally:
-        stats["nodes"] += int(per.sum())
-
-
-def _run_parallel(matrix, offsets, counts, fixed, tested, k, limit, threads, T, per):
-    """The threaded branch of :func:`run_kernel` (nodes added to ``per``, one entry per subtree)."""
-    import numba
-
-    from . import _kernels as K
-
-    n = len(counts)
-    lim = np.int64(limit)
-    cap = 32
-    out = np.zeros((T, cap, n), dtype=np.int64)
-    previous = numba.set_parallel_chunksize(1)  # subtrees go to whichever thread is free
-    try:
-        # With a limit, each subtree first gets an equal share of it: a search with many more results than the
-        # limit then stops after about ``limit`` of them in all (not ``limit`` per subtree). Only when a subtree
-        # fills its share is the total counted on one thread (up to the limit), and the search run again in full.
-        share = np.int64(limit // T + 1 if limit >= 0 else -1)
-        found = K.bnb_search_parallel(
-            matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, share, True, per
-        )
-        if limit >= 0 and not (found > share).any() and found.sum() > limit:
-            return None  # every subtree complete: the total is exact
-        if limit >= 0 and (found > share).any():
-            if count_scenarios(matrix, offsets, counts, fixed, tested, int(k), limit) > limit:
-                return None
-            found = K.bnb_search_parallel(
-                matrix, offsets, counts, fixed, tested, k, out, np.zeros(0, np.int64), threads, lim, True, per
-            )
-        if (found <= cap).all():
-            return np.concatenate([out[t, : found[t]] for t in range(T)]) if T else np.zeros((0, n), np.int64)
-        starts = np.concatenate([[0], np.cumsum(found)[:-1]]).astype(np.int64)
-        flat = np.zeros((int(found.sum()), 1, n), dtype=np.int64)
-        K.bnb_search_parallel(matrix, offsets, counts, fixed, tested, k, flat, starts, threads, lim, True, per)
-        return flat[:, 0, :]
-    finally:
-        numba.set_parallel_chunksize(previous)
+    return out[:found]
 
 
 def count_scenarios(matrix, offsets, counts, fixed, tested, k: int, limit: int = -1) -> int:
@@ -687,8 +656,7 @@ def warm_search() -> None:
     from . import _kernels as K
 
     K.evaluate_many(m, offsets, counts, sc, tested)
-    out = np.zeros((K.task_count(m, offsets, counts, fixed, tested, 2), 4, 2), dtype=np.int64)
-    K.bnb_search_parallel(m, offsets, counts, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2, np.int64(-1))
+    K.bnb_search_threads(m, offsets, counts, fixed, tested, np.int64(0), 2, np.int64(-1), True)
     # the likelihood pass's searches: descriptor 1 plays an exogenous one, its combinations tagged
     exo = np.array([1], dtype=np.int64)
     untested = np.array([True, False])
