@@ -150,7 +150,8 @@ class DecompositionReport:
         elif len(set(sizes)) == 1:
             shape = f"{len(sizes)} block{'s' if len(sizes) > 1 else ''} of {sizes[0]} descriptor{'s' if sizes[0] > 1 else ''}"
         else:
-            shape = f"{len(sizes)} blocks of {'+'.join(map(str, sizes))} descriptors"
+            groups = ", ".join(f"{sizes.count(z)} × {z}" for z in sorted(set(sizes)))
+            shape = f"{len(sizes)} blocks ({groups} descriptors)"
         shape += f" + {sources} untested" if sources else ""
         comps = f"{len(p.components)} component{'s' if len(p.components) != 1 else ''}"
         if not self.used:

@@ -1,0 +1,134 @@
+"""Decomposition benchmark for issue 14: block-chained models solved exactly, end to end and engine alone.
+
+Model (seeded, :func:`block_chain`): ``blocks`` blocks of 10 binary descriptors; each descriptor is impacted by
+each other descriptor of its own block and of the block before with probability 0.5, the four cells of such a pair
+drawn uniformly from −3..+3; nothing else impacts it (so the impact graph is a chain of strongly connected blocks).
+Written as a ScenarioWizard ``.scw`` file to a temporary folder.
+
+For each model (20 blocks = 200 descriptors, and 10 blocks = 100 descriptors, seed 0):
+
+- ``cli``: wall time of ``scenarist analyze FILE.scw --json --timings --max-results 10000000`` in a fresh process
+  (start-up, reading the file, kernels, compiling, the search — decomposed automatically — and summarising), with
+  the decomposition it reports;
+- ``decomposed`` and ``plain``: engine only, in this process, kernels loaded first: :func:`find_scenarios_decomposed`
+  against :func:`find_scenarios` (the plain search), median of ``--repeat`` runs, checked to give the same scenarios
+  in the same order. The plain search of the 200-descriptor model runs only with ``--plain-200`` (tens of seconds).
+
+Prints one JSON line per measurement. Run on demand (not a test):
+
+    nice .venv/bin/python benchmarks/bench_decompose.py --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SIZE = 10
+
+
+def block_chain(blocks: int, seed: int = 0, size: int = SIZE, density: float = 0.5) -> np.ndarray:
+    """(2n, 2n) int64 matrix of ``blocks`` chained blocks of ``size`` binary descriptors (n = blocks × size)."""
+    rng = np.random.default_rng(seed)
+    n = blocks * size
+    m = np.zeros((2 * n, 2 * n), dtype=np.int64)
+    for b in range(blocks):
+        for src in (b - 1, b):
+            if src < 0:
+                continue
+            for i in range(src * size, (src + 1) * size):
+                for j in range(b * size, (b + 1) * size):
+                    if i != j and rng.random() < density:
+                        m[2 * i : 2 * i + 2, 2 * j : 2 * j + 2] = rng.integers(-3, 4, size=(2, 2))
+    return m
+
+
+def write_model(blocks: int, seed: int, folder: Path) -> Path:
+    from scenarist.io.scw import ScwProject, write_scw
+
+    n = blocks * SIZE
+    project = ScwProject(
+        title=f"Block chain {blocks}x{SIZE} (seed {seed})",
+        descriptors=tuple(f"D{i + 1}" for i in range(n)),
+        variants=(("low", "high"),) * n,
+        matrix=block_chain(blocks, seed),
+    )
+    path = folder / f"chain_{blocks}x{SIZE}_s{seed}.scw"
+    write_scw(project, path)
+    return path
+
+
+def run_cli(path: Path) -> dict:
+    exe = Path(sys.executable).with_name("scenarist")
+    cmd = [str(exe), "analyze", str(path), "--json", "--timings", "--max-results", "10000000"]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "120"})
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"analyze failed: {out.stderr.strip()}")
+    doc = json.loads(out.stdout)
+    dec = doc.get("decomposition", {})
+    return {
+        "wall_s": round(wall, 3),
+        "scenarios": doc.get("n_scenarios"),
+        "timings_ms": {k: round(1000 * v, 1) for k, v in doc.get("timings", {}).items()},
+        "decomposed": dec.get("used"),
+        "blocks": len(dec.get("blocks", [])),
+        "block_searches": dec.get("searches"),
+    }
+
+
+def median_time(fn, repeat: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--plain-200", action="store_true", help="also time the plain search of the 200-descriptor model")
+    args = ap.parse_args(argv)
+
+    from scenarist.cib import compile_model, find_scenarios, find_scenarios_decomposed
+    from scenarist.cib.warmup import load_kernels
+    from scenarist.io.scw import import_scw
+
+    load_kernels("search")
+    with tempfile.TemporaryDirectory() as tmp:
+        for blocks in (20, 10):
+            path = write_model(blocks, args.seed, Path(tmp))
+            n = blocks * SIZE
+            print(
+                json.dumps({"model": f"{n} descriptors ({blocks} blocks)", "run": "cli", **run_cli(path)}), flush=True
+            )
+            c = compile_model(import_scw(path))
+            t_dec, (found, report) = median_time(
+                lambda c=c: find_scenarios_decomposed(c, max_results=None), args.repeat
+            )
+            row = {"model": f"{n} descriptors", "run": "engine", "scenarios": len(found)}
+            row["decomposed_s"] = round(t_dec, 4)
+            row["block_searches"] = report.searches
+            if blocks <= 10 or args.plain_200:
+                t_plain, plain = median_time(lambda c=c: find_scenarios(c, max_results=None), args.repeat)
+                same = np.array_equal(plain.scenarios, found.scenarios)
+                row.update(plain_s=round(t_plain, 4), ratio=round(t_plain / t_dec, 1), same=bool(same))
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
