@@ -134,13 +134,13 @@ def check_against_naive(m, counts, exogenous, fixed, k):
     assert np.array_equal(auto.scenarios, found.scenarios)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(block_models(chained=False))
 def test_block_diagonal_equals_brute_force(problem):
     check_against_naive(*problem)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(block_models(chained=True))
 def test_block_chained_equals_brute_force(problem):
     check_against_naive(*problem)
