@@ -10,13 +10,19 @@ For each model (20 blocks = 200 descriptors, and 10 blocks = 100 descriptors, se
 - ``cli``: wall time of ``scenarist analyze FILE.scw --json --timings --max-results 10000000`` in a fresh process
   (start-up, reading the file, kernels, compiling, the search — decomposed automatically — and summarising), with
   the decomposition it reports;
-- ``decomposed`` and ``plain``: engine only, in this process, kernels loaded first: :func:`find_scenarios_decomposed`
-  against :func:`find_scenarios` (the plain search), median of ``--repeat`` runs, checked to give the same scenarios
-  in the same order. The plain search of the 200-descriptor model runs only with ``--plain-200`` (tens of seconds).
+- ``api``: ``scenarist.analyze(FILE)`` in this process, decomposed against the plain search (median of
+  ``--repeat``);
+- ``engine``: :func:`find_scenarios_decomposed` against :func:`find_scenarios` (the plain search), engine only,
+  in this process, kernels loaded first, median of ``--repeat`` runs; the plain search of the 200-descriptor model
+  only with ``--plain-200``.
+
+Every comparison checks that both give the same scenarios in the same order (``same``).
+- ``count``: :func:`count_kernel` on a looser 200-descriptor chain (pairs within a block 0.3, from the block
+  before 0.1), against the plain search's counter (``count_scenarios``, one thread, one run).
 
 Prints one JSON line per measurement. Run on demand (not a test):
 
-    nice .venv/bin/python benchmarks/bench_decompose.py --repeat 3
+    nice .venv/bin/python benchmarks/bench_decompose.py --repeat 3 --plain-200
 """
 
 from __future__ import annotations
@@ -37,8 +43,13 @@ HERE = Path(__file__).resolve().parent
 SIZE = 10
 
 
-def block_chain(blocks: int, seed: int = 0, size: int = SIZE, density: float = 0.5) -> np.ndarray:
-    """(2n, 2n) int64 matrix of ``blocks`` chained blocks of ``size`` binary descriptors (n = blocks × size)."""
+def block_chain(
+    blocks: int, seed: int = 0, size: int = SIZE, density: float = 0.5, between: float | None = None
+) -> np.ndarray:
+    """(2n, 2n) int64 matrix of ``blocks`` chained blocks of ``size`` binary descriptors (n = blocks × size); pairs
+    within a block impact with probability ``density``, pairs from the block before with ``between`` (default:
+    ``density``)."""
+    between = density if between is None else between
     rng = np.random.default_rng(seed)
     n = blocks * size
     m = np.zeros((2 * n, 2 * n), dtype=np.int64)
@@ -48,7 +59,7 @@ def block_chain(blocks: int, seed: int = 0, size: int = SIZE, density: float = 0
                 continue
             for i in range(src * size, (src + 1) * size):
                 for j in range(b * size, (b + 1) * size):
-                    if i != j and rng.random() < density:
+                    if i != j and rng.random() < (density if src == b else between):
                         m[2 * i : 2 * i + 2, 2 * j : 2 * j + 2] = rng.integers(-3, 4, size=(2, 2))
     return m
 
@@ -66,6 +77,18 @@ def write_model(blocks: int, seed: int, folder: Path) -> Path:
     path = folder / f"chain_{blocks}x{SIZE}_s{seed}.scw"
     write_scw(project, path)
     return path
+
+
+def compiled_from_matrix(m: np.ndarray):
+    from scenarist.cib import CompiledModel
+
+    n = len(m) // 2
+    ids = tuple(f"D{i + 1}" for i in range(n))
+    counts = np.full(n, 2, dtype=np.int64)
+    offsets = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
+    return CompiledModel(
+        ids, ids, (("low", "high"),) * n, (("low", "high"),) * n, counts, offsets, m, np.zeros(n, bool)
+    )
 
 
 def run_cli(path: Path) -> dict:
@@ -88,6 +111,30 @@ def run_cli(path: Path) -> dict:
     }
 
 
+def run_api(path: Path, repeat: int) -> dict:
+    """``scenarist.analyze(path)`` in this process (reading, compiling, searching, summarising), decomposed as
+    ``analyze`` chooses, against the same call with the plain search swapped in (a benchmark-only patch of
+    ``scenarist.analysis.decomposed_search``)."""
+    import scenarist
+    import scenarist.analysis as analysis
+    from scenarist.cib.decompose import search
+
+    t_dec, a = median_time(lambda: scenarist.analyze(path, max_results=10_000_000), repeat)
+    original = analysis.decomposed_search
+    analysis.decomposed_search = lambda c, k, f, r: search(c, k, f, r, decompose_model="never")
+    try:
+        t_plain, b = median_time(lambda: scenarist.analyze(path, max_results=10_000_000), repeat)
+    finally:
+        analysis.decomposed_search = original
+    same = np.array_equal(a.scenarios.scenarios, b.scenarios.scenarios)
+    return {
+        "decomposed_s": round(t_dec, 3),
+        "plain_s": round(t_plain, 3),
+        "ratio": round(t_plain / t_dec, 1),
+        "same": bool(same),
+    }
+
+
 def median_time(fn, repeat: int) -> tuple[float, object]:
     times, out = [], None
     for _ in range(repeat):
@@ -104,7 +151,8 @@ def main(argv=None) -> None:
     ap.add_argument("--plain-200", action="store_true", help="also time the plain search of the 200-descriptor model")
     args = ap.parse_args(argv)
 
-    from scenarist.cib import compile_model, find_scenarios, find_scenarios_decomposed
+    from scenarist.cib import compile_model, count_kernel, find_scenarios, find_scenarios_decomposed
+    from scenarist.cib.search import count_scenarios, tested_mask
     from scenarist.cib.warmup import load_kernels
     from scenarist.io.scw import import_scw
 
@@ -116,6 +164,7 @@ def main(argv=None) -> None:
             print(
                 json.dumps({"model": f"{n} descriptors ({blocks} blocks)", "run": "cli", **run_cli(path)}), flush=True
             )
+            print(json.dumps({"model": f"{n} descriptors", "run": "api", **run_api(path, args.repeat)}), flush=True)
             c = compile_model(import_scw(path))
             find_scenarios_decomposed(c, max_results=None)  # warm: networkx imported, block kernels loaded
             t_dec, (found, report) = median_time(
@@ -129,6 +178,16 @@ def main(argv=None) -> None:
                 same = np.array_equal(plain.scenarios, found.scenarios)
                 row.update(plain_s=round(t_plain, 4), ratio=round(t_plain / t_dec, 1), same=bool(same))
             print(json.dumps(row), flush=True)
+        m = block_chain(20, args.seed, density=0.3, between=0.1)
+        c = compiled_from_matrix(m)
+        t_count, n = median_time(lambda: count_kernel(c), args.repeat)
+        row = {"model": "200 descriptors, loose", "run": "count", "count": n, "count_s": round(t_count, 4)}
+        fx = np.full(c.n_descriptors, -1, dtype=np.int64)
+        t_plain, n_plain = median_time(  # the plain search's own counter (one thread), once: several seconds
+            lambda: count_scenarios(c.matrix, c.offsets, c.counts, fx, tested_mask(c, fx), 0), 1
+        )
+        row.update(plain_count_s=round(t_plain, 3), ratio=round(t_plain / t_count, 1), same=n == n_plain)
+        print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":
