@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import naive
 from scenarist.cib import CompiledModel, count_kernel, decompose, find_scenarios, find_scenarios_decomposed
-from scenarist.cib.decompose import impact_graph, search
+from scenarist.cib.decompose import estimated_gain, impact_graph, search
 from scenarist.cib.search import TooManyScenariosError
 from scenarist.errors import OptionError, UnknownNameError
 
@@ -390,6 +390,35 @@ def test_too_many_to_list_gives_the_exact_count_in_one_line(tmp_path):
         scenarist.analyze(path, max_results=1000)
     assert str(err.value).startswith("1,267,650,600,228,229,401,496,703,205,376 scenarios have inconsistency ≤ 0")
     assert "\n" not in str(err.value)
+
+
+def test_auto_decomposes_only_when_it_helps():
+    """The example is swept (small space); the flagship is one coupled block behind its exogenous descriptors
+    (not decomposed); a chain is decomposed; many exogenous descriptors read by the last block would make a
+    frontier of 2^21 states, so auto leaves that model to the plain search."""
+    import scenarist
+
+    assert scenarist.analyze("example").decomposition.reason == "small space"
+    flagship = scenarist.analyze("iran-russia-pezeshkian")
+    assert not flagship.decomposition.used and flagship.decomposition.reason == "blocks too coupled to gain"
+    assert "not decomposed (blocks too coupled to gain)" in flagship.decomposition.describe()
+    m, _ = copy_chains(1, 3, 10, seed=1)
+    c = compiled_from(m, [2] * 30, scale=(-3, 3))
+    found, report = search(c)
+    assert report.used and report.count == len(found) == 32
+    plain, report = search(c, decompose_model="never")
+    assert not report.used and np.array_equal(plain.scenarios, found.scenarios)
+    # 21 exogenous binary descriptors, all read by the last descriptor, after 5 agreeing pairs
+    n = 21 + 10 + 1
+    m = np.zeros((2 * n, 2 * n), dtype=np.int64)
+    m[: 2 * 10, : 2 * 10] = agree_pairs(5)
+    for e in range(10, 31):
+        m[2 * e : 2 * e + 2, 2 * 31 : 2 * 31 + 2] = [[1, -1], [-1, 1]]
+    c = compiled_from(m, [2] * n, exogenous=set(range(10, 31)), scale=(-3, 3))
+    plan = decompose(c)
+    assert plan.parents[-1] == tuple(range(10, 31))
+    plain_work, work, states = estimated_gain(c, plan, np.full(n, -1))
+    assert (plain_work, work, states) == (2**32, 5 * 4 + 2**22, 2**21)
 
 
 def test_errors():

@@ -32,6 +32,7 @@ exactly; this module was written from the argument in ``docs/cib.md``, not from 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -59,6 +60,9 @@ from .search import (
 #: rows are carried through the dynamic programme); past it the decomposition refuses (``analyze`` then runs the
 #: plain search).
 BLOCK_ROWS_MAX = MAX_RESULTS_LIMIT
+#: ``auto`` does not decompose when a frontier could hold more states than this (each is a Python dict entry and
+#: may need a block search of its own).
+FRONTIER_MAX = 1 << 20
 #: ``auto`` decomposes when the decomposed worst case (Σ over blocks of parent combinations × block space) is at
 #: most the plain search's free space divided by this.
 GAIN_MIN = 16
@@ -264,23 +268,31 @@ def int_list(a) -> list[int]:
     return [int(x) for x in np.asarray(a).ravel()]
 
 
-def estimated_gain(compiled: CompiledModel, plan: Decomposition, fixed: np.ndarray) -> tuple[int, int]:
-    """``(plain, decomposed)`` worst-case work, exact ints: the free space of the plain search, and the sum over
-    tested blocks of (parent variant combinations × block space). A crude guide (the search prunes), used by
-    ``auto`` to decide whether decomposing is worth its per-block overhead."""
+def frontiers(plan: Decomposition) -> list[tuple[int, ...]]:
+    """The frontier before each block and after the last: ``out[t]`` (t = 0..n_blocks) holds the descriptors of
+    blocks < t that some block ≥ t reads as a parent (``out[0]`` and ``out[n_blocks]`` are empty)."""
+    n_blocks = plan.n_blocks
+    read_from = [set() for _ in range(n_blocks + 1)]  # read_from[t]: parents of blocks ≥ t
+    for t in range(n_blocks - 1, -1, -1):
+        read_from[t] = read_from[t + 1] | set(plan.parents[t])
+    placed: set[int] = set()
+    out: list[tuple[int, ...]] = [()]
+    for t, b in enumerate(plan.blocks):
+        placed |= set(b)
+        out.append(tuple(sorted(placed & read_from[t + 1])))
+    return out
+
+
+def estimated_gain(compiled: CompiledModel, plan: Decomposition, fixed: np.ndarray) -> tuple[int, int, int]:
+    """``(plain, decomposed, states)`` worst-case work, exact ints: the free space of the plain search; the sum
+    over tested blocks of (parent variant combinations × block space); and the most states any frontier can hold
+    (the product of its descriptors' free variant counts). A crude guide (the search prunes), used by ``auto`` to
+    decide whether decomposing is worth its per-block overhead."""
     counts = [int(c) if f < 0 else 1 for c, f in zip(compiled.counts, fixed)]
-    plain = 1
-    for c in counts:
-        plain *= c
-    work = 0
-    for b, p, t in zip(plan.blocks, plan.parents, plan.tested):
-        if not t:
-            continue
-        w = 1
-        for d in (*p, *b):
-            w *= counts[d]
-        work += w
-    return plain, work
+    plain = math.prod(counts)
+    work = sum(math.prod(counts[d] for d in (*p, *b)) for b, p, t in zip(plan.blocks, plan.parents, plan.tested) if t)
+    states = max(math.prod(counts[d] for d in f) for f in frontiers(plan))
+    return plain, work, states
 
 
 class _Solver:
@@ -300,17 +312,8 @@ class _Solver:
         self.nodes = 0
         self._rows: dict[tuple, np.ndarray] = {}
         self._counts: dict[tuple, int] = {}
-        n_blocks = plan.n_blocks
-        # frontier[t]: descriptors of blocks ≤ t read by some block > t (frontier[-1] = before any block: empty)
-        needed_after = [set() for _ in range(n_blocks + 1)]
-        for t in range(n_blocks - 1, -1, -1):
-            needed_after[t] = needed_after[t + 1] | set(plan.parents[t + 1] if t + 1 < n_blocks else ())
-        placed: set[int] = set()
-        self.frontier: list[tuple[int, ...]] = [()]
-        for t, b in enumerate(plan.blocks):
-            placed |= set(b)
-            self.frontier.append(tuple(sorted(placed & needed_after[t])))
-        self._subs = [self._block_arrays(t) for t in range(n_blocks)]
+        self.frontier = frontiers(plan)
+        self._subs = [self._block_arrays(t) for t in range(plan.n_blocks)]
 
     def _block_arrays(self, t: int):
         """Sub-model of block t: its descriptors plus a one-variant fixed pseudo descriptor carrying the offset."""
@@ -596,10 +599,11 @@ def search(
 ) -> tuple[ScenarioSet, DecompositionReport]:
     """The exact search of ``analyze``: decomposed when that helps, else the plain search; same scenarios.
 
-    ``auto`` decomposes when the model has at least two blocks, its free space exceeds :data:`~scenarist.cib.search.SWEEP_MAX`, and the decomposed worst case
-    (:func:`estimated_gain`) is at most the plain one / :data:`GAIN_MIN`; if a block proves too large to carry
-    (:data:`BLOCK_ROWS_MAX`), the plain search runs instead. ``always`` decomposes (errors raised), ``never``
-    does not.
+    ``auto`` decomposes when the model has at least two blocks, its free space exceeds
+    :data:`~scenarist.cib.search.SWEEP_MAX`, the decomposed worst case (:func:`estimated_gain`) is at most the
+    plain one / :data:`GAIN_MIN`, and no frontier can hold more than :data:`FRONTIER_MAX` states; if a block
+    proves too large to carry (:data:`BLOCK_ROWS_MAX`), the plain search runs instead. ``always`` decomposes
+    (errors raised), ``never`` does not.
 
     Parameters
     ----------
@@ -629,11 +633,13 @@ def search(
         reason = "small space"  # swept in well under a millisecond: no graph built
     elif decompose_model == "auto":
         plan = decompose(compiled, fx)
-        plain, work = estimated_gain(compiled, plan, fx)
+        plain, work, states = estimated_gain(compiled, plan, fx)
         if plan.n_blocks < 2:
             reason = "one block"
         elif work * GAIN_MIN > plain:
             reason = "blocks too coupled to gain"
+        elif states > FRONTIER_MAX:
+            reason = "too many upstream states to carry"
         else:
             try:
                 return find_scenarios_decomposed(compiled, max_inconsistency, fx, max_results, plan)
