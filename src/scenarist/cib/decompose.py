@@ -93,6 +93,7 @@ class Decomposition:
 
     @property
     def n_blocks(self) -> int:
+        """Number of blocks (tested and untested)."""
         return len(self.blocks)
 
     def sizes(self) -> list[int]:
