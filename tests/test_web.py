@@ -397,6 +397,23 @@ def test_an_evidence_item_moves_the_timeline(client, tmp_path):
     assert r.status_code == 422 and "Traceback" not in r.text
     assert [i["id"] for i in client.get(f"/api/models/{EXAMPLE}/evidence").json()["items"]] == ["recession-2025"]
 
+    # The ACH twin is the library's matrix of the same evidence; the page shows its ratings and scores.
+    ach = client.get(f"/api/models/{EXAMPLE}/ach").json()
+    assert ach == json.loads(json.dumps(scenarist.ach(scenarist.load("example"), evidence=evidence).to_dict()))
+    assert [h["id"] for h in ach["hypotheses"]] == [v.id for v in scenarist.load("example").outcome.variants]
+    assert ach["items"][0]["derived"] is True  # it bears on world, not on the outcome
+    # Over world's variants the row is direct: 0.2 : 0.8 tempered by B2 (w = 0.8 · 0.8) gives growth 0.25^0.64 ≈ 0.412
+    # of recession's, above 10^-1/2 ≈ 0.316, so consistent (C) with both and no inconsistency point for either.
+    world = client.get(f"/api/models/{EXAMPLE}/ach?hypotheses=world").json()
+    row = world["items"][0]
+    assert row["derived"] is False and abs(row["likelihood"]["growth"] - 0.25**0.64) < 1e-12
+    assert row["ratings"] == {"growth": "C", "recession": "C"}
+    assert [h["score"] for h in world["hypotheses"]] == [0.0, 0.0]
+    page = client.get(f"/models/{EXAMPLE}/ach?hypotheses=world", headers=HTML).text
+    assert "recession-2025" in page and "Inconsistency score" in page
+    bad = client.get(f"/api/models/{EXAMPLE}/ach?hypotheses=nosuch")
+    assert bad.status_code in (404, 422) and "nosuch" in bad.text
+
 
 #: Every command that computes or reads results, with its page and its JSON twin ({id}: the model).
 PAGES = {
@@ -408,6 +425,7 @@ PAGES = {
     "succession": ("/models/{id}/succession", "/api/models/{id}/succession"),
     "basins": ("/models/{id}/basins", "/api/models/{id}/basins"),
     "track": ("/models/{id}/track", "/api/models/{id}/track"),
+    "ach": ("/models/{id}/ach", "/api/models/{id}/ach"),
     "export": ("/models/{id}/export", "/api/models/{id}"),
     "validate": ("/models/{id}/cell", "/api/models/{id}/judgments"),
     "import": ("/models/import", "/api/models"),

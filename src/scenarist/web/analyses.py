@@ -1,5 +1,5 @@
 """Pages and JSON twins for the analyses beyond the tableau: succession, basins, sensitivity, readings and their
-ensemble, the evidence list and its form, the tracking timeline, and the forecast ledger.
+ensemble, the evidence list and its form, the tracking timeline, the ACH matrix, and the forecast ledger.
 
 Each route parses its request, calls the public library (through :mod:`.compute` where a result is cached by
 model version) and renders the result's ``.to_dict()``.
@@ -408,6 +408,45 @@ def track_page(request: Request, model_id: str, version: Version = None, draws: 
 def track_json(request: Request, model_id: str, version: Version = None, draws: Draws = 0, seed: Seed = 0) -> dict:
     """As ``scenarist track --db STORE --json``."""
     return compute.now(request.app.state, _track(request, model_id, version, draws, seed)).to_dict()
+
+
+def _ach(request, model_id, version, hypotheses, as_of):
+    v = compute.version_of(request.app.state, model_id, version)
+    model = compute.model_at(request.app.state, model_id, v.version)
+    items = request.app.state.workspace.store.items(model_id)
+    key = (model_id, v.version, "ach", hypotheses, as_of, hash(tuple(i.model_dump_json() for i in items)))
+    url = _store_url(request)
+    return request.app.state.cache.get(key, lambda: api.ach(model, db=url, hypotheses=hypotheses or None, as_of=as_of))
+
+
+Hypotheses = Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_.\-]*$")]
+
+
+@pages.get("/models/{model_id}/ach", response_class=HTMLResponse)
+def ach_page(
+    request: Request,
+    model_id: str,
+    version: Version = None,
+    hypotheses: Hypotheses = None,
+    as_of: dt.date | None = None,
+):
+    """The stored evidence as Heuer's ACH matrix: items × hypotheses (the outcome's variants, or ``hypotheses``'),
+    each cell rated C / I / II, with diagnosticity, inconsistency scores and the critical items."""
+    ctx = _model_context(request, model_id, version)
+    result = _ach(request, model_id, ctx["version"].version, hypotheses, as_of)
+    return render(request, "ach.html", title="ACH", a=result.to_dict(), hypotheses=hypotheses or "", **ctx)
+
+
+@twins.get("/models/{model_id}/ach")
+def ach_json(
+    request: Request,
+    model_id: str,
+    version: Version = None,
+    hypotheses: Hypotheses = None,
+    as_of: dt.date | None = None,
+) -> dict:
+    """As ``scenarist ach --db STORE --json`` (``hypotheses``: a descriptor id; ``as_of``: last date of evidence)."""
+    return _ach(request, model_id, version, hypotheses, as_of).to_dict()
 
 
 @twins.get("/models/{model_id}/evidence")
