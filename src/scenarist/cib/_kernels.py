@@ -1321,7 +1321,7 @@ def _collect(offsets, counts, fixed, tested, k, order, tables, out, n_out, nodes
     return out, n_out + got
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # judgment draws run it on several Python threads at once
 def bnb_by_combination(matrix, offsets, counts, fixed, tested, k, order, exo, rows):
     """Every scenario with inconsistency ≤ k, tagged by the combination of the descriptors ``exo`` it takes.
 
@@ -1346,7 +1346,7 @@ def bnb_by_combination(matrix, offsets, counts, fixed, tested, k, order, exo, ro
     return out[:m].copy(), tags, nodes[0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # judgment draws run it on several Python threads at once
 def bnb_combinations_in_turn(matrix, offsets, counts, fixed, tested, k, order, exo, combos, rows):
     """Every scenario with inconsistency ≤ k for each combination of the descriptors ``exo`` in turn.
 

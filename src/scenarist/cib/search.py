@@ -211,6 +211,11 @@ FIRST_ROWS = 1024
 #: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
 SERIAL_NODES = 50_000
+#: Larger spaces first get a one-thread try of at most this many nodes (under a millisecond): many large spaces
+#: hold small trees (the cibsa files: 23 million scenarios, about 200 nodes), which waking the threads would cost
+#: more than searching. A tree that needs more is split over the threads; the try's nodes are the only work lost.
+#: Capped by SERIAL_NODES, so setting that to 0 splits every search with no try.
+PROBE_NODES = 1_000
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 
@@ -238,9 +243,10 @@ def run_kernel(
     ``limit`` rows is ever allocated). ``stats`` (a dict), when given, gets ``nodes``: the search nodes visited
     by ``bnb`` (every pass counted; the scenarios visited by ``sweep``).
 
-    ``bnb`` runs on numba's threads (``numba.get_num_threads()``) when there are two or more and the free space
-    has more than :data:`SERIAL_NODES` scenarios (:func:`._kernels.bnb_search_threads`: subtrees taken by threads
-    as they free up, merged in the one-thread order, so the rows are the same in the same order), else on one.
+    ``bnb`` runs on numba's threads (``numba.get_num_threads()``) when there are two or more, the free space
+    has more than :data:`SERIAL_NODES` scenarios and a one-thread try of :data:`PROBE_NODES` nodes does not finish
+    (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up, merged in the one-thread
+    order, so the rows are the same in the same order), else on one. ``nodes`` then includes the try's.
     """
     from . import _kernels as K
 
@@ -266,15 +272,20 @@ def run_kernel(
     import numba
 
     threads = numba.get_num_threads()
-    if threads >= 2 and free_space_size(counts, fixed) > SERIAL_NODES:
-        # Subtrees handed to threads as they free up; results merged in the one-thread order (no serial probe).
-        sc, found, nodes = K.bnb_search_threads(matrix, offsets, counts, fixed, tested, k, threads, lim, True)
-        stats["nodes"] = int(nodes)
-        return None if 0 <= limit < found else sc
     out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
     nodes = np.zeros(1, dtype=np.int64)
+    split = threads >= 2 and free_space_size(counts, fixed) > SERIAL_NODES
+    budget = min(PROBE_NODES, SERIAL_NODES) if split else -1  # -1: one thread, no node budget
     try:
-        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
+        found = (
+            -1
+            if budget == 0
+            else K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget), lim, True, nodes)
+        )
+        if found < 0:  # the one-thread try ran out of nodes: subtrees handed to threads as they free up
+            sc, found, split_nodes = K.bnb_search_threads(matrix, offsets, counts, fixed, tested, k, threads, lim, True)
+            nodes[0] += split_nodes
+            return None if 0 <= limit < found else sc
         if 0 <= limit < found:
             return None
         if found > len(out):

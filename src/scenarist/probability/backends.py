@@ -176,6 +176,7 @@ def run_draws(
     scheduler: Any = None,
     progress: Callable[[float, str], None] | None = None,
     chunk_size: int | None = None,
+    threads: int | None = None,
 ) -> list[DrawChunk]:
     """Evaluate draws ``0 .. n_draws - 1``, in-process or on Dask; chunks come back in draw order.
 
@@ -189,6 +190,10 @@ def run_draws(
         Called after each chunk with the fraction of draws done (0–1] and the phase ``"judgment draws"``.
     chunk_size : int, optional
         Draws per task (default: 25 in-process; about four tasks per Dask worker).
+    threads : int ≥ 1, optional
+        In-process only: chunks evaluated at once on that many Python threads (default ``numba.get_num_threads()``,
+        which ``NUMBA_NUM_THREADS`` sets). The search releases the GIL, so two threads use two cores; the chunks
+        come back in draw order and the numbers are the same for any thread count.
 
     Raises
     ------
@@ -196,13 +201,28 @@ def run_draws(
         The scheduler cannot be reached.
     """
     if scheduler is None:
+        chunks = _chunks(n_draws, chunk_size or 25)
+        if threads is None:
+            import numba
+
+            threads = numba.get_num_threads()
+        if threads < 1:
+            raise OptionError(f"threads must be ≥ 1, got {threads}")
         out = []
-        done = 0
-        for a, b in _chunks(n_draws, chunk_size or 25):
-            out.append(evaluate_draws(task, a, b))
-            done = b
-            if progress is not None:
-                progress(done / n_draws, "judgment draws")
+        if threads == 1 or len(chunks) == 1:
+            results = (evaluate_draws(task, a, b) for a, b in chunks)
+            for chunk in results:
+                out.append(chunk)
+                if progress is not None:
+                    progress(chunk.stop / n_draws, "judgment draws")
+            return out
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(threads, len(chunks))) as pool:
+            for chunk in pool.map(lambda ab: evaluate_draws(task, *ab), chunks):  # map keeps draw order
+                out.append(chunk)
+                if progress is not None:
+                    progress(chunk.stop / n_draws, "judgment draws")
         return out
     return _run_on_dask(task, n_draws, scheduler, progress, chunk_size)
 
