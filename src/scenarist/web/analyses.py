@@ -375,13 +375,18 @@ def _pairs(text: str) -> dict:
     return out
 
 
-def _track(request, model_id, version, draws, seed):
+def _with_evidence(request, model_id, version, *params):
+    """``(model, cache key, store URL)`` for a result computed over the stored evidence: the items are part of
+    the key, so a new or edited item gives a new result."""
     v = compute.version_of(request.app.state, model_id, version)
     model = compute.model_at(request.app.state, model_id, v.version)
-    # The stored evidence is part of the key: a new or edited item gives a new timeline.
     items = request.app.state.workspace.store.items(model_id)
-    key = (model_id, v.version, "track", draws, seed, hash(tuple(i.model_dump_json() for i in items)))
-    url = _store_url(request)
+    key = (model_id, v.version, *params, hash(tuple(i.model_dump_json() for i in items)))
+    return model, key, _store_url(request)
+
+
+def _track(request, model_id, version, draws, seed):
+    model, key, url = _with_evidence(request, model_id, version, "track", draws, seed)
     return compute.Task(key, lambda progress: api.track(model, db=url, draws=draws, seed=seed, progress=progress))
 
 
@@ -411,11 +416,7 @@ def track_json(request: Request, model_id: str, version: Version = None, draws: 
 
 
 def _ach(request, model_id, version, hypotheses, as_of):
-    v = compute.version_of(request.app.state, model_id, version)
-    model = compute.model_at(request.app.state, model_id, v.version)
-    items = request.app.state.workspace.store.items(model_id)
-    key = (model_id, v.version, "ach", hypotheses, as_of, hash(tuple(i.model_dump_json() for i in items)))
-    url = _store_url(request)
+    model, key, url = _with_evidence(request, model_id, version, "ach", hypotheses, as_of)
     return request.app.state.cache.get(key, lambda: api.ach(model, db=url, hypotheses=hypotheses or None, as_of=as_of))
 
 
