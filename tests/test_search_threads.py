@@ -47,14 +47,15 @@ def test_threads_give_the_one_thread_list_for_1_2_and_4_threads(problem, propaga
     m, counts, exo, fixed, k = problem
     c = compiled_from(m, counts, exo)
     args = _arrays(c, fixed_array(fixed, len(counts)))
-    one, nodes = _serial(args, k, propagate)
+    one, _nodes = _serial(args, k, propagate)
     assert _rows(one) == _naive_rows(m, counts, k, fixed, exo)
     for threads in (1, 2, 4):
-        sc, found, n_threads = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), propagate)
+        sc, found, _nodes = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), propagate)
         assert found == len(one)
-        assert sc.tobytes() == one.tobytes()  # same rows, same order
-        if propagate:
-            assert n_threads == nodes  # the subtrees and the cut above them visit exactly the one-thread nodes
+        if propagate:  # below the cut the walk picks the descriptor with fewest variants: same rows, own order
+            assert _rows(sc) == _rows(one)
+        else:
+            assert sc.tobytes() == one.tobytes()  # same rows, same order
 
 
 def _dense(n, seed, counts=3, density=0.6):
@@ -79,8 +80,8 @@ def test_threads_on_dense_models_with_many_results_match_the_brute_force(seed, k
     assert _rows(one) == _naive_rows(m, counts, k)
     for threads in (2, 4):
         sc, found, n_threads = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), True)
-        assert sc.tobytes() == one.tobytes() and found == len(one)
-        assert n_threads >= nodes  # overflowing subtrees are counted twice
+        assert _rows(sc) == _rows(one) and found == len(one)
+        assert n_threads > 0
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -114,7 +115,7 @@ def test_descriptors_too_large_for_the_tables_are_propagated_exactly(seed, k):
     assert _rows(with_fc) == _rows(without) == want
     assert n_fc <= n_plain
     sc, _, _ = K.bnb_search_threads(*args, np.int64(k), 2, np.int64(-1), True)
-    assert sc.tobytes() == with_fc.tobytes()
+    assert _rows(sc) == want
 
 
 def test_scores_too_large_for_propagation_are_searched_without_it():
@@ -146,5 +147,5 @@ def test_find_scenarios_is_the_same_on_one_thread_and_on_two(monkeypatch):
             got[threads] = find_scenarios(c, 2, method="bnb", max_results=None)
     finally:
         numba.set_num_threads(previous)
-    assert got[1].scenarios.tobytes() == got[2].scenarios.tobytes()
-    assert got[1].nodes == got[2].nodes > 0
+    assert got[1].scenarios.tobytes() == got[2].scenarios.tobytes()  # tableau order: row for row
+    assert got[1].nodes > 0 and got[2].nodes > 0

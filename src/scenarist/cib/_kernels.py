@@ -677,8 +677,11 @@ def _fc_fix(
     rlo,
     rhi,
     sps,
+    srow,
 ):
-    """Forward checking at a node where ``order[:s]`` (and the fixed descriptors) are decided: narrow the variant
+    """Forward checking at a node where ``order[:s]`` (and the fixed descriptors) are decided (``order``: the
+    walk's branching order so far, undecided descriptors in ``order[s:]``; ``srow``: a row of ``sps`` whose suffix
+    of the static order holds all of them): narrow the variant
     sets ``doms[r]`` ((n,) bit masks) of the undecided descriptors and tighten the bounds ``lb`` (the row of the
     flat ``lbs`` at offset ``b``) to a fixed point. Returns False when the node can hold no scenario with
     inconsistency ≤ k.
@@ -763,7 +766,7 @@ def _fc_fix(
         for q in range(ncp):
             p = cp[q]
             slack = k - lbs[b + p]
-            if slack >= sps[s, p]:
+            if slack >= sps[srow, p]:
                 continue
             for w in range(s, m):
                 i = order[w]
@@ -818,9 +821,17 @@ def _fc_fix(
 
 @njit(cache=True)
 def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes, stop=-1):
-    """:func:`_walk_plain` with forward checking (:func:`_fc_fix`) at every node: same contract, same scenarios in
-    the same order (the branching order and the variant order are unchanged; only branches that hold no kept
-    scenario are skipped), far fewer nodes on dense matrices. ``ft``: :func:`fc_tables`.
+    """:func:`_walk_plain` with forward checking (:func:`_fc_fix`) at every node: same contract and the same
+    scenarios (only branches that hold no kept scenario are skipped), far fewer nodes on dense matrices. ``ft``:
+    :func:`fc_tables`.
+
+    Below ``prefix`` it branches on the undecided descriptor with the fewest variants left (ties: the first in
+    ``order``), the "fail first" rule of Haralick & Elliott (1980), Artificial Intelligence 14(3), 263–313: a
+    descriptor narrowed to one variant costs one node, and a small set splits the tree least. Every node still
+    branches on every variant left of one descriptor, so each scenario is reached once; but the scenarios come
+    in another order than the plain walk's, and callers that need an order sort them (``find_scenarios`` into
+    tableau order, the likelihood pass lexicographically). With ``stop`` the walk keeps to ``order``: the
+    subtrees it emits are prefixes along it.
 
     Each depth keeps its own row of bounds and variant sets (a stack; a copy per node rather than an undo trail:
     on dense models a placement moves nearly every bound, so undoing would cost another pass); a child's row is
@@ -829,18 +840,12 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
     survive propagation instead of full scenarios (rows of ``out`` then hold the decided variants and -1
     elsewhere; this is how the tree is cut into subtrees for threads); the return value counts them.
     """
-    _ok, pb, pj, pc, selfg, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps = ft
     n = counts.shape[0]
     m = order.shape[0]
-    L = prefix.shape[0]
-    P = gvT.shape[0]
+    P = ft[6].shape[0]  # gvT: (pairs, variants)
     last = m if stop < 0 else stop
     k32 = np.int32(min(k, 1 << 30))  # live bounds stay within ±FC_BOUND, dead ones below 0
     scen = np.empty(n, dtype=np.int64)
-    for d in range(n):
-        scen[d] = fixed[d]
-    for t in range(L):
-        scen[order[t]] = prefix[t]
     lbs = np.empty((last + 1) * P, dtype=np.int32)  # flat: the row of depth t starts at t * P
     doms = np.empty((last + 1, n), dtype=np.int64)
     mo = np.empty(P, dtype=np.int32)
@@ -849,6 +854,29 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
     rmv = np.zeros(n, dtype=np.int64)
     tj = np.empty(n, dtype=np.int64)
     ncp = np.zeros(last + 1, dtype=np.int64)
+    cur = np.empty(m, dtype=np.int64)
+    perm = np.empty(m, dtype=np.int64)
+    work = (scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm)
+    return _fc_walk(
+        offsets, counts, tested, k32, order, prefix, ft, out, tally, max_nodes, limit, nodes, last, fixed, work
+    )
+
+
+@njit(cache=True, _nrt=False)  # see the note before fc_tables: no reference counting in the loop over nodes
+def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_nodes, limit, nodes, last, fixed, work):
+    """The loop of :func:`_walk_fc` over the arrays it allocated (``work``). Compiled without reference counting:
+    with it, the arrays passed to :func:`_fc_fix` were increfed and decrefed at every node (about 10 % of the
+    time on random 20×3)."""
+    _ok, pb, pj, pc, selfg, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps = ft
+    scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm = work
+    n = counts.shape[0]
+    m = order.shape[0]
+    L = prefix.shape[0]
+    P = gvT.shape[0]
+    for d in range(n):
+        scen[d] = fixed[d]
+    for t in range(L):
+        scen[order[t]] = prefix[t]
     b0 = L * P
     for p in range(P):
         lbs[b0 + p] = selfg[p]
@@ -884,7 +912,7 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
     cap = out.shape[0]
     do_tally = tally.shape[0] > 0
     fx = (pb, pj, pc, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps)
-    if not _fc_fix(lbs, b0, doms, L, offsets, counts, tested, order, L, k32, cp, q, True, mo, mn, rmv, tj, *fx):
+    if not _fc_fix(lbs, b0, doms, L, offsets, counts, tested, order, L, k32, cp, q, True, mo, mn, rmv, tj, *fx, L):
         return 0
     if last == L:
         if cap > 0:
@@ -895,7 +923,10 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
                 tally[offsets[d] + scen[d]] += 1
         return 1
     found = 0
-    cur = np.full(m, -1, dtype=np.int64)
+    for t in range(m):
+        cur[t] = -1
+        perm[t] = order[t]
+    dyn = last == m
     depth = L
     count = 0
     while depth >= L:
@@ -903,7 +934,22 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
         if max_nodes >= 0 and count > max_nodes:
             nodes[0] += count
             return -1
-        i = order[depth]
+        if dyn and cur[depth] < 0:
+            bx = depth
+            bs = 99
+            for x in range(depth, m):
+                Dx = doms[depth, perm[x]]
+                c = 0
+                while Dx:
+                    Dx &= Dx - 1
+                    c += 1
+                if c < bs:
+                    bs = c
+                    bx = x
+            t = perm[depth]
+            perm[depth] = perm[bx]
+            perm[bx] = t
+        i = perm[depth]
         ni = counts[i]
         D = doms[depth, i]
         a = cur[depth] + 1
@@ -939,7 +985,9 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
                     cp[q] = pb[i] + a * ni + b
                     q += 1
         ncp[child] = q
-        if _fc_fix(lbs, bc, doms, child, offsets, counts, tested, order, child, k32, cp, q, hit, mo, mn, rmv, tj, *fx):
+        if _fc_fix(
+            lbs, bc, doms, child, offsets, counts, tested, perm, child, k32, cp, q, hit, mo, mn, rmv, tj, *fx, L
+        ):
             if child == last:
                 if found < cap:
                     for d in range(n):
@@ -1140,13 +1188,15 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
 
 @njit(cache=True, parallel=True)
 def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, limit=-1, propagate=True):
-    """:func:`bnb_search` on ``n_threads`` threads, with the same scenarios in the same order.
+    """:func:`bnb_search` on ``n_threads`` threads, with the same scenarios (in the same order when the search
+    does not propagate; with propagation the one-thread walk picks its top levels by the fewest-variants rule and
+    the subtrees follow ``order``, so the order, and the node count, can differ; see :func:`_walk_fc`).
 
     The tree is cut into subtrees (:func:`frontier`: about :data:`TASKS_PER_THREAD` per thread, in the order the
     one-thread search meets them). Each thread takes the next subtree as it frees up (an atomic counter), so a
     thread slowed by a busy core takes fewer; no serial probe runs first. Each subtree writes its first rows to a
     slot of its own; subtrees that found more are searched again into their place once the counts are known.
-    Results are merged in subtree order, which is the one-thread search's order.
+    Results are merged in subtree order (the one-thread search's order when it does not propagate).
 
     Parameters as :func:`bnb_search`. ``limit`` ≥ 0: the search stops once more than ``limit`` scenarios are found
     in all (a subtree starts with what the others have left it, and none starts once the limit is passed).

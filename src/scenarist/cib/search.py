@@ -245,8 +245,9 @@ def run_kernel(
 
     ``bnb`` runs on numba's threads (``numba.get_num_threads()``) when there are two or more, the free space
     has more than :data:`SERIAL_NODES` scenarios and a one-thread try of :data:`PROBE_NODES` nodes does not finish
-    (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up, merged in the one-thread
-    order, so the rows are the same in the same order), else on one. ``nodes`` then includes the try's.
+    (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up, merged in subtree order;
+    the same rows, possibly in another order and after a slightly different number of nodes), else on one.
+    ``nodes`` then includes the try's.
     """
     from . import _kernels as K
 
