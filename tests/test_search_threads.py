@@ -76,7 +76,7 @@ def test_threads_on_dense_models_with_many_results_match_the_brute_force(seed, k
     m, counts = _dense(7, seed)
     c = compiled_from(m, counts)
     args = _arrays(c, np.full(7, -1, dtype=np.int64))
-    one, nodes = _serial(args, k)
+    one, _nodes = _serial(args, k)
     assert _rows(one) == _naive_rows(m, counts, k)
     for threads in (2, 4):
         sc, found, n_threads = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), True)
