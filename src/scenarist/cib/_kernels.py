@@ -361,9 +361,9 @@ FC_DEAD = -(1 << 30)
 # ``_nrt=False``): with it, every call increfs and decrefs each array argument (atomic operations), which measured
 # about 10 % of the search's time. They take arrays one by one, not the table tuple, for the same reason.
 # _fc_shift, _fc_remove and _fc_apply are inlined (numba IR) into _fc_fix, which calls _fc_apply at one place only:
-# a call passing twenty arrays cost more than the loop it ran (random 20×3: 143 → 100 ms on one thread), and one
-# call site keeps the first compilation short (about 7 s more than without inlining; inlining _fc_fix into the
-# walk as well saved another 5 % for 13 s more, so it is not).
+# a call passing twenty arrays cost more than the loop it ran (random 20×3: 143 → 100 ms on one thread). _fc_fix
+# is inlined in turn into the walk's loop (another 6–9 %), which calls it at one place only, the root included:
+# every call site is a copy to compile, and one keeps the first compilation about 8 s longer than none.
 
 
 @njit(cache=True)
@@ -650,7 +650,7 @@ def _fc_apply(
     return 2 if hit else 1
 
 
-@njit(cache=True, _nrt=False)  # see the note before fc_tables
+@njit(cache=True, _nrt=False, inline="always")  # see the note before fc_tables
 def _fc_fix(
     lbs,
     b,
@@ -869,47 +869,6 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
     ncp[L] = q
     cap = out.shape[0]
     do_tally = tally.shape[0] > 0
-    if not _fc_fix(
-        lbs,
-        b0,
-        doms,
-        L,
-        offsets,
-        counts,
-        tested,
-        order,
-        L,
-        k32,
-        cp,
-        q,
-        True,
-        mo,
-        mn,
-        rmv,
-        tj,
-        pb,
-        pj,
-        pc,
-        gval,
-        gvT,
-        gm,
-        exT,
-        goff,
-        rstart,
-        rlo,
-        rhi,
-        sps,
-        L,
-    ):
-        return 0
-    if last == L:
-        if cap > 0:
-            for d in range(n):
-                out[0, d] = scen[d]
-        if do_tally and last == m:
-            for d in range(n):
-                tally[offsets[d] + scen[d]] += 1
-        return 1
     found = 0
     for t in range(m):
         cur[t] = -1
@@ -917,107 +876,111 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
     dyn = last == m
     depth = L
     count = 0
+    root = True  # the first pass propagates at the root; _fc_fix is called at one place only (it is inlined)
     while depth >= L:
-        count += 1
-        if max_nodes >= 0 and count > max_nodes:
-            nodes[0] += count
-            return -1
-        if dyn and cur[depth] < 0:
-            bx = depth
-            bs = 99
-            for x in range(depth, m):
-                Dx = doms[depth, perm[x]]
-                c = 0
-                while Dx:
-                    Dx &= Dx - 1
-                    c += 1
-                if c < bs:
-                    bs = c
-                    bx = x
-            t = perm[depth]
-            perm[depth] = perm[bx]
-            perm[bx] = t
-        i = perm[depth]
-        ni = counts[i]
-        D = doms[depth, i]
-        a = cur[depth] + 1
-        while a < ni and not (D >> a) & 1:
-            a += 1
-        if a >= ni:
-            cur[depth] = -1
-            scen[i] = -1
-            depth -= 1
-            continue
-        cur[depth] = a
-        scen[i] = a
-        child = depth + 1
-        one = np.int64(1) << a
-        for d in range(n):
-            doms[child, d] = doms[depth, d]
-        doms[child, i] = one
-        bc = child * P
-        if goff[i] >= 0:
-            hit = _fc_shift(lbs, bc, depth * P, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, one, k32)
+        if root:
+            child = L
+            bc = b0
+            hit = True
         else:
-            hit = _fc_shift_wide(
-                lbs, bc, depth * P, gval, offsets, counts, i, rstart[i], rstart[i + 1], rlo, rhi, P, D, one, k32, mo, mn
-            )
-        q = ncp[depth]
-        if tested[i]:
-            for c in range(ni):
-                if c != a and (D >> c) & 1:
-                    for p in range(bc + pb[i] + c * ni, bc + pb[i] + (c + 1) * ni):
-                        lbs[p] = FC_DEAD
-            for b in range(ni):
-                if b != a:
-                    cp[q] = pb[i] + a * ni + b
-                    q += 1
-        ncp[child] = q
-        if _fc_fix(
-            lbs,
-            bc,
-            doms,
-            child,
-            offsets,
-            counts,
-            tested,
-            perm,
-            child,
-            k32,
-            cp,
-            q,
-            hit,
-            mo,
-            mn,
-            rmv,
-            tj,
-            pb,
-            pj,
-            pc,
-            gval,
-            gvT,
-            gm,
-            exT,
-            goff,
-            rstart,
-            rlo,
-            rhi,
-            sps,
-            L,
-        ):
-            if child == last:
-                if found < cap:
-                    for d in range(n):
-                        out[found, d] = scen[d]
-                if do_tally and last == m:
-                    for d in range(n):
-                        tally[offsets[d] + scen[d]] += 1
-                found += 1
-                if limit >= 0 and found > limit:
-                    nodes[0] += count
-                    return found
+            count += 1
+            if max_nodes >= 0 and count > max_nodes:
+                nodes[0] += count
+                return -1
+            if dyn and cur[depth] < 0:
+                bx = depth
+                bs = 99
+                for x in range(depth, m):
+                    Dx = doms[depth, perm[x]]
+                    c = 0
+                    while Dx:
+                        Dx &= Dx - 1
+                        c += 1
+                    if c < bs:
+                        bs = c
+                        bx = x
+                t = perm[depth]
+                perm[depth] = perm[bx]
+                perm[bx] = t
+            i = perm[depth]
+            ni = counts[i]
+            D = doms[depth, i]
+            a = cur[depth] + 1
+            while a < ni and not (D >> a) & 1:
+                a += 1
+            if a >= ni:
+                cur[depth] = -1
+                scen[i] = -1
+                depth -= 1
+                continue
+            cur[depth] = a
+            scen[i] = a
+            child = depth + 1
+            one = np.int64(1) << a
+            for d in range(n):
+                doms[child, d] = doms[depth, d]
+            doms[child, i] = one
+            bc = child * P
+            if goff[i] >= 0:
+                hit = _fc_shift(lbs, bc, depth * P, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, one, k32)
             else:
-                depth = child
+                hit = _fc_shift_wide(
+                    lbs,
+                    bc,
+                    depth * P,
+                    gval,
+                    offsets,
+                    counts,
+                    i,
+                    rstart[i],
+                    rstart[i + 1],
+                    rlo,
+                    rhi,
+                    P,
+                    D,
+                    one,
+                    k32,
+                    mo,
+                    mn,
+                )
+            q = ncp[depth]
+            if tested[i]:
+                for c in range(ni):
+                    if c != a and (D >> c) & 1:
+                        for p in range(bc + pb[i] + c * ni, bc + pb[i] + (c + 1) * ni):
+                            lbs[p] = FC_DEAD
+                for b in range(ni):
+                    if b != a:
+                        cp[q] = pb[i] + a * ni + b
+                        q += 1
+            ncp[child] = q
+        ok = _fc_fix(
+            lbs, bc, doms, child, offsets, counts, tested, perm, child, k32, cp, q, hit, mo, mn, rmv, tj,
+            pb, pj, pc, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps, L,
+        )  # fmt: skip
+        if root:
+            root = False
+            if not ok:
+                return 0
+            if last > L:
+                continue
+        elif not ok:
+            continue
+        if child == last:
+            if found < cap:
+                for d in range(n):
+                    out[found, d] = scen[d]
+            if do_tally and last == m:
+                for d in range(n):
+                    tally[offsets[d] + scen[d]] += 1
+            found += 1
+            if limit >= 0 and found > limit:
+                nodes[0] += count
+                return found
+            if child == L:
+                return found
+        else:
+            depth = child
     nodes[0] += count
     return found
 
