@@ -1,7 +1,8 @@
 """The threaded exact search (issue 14): subtrees handed to threads as they free up give exactly the one-thread
-search's scenarios in the same order, with the same node count, for 1, 2 and 4 threads, with forward checking on and
-off, tolerance, interventions, exogenous descriptors, a result limit, descriptors too large for the propagation's
-tables, and models whose scores are too large for propagation; all against the brute force of tests/naive.py."""
+search's scenarios (in the same order without forward checking) for 1, 2 and 4 threads, with forward checking on and
+off, tolerance, interventions, exogenous descriptors, a result limit, a one-thread try of any node budget,
+descriptors too large for the propagation's tables, and models whose scores are too large for propagation; all
+against the brute force of tests/naive.py."""
 
 from __future__ import annotations
 
@@ -82,6 +83,27 @@ def test_threads_on_dense_models_with_many_results_match_the_brute_force(seed, k
         sc, found, n_threads = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), True)
         assert _rows(sc) == _rows(one) and found == len(one)
         assert n_threads > 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_space=500), st.sampled_from([1, 3, 17, 10**6]), st.integers(-1, 3), st.booleans())
+def test_a_one_thread_try_of_any_budget_keeps_the_scenarios(problem, probe, cut, propagate):
+    # the try is given up at once (1), part way (3, 17) or not at all (10**6: it is the one-thread search)
+    m, counts, exo, fixed, k = problem
+    want = _naive_rows(m, counts, k, fixed, exo)
+    limit = -1 if cut < 0 else max(0, len(want) - 2 + cut)
+    args = _arrays(compiled_from(m, counts, exo), fixed_array(fixed, len(counts)))
+    sc, found, nodes = K.bnb_search_threads(*args, np.int64(k), 2, np.int64(limit), propagate, np.int64(probe))
+    if 0 <= limit < len(want):
+        assert found > limit and len(sc) == 0
+        return
+    assert found == len(want) and _rows(sc) == want
+    one, one_nodes = _serial(args, k, propagate)
+    _, _, split_nodes = K.bnb_search_threads(*args, np.int64(k), 2, np.int64(limit), propagate, np.int64(0))
+    if probe == 10**6:  # the try finishes: the one-thread search itself, row for row and node for node
+        assert sc.tobytes() == one.tobytes() and nodes == one_nodes
+    elif propagate and one_nodes > probe:  # given up: its nodes are counted besides the split's
+        assert nodes == split_nodes + probe + 1
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

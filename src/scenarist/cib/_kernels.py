@@ -990,7 +990,7 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
 @njit(cache=True, inline="always")
 def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
     """One search with the tables of :func:`search_tables`: with forward checking (:func:`_walk_fc`) when its
-    tables were built, else plain branch-and-bound (:func:`_walk_plain`). Same scenarios, same order."""
+    tables were built, else plain branch-and-bound (:func:`_walk_plain`). The same scenarios."""
     ft = tables[6]
     if ft[0][0]:
         return _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes)
@@ -1166,8 +1166,21 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
     return pre
 
 
+@njit(cache=True)
+def _probe(offsets, counts, fixed, tested, k, order, tables, probe, limit, nodes):
+    """The whole search on one thread, given up after ``probe`` nodes: ``(found, rows)``, found = -1 when given up
+    (rows then empty, or when more than ``limit`` ≥ 0 were found); its nodes are added to ``nodes[0]``."""
+    n = counts.shape[0]
+    empty = np.zeros(0, dtype=np.int64)
+    rows = np.empty((probe + 1, n), dtype=np.int64)  # every scenario found is one node
+    f = _walk(offsets, counts, fixed, tested, k, order, empty, tables, rows, empty, probe, limit, nodes)
+    if f < 0 or (limit >= 0 and f > limit):
+        return f, np.zeros((0, n), dtype=np.int64)
+    return f, rows[:f].copy()
+
+
 @njit(cache=True, parallel=True)
-def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, limit=-1, propagate=True):
+def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, limit=-1, propagate=True, probe=0):
     """:func:`bnb_search` on ``n_threads`` threads, with the same scenarios (in the same order when the search
     does not propagate; with propagation the one-thread walk picks its top levels by the fewest-variants rule and
     the subtrees follow ``order``, so the order, and the node count, can differ; see :func:`_walk_fc`).
@@ -1180,6 +1193,9 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
 
     Parameters as :func:`bnb_search`. ``limit`` ≥ 0: the search stops once more than ``limit`` scenarios are found
     in all (a subtree starts with what the others have left it, and none starts once the limit is passed).
+    ``probe`` > 0: first search the whole tree on this thread, giving up after ``probe`` nodes; a tree that small
+    is done without waking the threads (which costs about a millisecond), with the tables computed once for
+    both; the nodes of a try given up are counted.
 
     Returns
     -------
@@ -1197,6 +1213,10 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     ft = tables[6]
     fc = ft[0][0]
     top = np.zeros(1, dtype=np.int64)
+    if probe > 0:  # the whole tree on this thread first, up to ``probe`` nodes (each leaf is one: rows enough)
+        f0, rows = _probe(offsets, counts, fixed, tested, k, order, tables, probe, limit, top)
+        if f0 >= 0:
+            return rows, f0, top[0]
     pre = frontier(offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top)
     T = pre.shape[0]
     cap = max(4, min(64, (1 << 20) // max(1, T * n)))

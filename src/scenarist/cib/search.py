@@ -276,17 +276,14 @@ def run_kernel(
     out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
     nodes = np.zeros(1, dtype=np.int64)
     split = threads >= 2 and free_space_size(counts, fixed) > SERIAL_NODES
-    budget = min(PROBE_NODES, SERIAL_NODES) if split else -1  # -1: one thread, no node budget
     try:
-        found = (
-            -1
-            if budget == 0
-            else K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(budget), lim, True, nodes)
-        )
-        if found < 0:  # the one-thread try ran out of nodes: subtrees handed to threads as they free up
-            sc, found, split_nodes = K.bnb_search_threads(matrix, offsets, counts, fixed, tested, k, threads, lim, True)
-            nodes[0] += split_nodes
+        if split:  # a one-thread try of PROBE_NODES nodes, then subtrees handed to threads as they free up
+            budget = np.int64(min(PROBE_NODES, SERIAL_NODES))
+            sc, found, nodes[0] = K.bnb_search_threads(
+                matrix, offsets, counts, fixed, tested, k, threads, lim, True, budget
+            )
             return None if 0 <= limit < found else sc
+        found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
         if 0 <= limit < found:
             return None
         if found > len(out):
@@ -668,7 +665,7 @@ def warm_search() -> None:
     from . import _kernels as K
 
     K.evaluate_many(m, offsets, counts, sc, tested)
-    K.bnb_search_threads(m, offsets, counts, fixed, tested, np.int64(0), 2, np.int64(-1), True)
+    K.bnb_search_threads(m, offsets, counts, fixed, tested, np.int64(0), 2, np.int64(-1), True, np.int64(PROBE_NODES))
     # the likelihood pass's searches: descriptor 1 plays an exogenous one, its combinations tagged
     exo = np.array([1], dtype=np.int64)
     untested = np.array([True, False])
