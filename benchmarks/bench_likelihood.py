@@ -2,8 +2,9 @@
 
 Target (issue 5): 1 000 draws in ≤ 10 s on a 2-core machine. Prints a Markdown table of wall-clock seconds by
 number of draws (in-process) and by number of Dask workers (LocalCluster with worker processes), plus the
-single-matrix exact pass and the sensitivity run. Numba compilation is excluded (one warm-up run first); Dask
-cluster start-up is excluded too (the cluster is started before the clock).
+single-matrix exact pass and the sensitivity run, and ``--draws`` draws on 1 and on 2 of numba's threads
+(``--repeat`` runs each, the two alternating; the numbers must be the same bit for bit). Numba compilation is
+excluded (one warm-up run first); Dask cluster start-up is excluded too (the cluster is started before the clock).
 
 Run: ``.venv/bin/python benchmarks/bench_likelihood.py [--model NAME] [--draws 1000] [--repeat 3]``.
 """
@@ -55,6 +56,27 @@ def main() -> None:
         f"({d.n_combinations} exogenous combinations, {len(d.scenarios)} consistent scenarios)"
     )
     print(f"sensitivity (every judgment ±1, exact each): {best_of(lambda: sensitivity(m), 1):.2f} s\n")
+
+    import numba
+
+    previous = numba.get_num_threads()
+    times: dict = {1: [], 2: []}
+    draws: dict = {}
+    try:
+        for _ in range(args.repeat):
+            for th in (1, 2):
+                numba.set_num_threads(min(th, numba.config.NUMBA_NUM_THREADS))
+                t0 = time.perf_counter()
+                draws[th] = outcome_distribution(m, draws=args.draws, seed=2024).per_draw
+                times[th].append(time.perf_counter() - t0)
+    finally:
+        numba.set_num_threads(previous)
+    same = np.array_equal(draws[1], draws[2])
+    print(f"| numba threads | {args.draws} draws (s), min–max of {args.repeat} | same numbers |")
+    print("|---:|---:|:---:|")
+    for th in (1, 2):
+        print(f"| {th} | {min(times[th]):.2f}–{max(times[th]):.2f} | {'yes' if same else 'NO'} |")
+    print()
 
     print("| draws | in-process (s) | ms per draw |")
     print("|---:|---:|---:|")
