@@ -1119,14 +1119,14 @@ def _fetch_add(typingctx, arr, idx, val):
 @njit(cache=True)
 def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
     """The search tree cut into subtrees for threads: (T, L) int64 prefixes (variants of ``order[:L]``), in the
-    order the one-thread search meets them, T ≥ ``target`` unless the tree has fewer live nodes at every depth.
+    order a search along ``order`` meets them, T ≥ ``target`` unless the tree has fewer live nodes at every depth.
 
     With forward checking the search itself runs down to depth L (the smallest depth with at least ``target``
-    variant combinations) and keeps the nodes that survive propagation there; while fewer than ``target`` survive,
-    each is expanded one level more. Every node above depth L is visited once here (added to ``nodes[0]``), every
-    node at L or below by the subtree that holds it, so the nodes of all subtrees plus these are exactly the
-    one-thread search's. Without forward checking: every combination of the variants of ``order[:L]`` (dead ones
-    end at their root, and the nodes above L are not counted).
+    variant combinations), along ``order`` (:func:`_walk_fc` with ``stop``), and keeps the nodes that survive
+    propagation there; while fewer than ``target`` survive, each is expanded one level more. Every node above
+    depth L is visited once here (added to ``nodes[0]``), every node at L or below by the subtree that holds it.
+    Without forward checking: every combination of the variants of ``order[:L]`` (dead ones end at their root,
+    and the nodes above L are not counted).
     """
     ft = tables[6]
     n = counts.shape[0]
@@ -1185,8 +1185,8 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     does not propagate; with propagation the one-thread walk picks its top levels by the fewest-variants rule and
     the subtrees follow ``order``, so the order, and the node count, can differ; see :func:`_walk_fc`).
 
-    The tree is cut into subtrees (:func:`frontier`: about :data:`TASKS_PER_THREAD` per thread, in the order the
-    one-thread search meets them). Each thread takes the next subtree as it frees up (an atomic counter), so a
+    The tree is cut into subtrees (:func:`frontier`: about :data:`TASKS_PER_THREAD` per thread, in the order a
+    search along ``order`` meets them). Each thread takes the next subtree as it frees up (an atomic counter), so a
     thread slowed by a busy core takes fewer; no serial probe runs first. Each subtree writes its first rows to a
     slot of its own; subtrees that found more are searched again into their place once the counts are known.
     Results are merged in subtree order (the one-thread search's order when it does not propagate).
