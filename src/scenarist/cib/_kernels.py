@@ -241,6 +241,18 @@ def _feasible_at(bal, offsets, counts, scen, suf, t, base, k, c_start, c_items):
     return True
 
 
+@njit(cache=True, _nrt=False, inline="always")  # used in the walks' loops; allocates nothing
+def _keep(scen, out, found, tally, offsets, do_tally):
+    """Write scenario ``scen`` ((n,) variant positions) to row ``found`` of ``out`` when it fits, and add its
+    variants to ``tally`` ((V,) counts) when ``do_tally``."""
+    if found < out.shape[0]:
+        for d in range(scen.shape[0]):
+            out[found, d] = scen[d]
+    if do_tally:
+        for d in range(scen.shape[0]):
+            tally[offsets[d] + scen[d]] += 1
+
+
 @njit(cache=True)
 def _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes):
     """Depth-first branch-and-bound over the free descriptors in ``order``, with the tables of
@@ -282,18 +294,12 @@ def _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, t
             for c in range(V):
                 bal[c] += mat[r, c]
     k = np.int32(k)
-    cap = out.shape[0]
     do_tally = tally.shape[0] > 0
     found = 0
     if not _feasible(bal, offsets, counts, tested, scen, suf, L, base, k):
         return 0
     if m == L:
-        if cap > 0:
-            for d in range(n):
-                out[0, d] = scen[d]
-        if do_tally:
-            for d in range(n):
-                tally[offsets[d] + scen[d]] += 1
+        _keep(scen, out, 0, tally, offsets, do_tally)
         return 1
     cur = np.full(m, -1, dtype=np.int64)
     depth = L
@@ -324,12 +330,7 @@ def _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, t
         scen[i] = cur[depth]
         if _feasible_at(bal, offsets, counts, scen, suf, depth, base, k, c_start, c_items):
             if depth + 1 == m:
-                if found < cap:
-                    for d in range(n):
-                        out[found, d] = scen[d]
-                if do_tally:
-                    for d in range(n):
-                        tally[offsets[d] + scen[d]] += 1
+                _keep(scen, out, found, tally, offsets, do_tally)
                 found += 1
                 if limit >= 0 and found > limit:
                     nodes[0] += count
@@ -867,7 +868,6 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
                         cp[q] = p
                         q += 1
     ncp[L] = q
-    cap = out.shape[0]
     do_tally = tally.shape[0] > 0
     found = 0
     for t in range(m):
@@ -967,12 +967,7 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
         elif not ok:
             continue
         if child == last:
-            if found < cap:
-                for d in range(n):
-                    out[found, d] = scen[d]
-            if do_tally and last == m:
-                for d in range(n):
-                    tally[offsets[d] + scen[d]] += 1
+            _keep(scen, out, found, tally, offsets, do_tally and last == m)
             found += 1
             if limit >= 0 and found > limit:
                 nodes[0] += count
