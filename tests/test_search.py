@@ -243,3 +243,50 @@ def test_kernels_stop_one_past_the_limit():
     assert K.sweep_search(*args, out, np.int64(40)) == 41
     assert K.bnb_count(*args, np.zeros(0, np.int64), np.int64(40)) == 41
     assert K.bnb_count(*args, np.zeros(0, np.int64), np.int64(-1)) == 729
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(0, 3), min_size=n, max_size=n), min_size=1, max_size=40),
+            st.lists(st.integers(-5, 5), min_size=40, max_size=40),
+            st.booleans(),
+        )
+    )
+)
+def test_tableau_order_sorts_by_score_then_by_variants(data):
+    """order_scenarios against a sort of Python tuples (-TIS, then the variants left to right): both the one-key
+    path and the many-key path (taken when the variants' radix product passes 2^62, forced here by a huge
+    variant position)."""
+    from scenarist.cib.search import order_scenarios
+
+    rows, scores, huge = data
+    sc = np.array(rows, dtype=np.int64)
+    if huge:
+        sc[:, 0] *= 1 << 40
+        if sc.shape[1] > 1:
+            sc[:, 1] *= 1 << 30
+    tis = np.array(scores[: len(sc)], dtype=np.int64)
+    want = sorted(range(len(sc)), key=lambda i: (-tis[i], tuple(sc[i]), i))
+    got = order_scenarios(sc, tis)
+    assert [(-tis[i], tuple(sc[i])) for i in got] == [(-tis[i], tuple(sc[i])) for i in want]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_space=300), st.data())
+def test_scores_of_a_list_match_scoring_each_scenario_alone(problem, data):
+    """evaluate_many carries the balances from one row to the next (only the descriptors that changed): against
+    tests/naive.score of each row on its own, on rows in any order, with repeats."""
+    from scenarist.cib import _kernels as K
+
+    m, counts, exo, fixed, _k = problem
+    tested = naive.tested_list(len(counts), fixed, exo)
+    rows = data.draw(
+        st.lists(st.tuples(*(st.integers(0, c - 1) for c in counts)), min_size=1, max_size=30), label="rows"
+    )
+    c = compiled_from(m, counts, exo)
+    sc = np.array(rows, dtype=np.int64).reshape(len(rows), len(counts))
+    ic, cv, tis = K.evaluate_many(c.matrix, c.offsets, c.counts, sc, np.array(tested, dtype=np.bool_))
+    want = [naive.score(m.tolist() if hasattr(m, "tolist") else m, counts, list(r), tested) for r in rows]
+    assert list(zip(ic.tolist(), cv.tolist(), tis.tolist())) == want

@@ -48,13 +48,14 @@ def test_threads_give_the_one_thread_list_for_1_2_and_4_threads(problem, propaga
     m, counts, exo, fixed, k = problem
     c = compiled_from(m, counts, exo)
     args = _arrays(c, fixed_array(fixed, len(counts)))
-    one, _nodes = _serial(args, k, propagate)
+    one, one_nodes = _serial(args, k, propagate)
     assert _rows(one) == _naive_rows(m, counts, k, fixed, exo)
     for threads in (1, 2, 4):
-        sc, found, _nodes = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), propagate)
+        sc, found, nodes = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), propagate)
         assert found == len(one)
-        if propagate:  # below the cut the walk picks the descriptor with fewest variants: same rows, own order
+        if propagate:  # the one-thread walk's tree cut in pieces: same rows (in subtree order), same nodes
             assert _rows(sc) == _rows(one)
+            assert nodes == one_nodes
         else:
             assert sc.tobytes() == one.tobytes()  # same rows, same order
 
@@ -73,16 +74,18 @@ def _dense(n, seed, counts=3, density=0.6):
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.sampled_from([0, 2, 4, 8]))
 def test_threads_on_dense_models_with_many_results_match_the_brute_force(seed, k):
-    # k up to 8 keeps hundreds of scenarios: subtrees then overflow their first rows and are searched again
+    # k up to 8 keeps hundreds of scenarios; with slots of 2 rows most subtrees overflow and are searched again
     m, counts = _dense(7, seed)
     c = compiled_from(m, counts)
     args = _arrays(c, np.full(7, -1, dtype=np.int64))
-    one, _nodes = _serial(args, k)
+    one, one_nodes = _serial(args, k)
     assert _rows(one) == _naive_rows(m, counts, k)
     for threads in (2, 4):
-        sc, found, n_threads = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), True)
+        sc, found, nodes = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), True)
+        assert _rows(sc) == _rows(one) and found == len(one) and nodes == one_nodes
+        sc, found, nodes = K.bnb_search_threads(*args, np.int64(k), threads, np.int64(-1), True, np.int64(0), 2)
         assert _rows(sc) == _rows(one) and found == len(one)
-        assert n_threads > 0
+        assert nodes >= one_nodes  # the subtrees searched again are counted twice
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -356,6 +356,8 @@ FC_TABLE_VARIANTS = 6
 FC_BOUND = 1 << 28
 #: Bound given to the pairs of a removed (or not chosen) variant: below any k ≥ 0 however much it is later raised.
 FC_DEAD = -(1 << 30)
+#: What rule 3 records for a pair it has not tested yet: no bound of a decided descriptor's live pair is this low.
+CHK_NEVER = np.int32(-(1 << 31))
 
 
 # The propagation's helpers (_fc_*) allocate nothing and are compiled without reference counting (numba's
@@ -661,7 +663,6 @@ def _fc_fix(
     counts,
     tested,
     order,
-    s,
     k,
     cp,
     ncp,
@@ -683,11 +684,11 @@ def _fc_fix(
     rhi,
     sps,
     srow,
+    chk,
 ):
-    """Forward checking at a node where ``order[:s]`` (and the fixed descriptors) are decided (``order``: the
-    walk's branching order so far, undecided descriptors in ``order[s:]``; ``srow``: a row of ``sps`` whose suffix
-    of the static order holds all of them): narrow the variant
-    sets ``doms[r]`` ((n,) bit masks) of the undecided descriptors and tighten the bounds ``lb`` (the row of the
+    """Forward checking at a node of depth r, where ``order[:r]`` (and the fixed descriptors) are decided
+    (``order``: the walk's branching order so far, undecided descriptors in ``order[r:]``; ``srow``: a row of
+    ``sps`` whose suffix of the static order holds all of them): narrow the variant sets ``doms[r]`` ((n,) bit masks) of the undecided descriptors and tighten the bounds ``lb`` (the row of the
     flat ``lbs`` at offset ``b``) to a fixed point. Returns False when the node can hold no scenario with
     inconsistency ≤ k.
 
@@ -702,6 +703,11 @@ def _fc_fix(
        with none and the node fails;
     3. an undecided i loses variant a when for some decided, tested j and rival b the slack ``k − lb[(j, s_j, b)]``
        is less than ``gval[(i, a), p] − min_{dom[i]} gval[·, p]``: taking a would break j.
+
+    Rule 3 skips a pair whose bound is the one it was last tested with (``chk``, flat, a row of V + 1 per depth:
+    pair ``cp[q]`` at ``r * (V + 1) + q``, copied from the parent's row): sets only shrink along a path and within
+    the loop, and a smaller set can only remove less for the same slack (its least gain is higher), so the test
+    would remove nothing. This saves a fifth of the flagship's search and costs dense random models 1–3 %.
 
     Every narrowing raises ``lb`` on the pairs the narrowed descriptor reaches (:func:`_fc_remove`); the rules
     run again until nothing changes (sets only shrink, so this ends; the result is the same whatever the order in
@@ -738,16 +744,22 @@ def _fc_fix(
                     else:
                         p += 1
                 p0 = max(p, p0 + w)
-        elif s == m:
+        elif r == m:
             return True
         else:
             # rule 3: variants of undecided descriptors that would break a decided one (collected, then applied)
+            c0 = r * (offsets[counts.shape[0]] + 1)  # chk is flat, a row of V + 1 per depth
             for q in range(ncp):
-                p = cp[q]
-                slack = k - lbs[b + p]
-                if slack >= sps[srow, p]:
+                p = cp[np.uint64(q)]
+                x = lbs[np.uint64(b + p)]
+                slack = k - x
+                if slack >= sps[np.uint64(srow), np.uint64(p)]:
                     continue
-                for w in range(s, m):
+                u = np.uint64(c0 + q)
+                if x == chk[u]:
+                    continue  # not raised since it was last tested here or above: it can remove nothing new
+                chk[u] = x
+                for w in range(r, m):
                     i = order[w]
                     D = doms[r, i] & ~rmv[i]
                     if goff[i] >= 0 and exT[p, goff[i] + doms[r, i]] <= slack:
@@ -779,7 +791,9 @@ def _fc_fix(
 
 
 @njit(cache=True)
-def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes, stop=-1):
+def _walk_fc(
+    offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes, cut, seed, emit
+):
     """:func:`_walk_plain` with forward checking (:func:`_fc_fix`) at every node: same contract and the same
     scenarios (only branches that hold no kept scenario are skipped), far fewer nodes on dense matrices. ``ft``:
     :func:`fc_tables`.
@@ -789,57 +803,120 @@ def _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, m
     descriptor narrowed to one variant costs one node, and a small set splits the tree least. Every node still
     branches on every variant left of one descriptor, so each scenario is reached once; but the scenarios come
     in another order than the plain walk's, and callers that need an order sort them (``find_scenarios`` into
-    tableau order, the likelihood pass lexicographically). With ``stop`` the walk keeps to ``order``: the
-    subtrees it emits are prefixes along it.
+    tableau order, the likelihood pass lexicographically).
 
     Each depth keeps its own row of bounds and variant sets (a stack; a copy per node rather than an undo trail:
     on dense models a placement moves nearly every bound, so undoing would cost another pass); a child's row is
     its parent's with the placed descriptor's shift applied on the way (one pass over the pairs,
-    :func:`_fc_shift`), so going back up costs nothing. ``stop`` in ``[len(prefix), m)``: descend only to depth ``stop`` and emit the nodes there that
-    survive propagation instead of full scenarios (rows of ``out`` then hold the decided variants and -1
-    elsewhere; this is how the tree is cut into subtrees for threads); the return value counts them.
+    :func:`_fc_shift`), so going back up costs nothing. ``cut`` ≥ 0 (log2 of a number of scenarios; -1 for
+    none): a node that survives propagation and still holds at most 2^cut scenarios (the product of its undecided
+    descriptors' variant sets) is emitted instead of searched (its row of ``out`` holds the decided variants and
+    -1 elsewhere; this is how the tree is cut into subtrees for threads), and counted in the return value like a
+    scenario.
+
+    Node states, so that a subtree starts where the cut left it instead of propagating its prefix again from the
+    start: ``seed`` = ``(lbs, doms, row)``, a (R, P) int32 array of bound rows, a (R, n) int64 array of variant
+    sets and a row index; with ``row`` ≥ 0 ``prefix`` is a whole row ((n,) variants, -1 undecided: a row that
+    ``cut`` emitted) and the root starts from that row's bounds and sets (those of the node at its fixed point)
+    instead of computing them; without, ``prefix`` holds the variants of ``order[:len(prefix)]``. ``emit``, the same triple: with
+    ``row`` ≥ 0 each node emitted is also written, bounds and sets, to rows ``row, row + 1, …``
+    (those that fit). Pass ``row`` = -1 (and arrays of any shape) for neither.
     """
+    work = _fc_work(offsets, counts, order, ft)
+    k32 = np.int32(min(k, 1 << 30))  # live bounds stay within ±FC_BOUND, dead ones below 0
+    return _fc_walk(
+        offsets,
+        counts,
+        tested,
+        k32,
+        order,
+        prefix,
+        ft,
+        out,
+        tally,
+        max_nodes,
+        limit,
+        nodes,
+        cut,
+        fixed,
+        work,
+        seed,
+        emit,
+    )
+
+
+@njit(cache=True)
+def _fc_work(offsets, counts, order, ft):
+    """The arrays one propagating walk works in (:func:`_fc_walk`); a thread reuses them from walk to walk (each
+    walk sets what it reads, and leaves ``rmv`` zero as it found it)."""
     n = counts.shape[0]
     m = order.shape[0]
     P = ft[6].shape[0]  # gvT: (pairs, variants)
-    last = m if stop < 0 else stop
-    k32 = np.int32(min(k, 1 << 30))  # live bounds stay within ±FC_BOUND, dead ones below 0
     scen = np.empty(n, dtype=np.int64)
-    lbs = np.empty((last + 1) * P, dtype=np.int32)  # flat: the row of depth t starts at t * P
-    doms = np.empty((last + 1, n), dtype=np.int64)
+    lbs = np.empty((m + 1) * P, dtype=np.int32)  # flat: the row of depth t starts at t * P
+    doms = np.empty((m + 1, n), dtype=np.int64)
     mo = np.empty(P, dtype=np.int32)
     mn = np.empty(P, dtype=np.int32)
     cp = np.empty(offsets[n] + 1, dtype=np.int64)
     rmv = np.zeros(n, dtype=np.int64)
     tj = np.empty(n, dtype=np.int64)
-    ncp = np.zeros(last + 1, dtype=np.int64)
+    ncp = np.zeros(m + 1, dtype=np.int64)
     cur = np.empty(m, dtype=np.int64)
     perm = np.empty(m, dtype=np.int64)
-    work = (scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm)
-    return _fc_walk(
-        offsets, counts, tested, k32, order, prefix, ft, out, tally, max_nodes, limit, nodes, last, fixed, work
-    )
+    pos = np.empty(n, dtype=np.int64)
+    chk = np.empty((m + 1) * (offsets[n] + 1), dtype=np.int32)  # per depth, each cp pair's bound at its last test
+    return (scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm, pos, chk)
 
 
 @njit(cache=True, _nrt=False)  # see the note before fc_tables: no reference counting in the loop over nodes
-def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_nodes, limit, nodes, last, fixed, work):
+def _fc_walk(
+    offsets, counts, tested, k32, order, prefix, ft, out, tally, max_nodes, limit, nodes, cut, fixed, work, seed, emit
+):
     """The loop of :func:`_walk_fc` over the arrays it allocated (``work``). Compiled without reference counting:
     with it, the arrays passed to :func:`_fc_fix` were increfed and decrefed at every node (about 10 % of the
     time on random 20×3)."""
     _ok, pb, pj, pc, selfg, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps = ft
-    scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm = work
+    scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm, pos, chk = work
+    slb, sdom, srow = seed
+    elb, edom, erow = emit
     n = counts.shape[0]
     m = order.shape[0]
-    L = prefix.shape[0]
     P = gvT.shape[0]
+    seeded = srow >= 0
     for d in range(n):
         scen[d] = fixed[d]
-    for t in range(L):
-        scen[order[t]] = prefix[t]
+    top_row = 0  # the rows of sps are suffixes of order: row 0 holds every undecided descriptor
+    for t in range(m):
+        pos[order[t]] = t
+    if seeded:  # prefix is a whole row: its decided descriptors first in the branching order, then the others
+        L = 0
+        for t in range(m):
+            if prefix[order[t]] >= 0:
+                perm[L] = order[t]
+                scen[order[t]] = prefix[order[t]]
+                L += 1
+        q = L
+        for t in range(m):
+            if prefix[order[t]] < 0:
+                perm[q] = order[t]
+                q += 1
+    else:
+        L = prefix.shape[0]
+        for t in range(m):
+            perm[t] = order[t]
+        for t in range(L):
+            scen[order[t]] = prefix[t]
+        top_row = L
     b0 = L * P
-    for p in range(P):
-        lbs[b0 + p] = selfg[p]
-    for d in range(n):
+    if seeded:  # the node's state as the cut left it (at its fixed point)
+        for p in range(P):
+            lbs[b0 + p] = slb[srow, p]
+        for d in range(n):
+            doms[L, d] = sdom[srow, d]
+    else:
+        for p in range(P):
+            lbs[b0 + p] = selfg[p]
+    for d in range(n if not seeded else 0):
         if scen[d] >= 0:
             doms[L, d] = np.int64(1) << scen[d]
             r = (offsets[d] + scen[d]) * P
@@ -868,12 +945,14 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
                         cp[q] = p
                         q += 1
     ncp[L] = q
+    W = offsets[n] + 1  # the width of a row of chk (flat)
+    for x in range(q):
+        chk[L * W + x] = CHK_NEVER
     do_tally = tally.shape[0] > 0
     found = 0
     for t in range(m):
         cur[t] = -1
-        perm[t] = order[t]
-    dyn = last == m
+    room = 2.0**cut if cut >= 0 else 0.0  # 2^cut: inf for a cut past 1023, and then every node is emitted
     depth = L
     count = 0
     root = True  # the first pass propagates at the root; _fc_fix is called at one place only (it is inlined)
@@ -881,21 +960,22 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
         if root:
             child = L
             bc = b0
-            hit = True
+            hit = not seeded  # a seeded root has no bound above k: rule 3 alone confirms its fixed point
         else:
             count += 1
             if max_nodes >= 0 and count > max_nodes:
                 nodes[0] += count
                 return -1
-            if dyn and cur[depth] < 0:
+            if cur[depth] < 0:
                 bx = depth
-                bs = 99
+                bs = 1 << 20
                 for x in range(depth, m):
                     Dx = doms[depth, perm[x]]
                     c = 0
                     while Dx:
                         Dx &= Dx - 1
                         c += 1
+                    c = c * m + pos[perm[x]]  # ties: the first in order, wherever the walk started
                     if c < bs:
                         bs = c
                         bx = x
@@ -954,20 +1034,42 @@ def _fc_walk(offsets, counts, tested, k32, order, prefix, ft, out, tally, max_no
                         cp[q] = pb[i] + a * ni + b
                         q += 1
             ncp[child] = q
+            c0 = child * W
+            c1 = depth * W
+            for x in range(ncp[depth]):
+                chk[np.uint64(c0 + x)] = chk[np.uint64(c1 + x)]
+            for x in range(ncp[depth], q):
+                chk[np.uint64(c0 + x)] = CHK_NEVER
         ok = _fc_fix(
-            lbs, bc, doms, child, offsets, counts, tested, perm, child, k32, cp, q, hit, mo, mn, rmv, tj,
-            pb, pj, pc, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps, L,
+            lbs, bc, doms, child, offsets, counts, tested, perm, k32, cp, q, hit, mo, mn, rmv, tj,
+            pb, pj, pc, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps, top_row, chk,
         )  # fmt: skip
         if root:
             root = False
             if not ok:
                 return 0
-            if last > L:
-                continue
         elif not ok:
             continue
-        if child == last:
-            _keep(scen, out, found, tally, offsets, do_tally and last == m)
+        leaf = child == m
+        if not leaf and cut >= 0:  # does the node hold at most 2^cut scenarios (its undecided variant sets)?
+            space = 1.0
+            for x in range(child, m):
+                Dx = doms[child, perm[x]]
+                c = 0
+                while Dx:
+                    Dx &= Dx - 1
+                    c += 1
+                space *= c
+                if space > room:
+                    break
+            leaf = space <= room
+        if leaf:
+            if erow >= 0 and erow + found < elb.shape[0]:
+                for p in range(P):
+                    elb[erow + found, p] = lbs[bc + p]
+                for d in range(n):
+                    edom[erow + found, d] = doms[child, d]
+            _keep(scen, out, found, tally, offsets, do_tally and child == m)
             found += 1
             if limit >= 0 and found > limit:
                 nodes[0] += count
@@ -988,7 +1090,10 @@ def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, 
     tables were built, else plain branch-and-bound (:func:`_walk_plain`). The same scenarios."""
     ft = tables[6]
     if ft[0][0]:
-        return _walk_fc(offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes)
+        none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), -1)
+        return _walk_fc(
+            offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes, -1.0, none, none
+        )
     return _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes)
 
 
@@ -1037,60 +1142,12 @@ def split_prefixes(counts, order, min_tasks):
     return pre
 
 
-@njit(cache=True, parallel=True)
-def bnb_search_parallel(
-    matrix, offsets, counts, fixed, tested, k, out, starts, n_threads, limit=-1, propagate=True, nodes=None
-):
-    """:func:`bnb_search` split over threads: the tree is cut into subtrees by the variants of the first few
-    descriptors of the search order (about 8 per thread), one loop iteration each; call it with numba's parallel
-    chunk size set to 1 so idle threads take the next subtree (subtrees differ widely in cost).
-
-    Pass 1 (``starts`` empty): each subtree's scenarios are written to ``out[t]`` ((T, cap, n) int64); returns the
-    per-subtree counts (T,). Pass 2 (``starts`` = exclusive cumulative counts, (T,)): ``out`` is (total, 1, n) and
-    subtree t writes its scenarios at rows ``starts[t]:``. Call :func:`task_count` for T. ``limit`` ≥ 0 stops each
-    subtree once it has found ``limit + 1`` scenarios (so a total above ``limit`` is a lower bound). ``nodes``
-    ((T,) int64, optional): each subtree's search nodes are added to its entry.
-    """
-    order = search_order(matrix, offsets, counts, fixed, tested)
-    pre = split_prefixes(counts, order, 8 * n_threads)
-    tables = search_tables(matrix, offsets, counts, tested, order, propagate)  # read-only, shared by the threads
-    plain = (tables[0], tables[1], tables[2], tables[3], tables[4], tables[5])  # parfors take flat tuples only
-    ft = tables[6]
-    fc = ft[0][0]
-    T = pre.shape[0]
-    found = np.zeros(T, dtype=np.int64)
-    empty = np.zeros(0, dtype=np.int64)
-    per = np.zeros((T, 1), dtype=np.int64)
-    for t in prange(T):
-        if starts.shape[0] == 0:
-            sub = out[t]
-        else:
-            sub = out[starts[t] :, 0, :]
-        if fc:
-            found[t] = _walk_fc(offsets, counts, fixed, tested, k, order, pre[t], ft, sub, empty, -1, limit, per[t])
-        else:
-            found[t] = _walk_plain(
-                offsets, counts, fixed, tested, k, order, pre[t], plain, sub, empty, -1, limit, per[t]
-            )
-    if nodes is not None:
-        for t in range(T):
-            nodes[t] += per[t, 0]
-    return found
-
-
-@njit(cache=True)
-def task_count(matrix, offsets, counts, fixed, tested, n_threads):
-    """Number of subtrees :func:`bnb_search_parallel` cuts the search into."""
-    order = search_order(matrix, offsets, counts, fixed, tested)
-    return split_prefixes(counts, order, 8 * n_threads).shape[0]
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Threads: subtrees handed out as threads free up
 # ----------------------------------------------------------------------------------------------------------------
 
 #: Subtrees per thread the threaded search (:func:`bnb_search_threads`) cuts the tree into, at least.
-TASKS_PER_THREAD = 32
+TASKS_PER_THREAD = 16
 
 
 @intrinsic
@@ -1113,15 +1170,21 @@ def _fetch_add(typingctx, arr, idx, val):
 
 @njit(cache=True)
 def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
-    """The search tree cut into subtrees for threads: (T, L) int64 prefixes (variants of ``order[:L]``), in the
-    order a search along ``order`` meets them, T ≥ ``target`` unless the tree has fewer live nodes at every depth.
+    """The search tree cut into subtrees for threads: ``(pre, lbs, doms)``, T ≥ ``target`` subtrees unless the
+    tree has fewer live nodes at every depth.
 
-    With forward checking the search itself runs down to depth L (the smallest depth with at least ``target``
-    variant combinations), along ``order`` (:func:`_walk_fc` with ``stop``), and keeps the nodes that survive
-    propagation there; while fewer than ``target`` survive, each is expanded one level more. Every node above
-    depth L is visited once here (added to ``nodes[0]``), every node at L or below by the subtree that holds it.
-    Without forward checking: every combination of the variants of ``order[:L]`` (dead ones end at their root,
-    and the nodes above L are not counted).
+    With forward checking (the tables of :func:`fc_tables` built): ``pre`` holds (T, n) rows, each a node's
+    decided variants (-1 for the undecided), and ``lbs`` (T, P) int32 and ``doms`` (T, n) int64 the node's state at
+    its fixed point (the ``seed`` of :func:`_walk_fc`, from which its subtree is searched without propagating
+    again). The search itself makes the cut: it branches as the one-thread walk does (fewest variants first) down
+    to depth L (the smallest with at least ``target`` variant combinations along ``order``) and keeps the nodes
+    that survive propagation there; while fewer than ``target`` survive, each is expanded one level more, from
+    its state. Every node above the cut is visited once here (added to ``nodes[0]``), every node at the cut or
+    below by the subtree that holds it.
+
+    Without forward checking: ``pre`` (T, L) holds every combination of the variants of ``order[:L]``, in the
+    order the search meets them (dead ones end at their root, and the nodes above L are not counted); ``lbs`` and
+    ``doms`` are (0, 0).
     """
     ft = tables[6]
     n = counts.shape[0]
@@ -1139,26 +1202,71 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
                 nq = counts[order[q]]
                 pre[t, q] = rem % nq
                 rem //= nq
-        return pre
+        return pre, np.zeros((0, 0), dtype=np.int32), np.zeros((0, 0), dtype=np.int64)
+    P = ft[6].shape[0]
+    big = 1
+    for t in range(m):
+        big = max(big, counts[order[t]])
     empty = np.zeros(0, dtype=np.int64)
-    rows = np.empty((T, n), dtype=np.int64)
-    f = _walk_fc(offsets, counts, fixed, tested, k, order, empty, ft, rows, empty, -1, -1, nodes, L)
-    while f < target and m > L and f > 0:
-        deeper = np.empty((f * counts[order[L]], n), dtype=np.int64)
-        g = 0
-        for t in range(f):
-            pre = np.empty(L, dtype=np.int64)
-            for q in range(L):
-                pre[q] = rows[t, order[q]]
-            g += _walk_fc(offsets, counts, fixed, tested, k, order, pre, ft, deeper[g:], empty, -1, -1, nodes, L + 1)
+    none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), -1)
+    rows = np.empty((1, n), dtype=np.int64)
+    lbs = np.empty((1, P), dtype=np.int32)
+    doms = np.empty((1, n), dtype=np.int64)
+    # the root at its fixed point (emitted at once: every node holds fewer than 2^1e9 scenarios)
+    work = _fc_work(offsets, counts, order, ft)  # one set of arrays for every walk below
+    k32 = np.int32(min(k, 1 << 30))
+    f = _fc_walk(
+        offsets,
+        counts,
+        tested,
+        k32,
+        order,
+        empty,
+        ft,
+        rows,
+        empty,
+        -1,
+        -1,
+        nodes,
+        1e9,
+        fixed,
+        work,
+        none,
+        (lbs, doms, 0),
+    )
+    cut = 0.0
+    if f > 0:
+        for t in range(m):
+            cut += np.log2(np.float64(_popcount(np.uint64(doms[0, order[t]]))))
+    # Each pass cuts the nodes it is given deeper: a node is emitted once it holds at most 2^cut scenarios, cut
+    # lowered by log2 of the subtrees still missing plus a margin for the nodes propagation kills: 1 bit on the
+    # first pass (on dense random models it then about meets the target), 4 on later ones (a tree that has
+    # thinned out by then keeps doing so: the flagship needs 3 passes so, 7 with 1 bit each).
+    passes = 0
+    while 0 < f < target and cut > 0 and passes < 64:
+        cut = max(0.0, cut - np.log2(target / f) - (1.0 if passes == 0 else 4.0))
+        passes += 1
+        R = max(f * big, 2 * target)
+        while True:
+            deeper = np.empty((R, n), dtype=np.int64)
+            dlbs = np.empty((R, P), dtype=np.int32)
+            ddoms = np.empty((R, n), dtype=np.int64)
+            before = nodes[0]
+            g = 0
+            for t in range(f):
+                g += _fc_walk(
+                    offsets, counts, tested, k32, order, rows[t], ft, deeper[g:], empty, -1, -1, nodes, cut, fixed,
+                    work, (lbs, doms, t), (dlbs, ddoms, g),
+                )  # fmt: skip
+            if g <= R:
+                break
+            R = g  # more emitted than the rows held: once more, with room for all
+            nodes[0] = before
         rows = deeper
+        lbs = dlbs
+        doms = ddoms
         f = g
-        L += 1
-    pre = np.empty((f, L), dtype=np.int64)
-    for t in range(f):
-        for q in range(L):
-            pre[t, q] = rows[t, order[q]]
-    return pre
+    return rows[:f].copy(), lbs[:f].copy(), doms[:f].copy()
 
 
 @njit(cache=True)
@@ -1174,23 +1282,81 @@ def _probe(offsets, counts, fixed, tested, k, order, tables, probe, limit, nodes
     return f, rows[:f].copy()
 
 
-@njit(cache=True, parallel=True)
-def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, limit=-1, propagate=True, probe=0):
-    """:func:`bnb_search` on ``n_threads`` threads, with the same scenarios (in the same order when the search
-    does not propagate; with propagation the one-thread walk picks its top levels by the fewest-variants rule and
-    the subtrees follow ``order``, so the order, and the node count, can differ; see :func:`_walk_fc`).
+@njit(cache=True)
+def _threads_start(matrix, offsets, counts, fixed, tested, k, n_threads, limit, propagate, probe, slot):
+    """Everything :func:`bnb_search_threads` does before its threads start: the order, the tables, the
+    one-thread try (``probe`` > 0) and, when that gave up, the subtrees and the slots they write to. Kept out of
+    the parallel function: there numba makes every array it allocates a parallel region of its own, and each wakes
+    the threads (about 60 µs in all, on a search the try finishes)."""
+    n = counts.shape[0]
+    order = search_order(matrix, offsets, counts, fixed, tested)
+    tables = search_tables(matrix, offsets, counts, tested, order, propagate)
+    top = np.zeros(1, dtype=np.int64)
+    f0 = -1
+    rows = np.zeros((0, n), dtype=np.int64)
+    if probe > 0:  # the whole tree on this thread first, up to ``probe`` nodes (each leaf is one: rows enough)
+        f0, rows = _probe(offsets, counts, fixed, tested, k, order, tables, probe, limit, top)
+    if f0 >= 0:
+        pre = np.zeros((0, 0), dtype=np.int64)
+        lbs = np.zeros((0, 0), dtype=np.int32)
+        doms = np.zeros((0, 0), dtype=np.int64)
+    else:
+        pre, lbs, doms = frontier(offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top)
+    T = pre.shape[0]
+    cap = slot if slot > 0 else max(4, (1 << 20) // max(1, T * n))  # rows per subtree (8 MB in all by default)
+    out = np.empty((T, cap, n), dtype=np.int64)  # rows past a subtree's count are never read
+    found = np.zeros(T, dtype=np.int64)
+    per = np.zeros((T, 1), dtype=np.int64)  # each subtree's nodes in the first pass
+    again = np.zeros((T, 1), dtype=np.int64)  # and in the second
+    ctr = np.zeros(3, dtype=np.int64)  # the next subtree of the first pass, the scenarios found, the next of the second
+    return order, tables, f0, rows, top, pre, lbs, doms, out, found, per, again, ctr
 
-    The tree is cut into subtrees (:func:`frontier`: about :data:`TASKS_PER_THREAD` per thread, in the order a
-    search along ``order`` meets them). Each thread takes the next subtree as it frees up (an atomic counter), so a
-    thread slowed by a busy core takes fewer; no serial probe runs first. Each subtree writes its first rows to a
-    slot of its own; subtrees that found more are searched again into their place once the counts are known.
-    Results are merged in subtree order (the one-thread search's order when it does not propagate).
+
+@njit(cache=True)
+def _threads_gather(out, found, per, top, limit):
+    """The subtrees' rows in subtree order (:func:`bnb_search_threads`): ``(res, starts, big, nb, nodes)``; the
+    ``nb`` subtrees ``big[:nb]`` found more than their slot holds and left their rows ``res[starts[t]:starts[t+1]]``
+    to be filled by a second pass. ``res`` is empty when more than ``limit`` ≥ 0 were found."""
+    T, cap, n = out.shape
+    nodes = top[0]
+    for t in range(T):
+        nodes += per[t, 0]
+    starts = np.zeros(T + 1, dtype=np.int64)
+    for t in range(T):
+        starts[t + 1] = starts[t] + found[t]
+    big = np.zeros(T, dtype=np.int64)
+    if limit >= 0 and starts[T] > limit:
+        return np.zeros((0, n), dtype=np.int64), starts, big, 0, nodes
+    res = np.empty((starts[T], n), dtype=np.int64)
+    nb = 0
+    for t in range(T):
+        if found[t] > cap:
+            big[nb] = t
+            nb += 1
+        else:
+            res[starts[t] : starts[t + 1]] = out[t, : found[t]]
+    return res, starts, big, nb, nodes
+
+
+@njit(cache=True, parallel=True)
+def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, limit=-1, propagate=True, probe=0, slot=0):
+    """:func:`bnb_search` on ``n_threads`` threads: the same scenarios (in the same order when the search does
+    not propagate; sorted, the same rows when it does) after the same number of nodes when it propagates (plus those
+    of a try given up and of subtrees searched again, below).
+
+    The tree is cut into subtrees (:func:`frontier`: about :data:`TASKS_PER_THREAD` per thread). With forward
+    checking the cut is made by the one-thread walk itself and each subtree starts from the state the cut left
+    it in, so the subtrees are that walk's tree in pieces. Each thread takes the next subtree as it frees up (an
+    atomic counter), so a thread slowed by a busy core takes fewer. Each subtree writes its first rows to a slot
+    of its own (``slot`` rows, or, with 0, as many as 2^20 entries in all allow); subtrees that found more are
+    searched again into their place once the counts are known. Results are merged in subtree order (the
+    one-thread search's order when it does not propagate).
 
     Parameters as :func:`bnb_search`. ``limit`` ≥ 0: the search stops once more than ``limit`` scenarios are found
     in all (a subtree starts with what the others have left it, and none starts once the limit is passed).
     ``probe`` > 0: first search the whole tree on this thread, giving up after ``probe`` nodes; a tree that small
-    is done without waking the threads (which costs about a millisecond), with the tables computed once for
-    both; the nodes of a try given up are counted.
+    is done without waking the threads, with the tables computed once for both; the nodes of a try given up are
+    counted.
 
     Returns
     -------
@@ -1201,74 +1367,59 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     nodes : int
         Search nodes visited (every pass counted).
     """
-    n = counts.shape[0]
-    order = search_order(matrix, offsets, counts, fixed, tested)
-    tables = search_tables(matrix, offsets, counts, tested, order, propagate)  # read-only, shared by the threads
+    # only the loops over threads are here, the rest in serial helpers (see _threads_start)
+    order, tables, f0, rows, top, pre, lbs, doms, out, found, per, again, ctr = _threads_start(
+        matrix, offsets, counts, fixed, tested, k, n_threads, limit, propagate, probe, slot
+    )
+    if f0 >= 0:
+        return rows, f0, top[0]
     plain = (tables[0], tables[1], tables[2], tables[3], tables[4], tables[5])  # parfors take flat tuples only
     ft = tables[6]
     fc = ft[0][0]
-    top = np.zeros(1, dtype=np.int64)
-    if probe > 0:  # the whole tree on this thread first, up to ``probe`` nodes (each leaf is one: rows enough)
-        f0, rows = _probe(offsets, counts, fixed, tested, k, order, tables, probe, limit, top)
-        if f0 >= 0:
-            return rows, f0, top[0]
-    pre = frontier(offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top)
     T = pre.shape[0]
-    cap = max(4, min(64, (1 << 20) // max(1, T * n)))
-    out = np.zeros((T, cap, n), dtype=np.int64)
-    found = np.zeros(T, dtype=np.int64)
-    per = np.zeros((T, 1), dtype=np.int64)
-    total = np.zeros(1, dtype=np.int64)
-    nxt = np.zeros(1, dtype=np.int64)
-    empty = np.zeros(0, dtype=np.int64)
+    empty = found[:0]
+    none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), -1)  # not parfors: no fill
+    k32 = np.int32(min(k, 1 << 30))
     for _w in prange(n_threads):
+        work = _fc_work(offsets, counts, order, ft)  # each thread's arrays, for all its subtrees
         while True:
-            t = _fetch_add(nxt, 0, 1)
+            t = _fetch_add(ctr, 0, 1)
             if t >= T:
                 break
             left = -1
             if limit >= 0:
-                done = _fetch_add(total, 0, 0)
+                done = _fetch_add(ctr, 1, 0)
                 if done > limit:
                     continue
                 left = limit - done
             if fc:
-                f = _walk_fc(offsets, counts, fixed, tested, k, order, pre[t], ft, out[t], empty, -1, left, per[t])
+                f = _fc_walk(
+                    offsets, counts, tested, k32, order, pre[t], ft, out[t], empty, -1, left, per[t], -1.0, fixed,
+                    work, (lbs, doms, t), none,
+                )  # fmt: skip
             else:
                 f = _walk_plain(
                     offsets, counts, fixed, tested, k, order, pre[t], plain, out[t], empty, -1, left, per[t]
                 )
             found[t] = f
-            _fetch_add(total, 0, f)
-    nodes = top[0]
-    for t in range(T):
-        nodes += per[t, 0]
-    if limit >= 0 and total[0] > limit:
-        return np.zeros((0, n), dtype=np.int64), total[0], nodes
-    starts = np.zeros(T + 1, dtype=np.int64)
-    for t in range(T):
-        starts[t + 1] = starts[t] + found[t]
-    res = np.empty((starts[T], n), dtype=np.int64)
-    big = np.zeros(T, dtype=np.int64)
-    nb = 0
-    for t in range(T):
-        if found[t] > cap:
-            big[nb] = t
-            nb += 1
-        else:
-            res[starts[t] : starts[t + 1]] = out[t, : found[t]]
+            _fetch_add(ctr, 1, f)
+    res, starts, big, nb, nodes = _threads_gather(out, found, per, top, limit)
+    if limit >= 0 and starts[T] > limit:
+        return res, starts[T], nodes
     if nb > 0:
-        nxt[0] = 0
-        again = np.zeros((T, 1), dtype=np.int64)
         for _w in prange(n_threads):
+            work = _fc_work(offsets, counts, order, ft)
             while True:
-                u = _fetch_add(nxt, 0, 1)
+                u = _fetch_add(ctr, 2, 1)
                 if u >= nb:
                     break
                 t = big[u]
                 sub = res[starts[t] : starts[t + 1]]
                 if fc:
-                    _walk_fc(offsets, counts, fixed, tested, k, order, pre[t], ft, sub, empty, -1, -1, again[t])
+                    _fc_walk(
+                        offsets, counts, tested, k32, order, pre[t], ft, sub, empty, -1, -1, again[t], -1.0, fixed,
+                        work, (lbs, doms, t), none,
+                    )  # fmt: skip
                 else:
                     _walk_plain(offsets, counts, fixed, tested, k, order, pre[t], plain, sub, empty, -1, -1, again[t])
         for t in range(T):
@@ -1530,15 +1681,9 @@ def sweep_search(matrix, offsets, counts, fixed, tested, k, out, limit=-1):
 
 
 @njit(cache=True)
-def _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis):
-    # One scenario's IC, CV and TIS into ic[s], cv[s], tis[s]; shared by the serial and threaded loops below.
+def _score_into(bal, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis):
+    # Scenario s's IC, CV and TIS into ic[s], cv[s], tis[s], from its impact balances bal ((V,) int64).
     n = counts.shape[0]
-    V = offsets[n]
-    bal = np.zeros(V, dtype=np.int64)
-    for d in range(n):
-        r = offsets[d] + scenarios[s, d]
-        for c in range(V):
-            bal[c] += matrix[r, c]
     worst = 0
     margin = np.iinfo(np.int64).max
     total = 0
@@ -1567,18 +1712,48 @@ def _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic
 
 
 @njit(cache=True)
+def _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis):
+    # One scenario's IC, CV and TIS into ic[s], cv[s], tis[s] (the threaded loop below).
+    n = counts.shape[0]
+    V = offsets[n]
+    bal = np.zeros(V, dtype=np.int64)
+    for d in range(n):
+        r = offsets[d] + scenarios[s, d]
+        for c in range(V):
+            bal[c] += matrix[r, c]
+    _score_into(bal, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis)
+
+
+@njit(cache=True)
 def evaluate_many(matrix, offsets, counts, scenarios, tested):
     """Inconsistency, consistency value and total impact score of each scenario ((N, n) int64): three (N,) int64.
 
     With no tested descriptor, inconsistency and consistency value are 0 (as :mod:`scenarist.cib.core`). Serial:
-    small sets do not pay for starting threads; :func:`evaluate_many_parallel` is the same over threads."""
+    small sets do not pay for starting threads; :func:`evaluate_many_parallel` is the same over threads. Each
+    scenario's balances are the previous one's plus the rows of the descriptors that changed (a search's list
+    changes a few descriptors from row to row: the flagship's 902 scenarios in a third of the time); integers,
+    so the same numbers as summing every row."""
     N = scenarios.shape[0]
+    n = counts.shape[0]
+    V = offsets[n]
     ic = np.zeros(N, dtype=np.int64)
     cv = np.zeros(N, dtype=np.int64)
     tis = np.zeros(N, dtype=np.int64)
     any_tested = tested.any()
+    bal = np.zeros(V, dtype=np.int64)
     for s in range(N):
-        _evaluate_into(matrix, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis)
+        for d in range(n):
+            a = scenarios[s, d]
+            if s == 0:
+                r = offsets[d] + a
+                for c in range(V):
+                    bal[c] += matrix[r, c]
+            elif a != scenarios[s - 1, d]:
+                ra = offsets[d] + a
+                rb = offsets[d] + scenarios[s - 1, d]
+                for c in range(V):
+                    bal[c] += matrix[ra, c] - matrix[rb, c]
+        _score_into(bal, offsets, counts, scenarios, tested, any_tested, s, ic, cv, tis)
     return ic, cv, tis
 
 

@@ -171,6 +171,14 @@ def order_scenarios(scenarios: np.ndarray, tis: np.ndarray) -> np.ndarray:
     """Tableau order: indices sorting by total impact score descending, then variant positions ascending."""
     if len(scenarios) == 0:
         return np.zeros(0, dtype=np.int64)
+    width = scenarios.max(axis=0) + 1
+    if (
+        scenarios.min() >= 0 and float(np.prod(width.astype(float))) < 2.0**62
+    ):  # one key of mixed radix, the first descriptor the highest digit
+        code = np.zeros(len(scenarios), dtype=np.int64)
+        for d in range(scenarios.shape[1]):
+            code = code * width[d] + scenarios[:, d]
+        return np.lexsort((code, -tis))
     keys = [scenarios[:, d] for d in range(scenarios.shape[1] - 1, -1, -1)] + [-tis]
     return np.lexsort(keys)
 
@@ -211,11 +219,13 @@ FIRST_ROWS = 1024
 #: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
 SERIAL_NODES = 50_000
-#: Larger spaces first get a one-thread try of at most this many nodes (under a millisecond): many large spaces
-#: hold small trees (the cibsa files: 23 million scenarios, about 200 nodes), which waking the threads would cost
-#: more than searching. A tree that needs more is split over the threads; the try's nodes are the only work lost.
-#: Capped by SERIAL_NODES, so setting that to 0 splits every search with no try.
-PROBE_NODES = 1_000
+#: Larger spaces first get a one-thread try of at most this many nodes: many large spaces hold small trees (the
+#: cibsa files: 23 to 410 million scenarios, 120 to 490 nodes), which the threads' cut and wake-up would cost more
+#: than searching (CIB_nested: 0.27 ms on one thread, 0.38 ms split). A tree that needs more is split over the
+#: threads; the try's nodes are the only work lost (about 0.1–0.25 ms; 1 000 nodes lost twice that, and made the
+#: flagship's search slower on 2 threads than on 1). Capped by SERIAL_NODES, so setting that to 0 splits every
+#: search with no try.
+PROBE_NODES = 500
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 

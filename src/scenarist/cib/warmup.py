@@ -111,12 +111,6 @@ def _warm_search_paths(tiny: CompiledModel) -> None:
     m, off, cnt = tiny.matrix, tiny.offsets, tiny.counts
     fixed = np.full(2, -1, dtype=np.int64)
     tested = np.ones(2, dtype=np.bool_)
-    T = K.task_count(m, off, cnt, fixed, tested, 2)
-    out = np.zeros((T, 4, 2), dtype=np.int64)
-    per = np.zeros(T, dtype=np.int64)
-    K.bnb_search_parallel(
-        m, off, cnt, fixed, tested, np.int64(0), out, np.zeros(0, np.int64), 2, np.int64(-1), True, per
-    )
     count_scenarios(m, off, cnt, fixed, tested, 0, 10)
     K.evaluate_many_parallel(m, off, cnt, np.zeros((2, 2), dtype=np.int64), tested)
 
