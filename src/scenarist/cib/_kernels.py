@@ -824,25 +824,12 @@ def _walk_fc(
     """
     work = _fc_work(offsets, counts, order, ft)
     k32 = np.int32(min(k, 1 << 30))  # live bounds stay within ±FC_BOUND, dead ones below 0
+    sd = (seed[0], seed[1], np.int64(seed[2]))  # no literal types (see the note before frontier)
+    em = (emit[0], emit[1], np.int64(emit[2]))
     return _fc_walk(
-        offsets,
-        counts,
-        tested,
-        k32,
-        order,
-        prefix,
-        ft,
-        out,
-        tally,
-        max_nodes,
-        limit,
-        nodes,
-        cut,
-        fixed,
-        work,
-        seed,
-        emit,
-    )
+        offsets, counts, tested, k32, order, prefix, ft, out, tally, np.int64(max_nodes), np.int64(limit), nodes,
+        np.float64(cut), fixed, work, sd, em,
+    )  # fmt: skip
 
 
 @njit(cache=True)
@@ -1089,12 +1076,14 @@ def _walk(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, 
     """One search with the tables of :func:`search_tables`: with forward checking (:func:`_walk_fc`) when its
     tables were built, else plain branch-and-bound (:func:`_walk_plain`). The same scenarios."""
     ft = tables[6]
+    mx = np.int64(max_nodes)  # not a literal type: see the note on literal arguments before frontier
+    lm = np.int64(limit)
     if ft[0][0]:
-        none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), -1)
+        none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), np.int64(-1))
         return _walk_fc(
-            offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, max_nodes, limit, nodes, -1.0, none, none
+            offsets, counts, fixed, tested, k, order, prefix, ft, out, tally, mx, lm, nodes, -1.0, none, none
         )
-    return _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, max_nodes, limit, nodes)
+    return _walk_plain(offsets, counts, fixed, tested, k, order, prefix, tables, out, tally, mx, lm, nodes)
 
 
 @njit(cache=True, inline="always")  # see _walk
@@ -1168,6 +1157,9 @@ def _fetch_add(typingctx, arr, idx, val):
     return types.int64(arr, idx, val), codegen
 
 
+# Literal arguments: numba types a constant (``-1``, ``0``) passed to a compiled function, even inside a tuple, as
+# a literal type of its own (``Literal[int](-1)``) and compiles the callee once more for it. The walks are the
+# largest functions here, so every call passes such values as ``np.int64``.
 @njit(cache=True)
 def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
     """The search tree cut into subtrees for threads: ``(pre, lbs, doms)``, T ≥ ``target`` subtrees unless the
@@ -1208,7 +1200,8 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
     for t in range(m):
         big = max(big, counts[order[t]])
     empty = np.zeros(0, dtype=np.int64)
-    none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), -1)
+    m1 = np.int64(-1)  # not a literal type (see the note above)
+    none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), m1)
     rows = np.empty((1, n), dtype=np.int64)
     lbs = np.empty((1, P), dtype=np.int32)
     doms = np.empty((1, n), dtype=np.int64)
@@ -1225,14 +1218,14 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
         ft,
         rows,
         empty,
-        -1,
-        -1,
+        m1,
+        m1,
         nodes,
         1e9,
         fixed,
         work,
         none,
-        (lbs, doms, 0),
+        (lbs, doms, np.int64(0)),
     )
     cut = 0.0
     if f > 0:
@@ -1255,7 +1248,7 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
             g = 0
             for t in range(f):
                 g += _fc_walk(
-                    offsets, counts, tested, k32, order, rows[t], ft, deeper[g:], empty, -1, -1, nodes, cut, fixed,
+                    offsets, counts, tested, k32, order, rows[t], ft, deeper[g:], empty, m1, m1, nodes, cut, fixed,
                     work, (lbs, doms, t), (dlbs, ddoms, g),
                 )  # fmt: skip
             if g <= R:
@@ -1378,7 +1371,8 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     fc = ft[0][0]
     T = pre.shape[0]
     empty = found[:0]
-    none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), -1)  # not parfors: no fill
+    m1 = np.int64(-1)  # not a literal type (see the note before frontier)
+    none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), m1)  # not parfors: no fill
     k32 = np.int32(min(k, 1 << 30))
     for _w in prange(n_threads):
         work = _fc_work(offsets, counts, order, ft)  # each thread's arrays, for all its subtrees
@@ -1386,7 +1380,7 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
             t = _fetch_add(ctr, 0, 1)
             if t >= T:
                 break
-            left = -1
+            left = m1
             if limit >= 0:
                 done = _fetch_add(ctr, 1, 0)
                 if done > limit:
@@ -1394,12 +1388,12 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
                 left = limit - done
             if fc:
                 f = _fc_walk(
-                    offsets, counts, tested, k32, order, pre[t], ft, out[t], empty, -1, left, per[t], -1.0, fixed,
+                    offsets, counts, tested, k32, order, pre[t], ft, out[t], empty, m1, left, per[t], -1.0, fixed,
                     work, (lbs, doms, t), none,
                 )  # fmt: skip
             else:
                 f = _walk_plain(
-                    offsets, counts, fixed, tested, k, order, pre[t], plain, out[t], empty, -1, left, per[t]
+                    offsets, counts, fixed, tested, k, order, pre[t], plain, out[t], empty, m1, left, per[t]
                 )
             found[t] = f
             _fetch_add(ctr, 1, f)
@@ -1417,11 +1411,11 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
                 sub = res[starts[t] : starts[t + 1]]
                 if fc:
                     _fc_walk(
-                        offsets, counts, tested, k32, order, pre[t], ft, sub, empty, -1, -1, again[t], -1.0, fixed,
+                        offsets, counts, tested, k32, order, pre[t], ft, sub, empty, m1, m1, again[t], -1.0, fixed,
                         work, (lbs, doms, t), none,
                     )  # fmt: skip
                 else:
-                    _walk_plain(offsets, counts, fixed, tested, k, order, pre[t], plain, sub, empty, -1, -1, again[t])
+                    _walk_plain(offsets, counts, fixed, tested, k, order, pre[t], plain, sub, empty, m1, m1, again[t])
         for t in range(T):
             nodes += again[t, 0]
     return res, starts[T], nodes
@@ -1495,8 +1489,8 @@ def bnb_nodes(matrix, offsets, counts, fixed, tested, k, order):
         tables,
         np.zeros((0, counts.shape[0]), dtype=np.int64),
         np.zeros(0, dtype=np.int64),
-        -1,
-        -1,
+        np.int64(-1),
+        np.int64(-1),
         nodes,
     )
     return nodes[0]
