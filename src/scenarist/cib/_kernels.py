@@ -478,25 +478,32 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
                 rhi[q] = hi
                 q += 1
         rstart[i + 1] = q
+    # each set's least and largest gains from those of the set without its lowest variant (one pass per set)
+    hiT = np.empty((np.int64(1) << min(big, FC_TABLE_VARIANTS), P), dtype=np.int32)
     for i in range(n):
         if goff[i] < 0:
             continue
         oi = offsets[i]
         for mask in range(1, np.int64(1) << counts[i]):
+            a = 0
+            while not (mask >> a) & 1:
+                a += 1
+            rest = mask & (mask - 1)
+            g = gval[oi + a]
             row = gm[goff[i] + mask]
-            row[:] = 1 << 30
-            for a in range(counts[i]):
-                if (mask >> a) & 1:
-                    g = gval[oi + a]
-                    for p in range(P):
-                        if g[p] < row[p]:
-                            row[p] = g[p]
+            hi = hiT[mask]
+            if rest == 0:
+                for p in range(P):
+                    row[p] = g[p]
+                    hi[p] = g[p]
+            else:
+                lo0 = gm[goff[i] + rest]
+                hi0 = hiT[rest]
+                for p in range(P):
+                    row[p] = min(lo0[p], g[p])
+                    hi[p] = max(hi0[p], g[p])
             for p in range(P):
-                e = 0
-                for a in range(counts[i]):
-                    if (mask >> a) & 1:
-                        e = max(e, gvT[p, oi + a] - row[p])
-                exT[p, goff[i] + mask] = e
+                exT[p, goff[i] + mask] = hi[p] - row[p]
     for t in range(m - 1, -1, -1):
         i = order[t]
         oi = offsets[i]
