@@ -531,6 +531,16 @@ def _fc_min_row(gval, P, offsets, counts, i, mask, lo, hi, row):
                 row[u] = min(row[u], gval[np.uint64(base + p)])
 
 
+@njit(cache=True, _nrt=False, inline="always")  # used in the walk's loop
+def _nbits(mask):
+    """Number of variants in a variant set (a bit mask, int64 ≥ 0): a loop over the set bits (sets are small)."""
+    c = 0
+    while mask:
+        mask &= mask - 1
+        c += 1
+    return c
+
+
 @njit(cache=True, _nrt=False, inline="always")  # see the note before fc_tables
 def _fc_shift(lbs, dst, src, gm, g, q0, q1, rlo, rhi, P, old, new, k):
     """Bounds after a descriptor's variant set narrows from mask ``old`` to ``new``: every pair it reaches (the
@@ -964,12 +974,7 @@ def _fc_walk(
                 bx = depth
                 bs = 1 << 20
                 for x in range(depth, m):
-                    Dx = doms[depth, perm[x]]
-                    c = 0
-                    while Dx:
-                        Dx &= Dx - 1
-                        c += 1
-                    c = c * m + pos[perm[x]]  # ties: the first in order, wherever the walk started
+                    c = _nbits(doms[depth, perm[x]]) * m + pos[perm[x]]  # ties: the first in order
                     if c < bs:
                         bs = c
                         bx = x
@@ -1048,12 +1053,7 @@ def _fc_walk(
         if not leaf and cut >= 0:  # does the node hold at most 2^cut scenarios (its undecided variant sets)?
             space = 1.0
             for x in range(child, m):
-                Dx = doms[child, perm[x]]
-                c = 0
-                while Dx:
-                    Dx &= Dx - 1
-                    c += 1
-                space *= c
+                space *= _nbits(doms[child, perm[x]])
                 if space > room:
                     break
             leaf = space <= room
