@@ -290,3 +290,59 @@ def test_scores_of_a_list_match_scoring_each_scenario_alone(problem, data):
     ic, cv, tis = K.evaluate_many(c.matrix, c.offsets, c.counts, sc, np.array(tested, dtype=np.bool_))
     want = [naive.score(m.tolist() if hasattr(m, "tolist") else m, counts, list(r), tested) for r in rows]
     assert list(zip(ic.tolist(), cv.tolist(), tis.tolist())) == want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_space=300), st.data())
+def test_score_sorted_orders_and_scores_as_naive(problem, data):
+    """score_sorted (make_set's compiled pass) against tests/naive.score of each row and a sort of Python tuples
+    (-TIS, then the variants left to right), on rows in any order, with repeats."""
+    from scenarist.cib import _kernels as K
+
+    m, counts, exo, fixed, _k = problem
+    tested = naive.tested_list(len(counts), fixed, exo)
+    rows = data.draw(
+        st.lists(st.tuples(*(st.integers(0, c - 1) for c in counts)), min_size=1, max_size=30), label="rows"
+    )
+    c = compiled_from(m, counts, exo)
+    sc = np.array(rows, dtype=np.int64).reshape(len(rows), len(counts))
+    ok, got, ic, cv, tis = K.score_sorted(c.matrix, c.offsets, c.counts, sc, np.array(tested, dtype=np.bool_))
+    assert ok
+    mm = m.tolist() if hasattr(m, "tolist") else m
+    want = sorted(((*naive.score(mm, counts, list(r), tested), tuple(r)) for r in rows), key=lambda x: (-x[2], x[3]))
+    assert list(zip(ic.tolist(), cv.tolist(), tis.tolist(), map(tuple, got.tolist()))) == want
+
+
+@pytest.mark.parametrize("n", [36, 40])
+def test_score_sorted_paths_for_wide_models(n):
+    """Past one key (36 descriptors of 3 variants: the code fits in 2^62, code × score range does not) the pass
+    sorts twice (by code, then stably by score); past 2^62 for the code alone (40) it declines and make_set orders
+    in numpy. Both against a sort of Python tuples and tests/naive.score."""
+    from scenarist.cib import _kernels as K
+    from scenarist.cib.search import make_set
+
+    rng = np.random.default_rng(n)
+    counts = [3] * n
+    m = rng.integers(-3, 4, size=(3 * n, 3 * n))
+    for d in range(n):
+        m[3 * d : 3 * d + 3, 3 * d : 3 * d + 3] = 0
+    c = compiled_from(m, counts, [False] * n)
+    sc = rng.integers(0, 3, size=(60, n))
+    sc[:3] = np.arange(3)[:, None]  # every variant present in every column: the radix is 3 throughout
+    tested = np.ones(n, dtype=np.bool_)
+    ok = K.score_sorted(c.matrix, c.offsets, c.counts, sc, tested)[0]
+    assert ok == (n == 36)
+    got = make_set(c, sc, np.full(n, -1, dtype=np.int64), tested, 0)
+    want = sorted(((*naive.score(m.tolist(), counts, list(r), [True] * n), tuple(r)) for r in sc.tolist()),
+                  key=lambda x: (-x[2], x[3]))  # fmt: skip
+    assert (
+        list(
+            zip(
+                got.inconsistency.tolist(),
+                got.consistency_value.tolist(),
+                got.total_impact_score.tolist(),
+                map(tuple, got.scenarios.tolist()),
+            )
+        )
+        == want
+    )

@@ -557,14 +557,18 @@ def make_set(
     from . import _kernels as K
 
     sc = np.ascontiguousarray(scenarios, dtype=np.int64).reshape(-1, compiled.n_descriptors)
-    evaluate = K.evaluate_many_parallel if len(sc) > 100_000 else K.evaluate_many
-    ic, cv, tis = evaluate(
+    arrays = (
         np.ascontiguousarray(compiled.matrix, dtype=np.int64),
         np.ascontiguousarray(compiled.offsets, dtype=np.int64),
         np.ascontiguousarray(compiled.counts, dtype=np.int64),
-        sc,
-        np.ascontiguousarray(tested, dtype=np.bool_),
     )
+    tested = np.ascontiguousarray(tested, dtype=np.bool_)
+    if len(sc) <= 100_000:  # sorted and scored in one compiled pass (the same rows and numbers as below)
+        ok, rows, ic, cv, tis = K.score_sorted(*arrays, sc, tested)
+        if ok:
+            return ScenarioSet(compiled, rows, ic, cv, tis, fixed, k, method)
+    evaluate = K.evaluate_many_parallel if len(sc) > 100_000 else K.evaluate_many
+    ic, cv, tis = evaluate(*arrays, sc, tested)
     order = order_scenarios(sc, tis)
     return ScenarioSet(compiled, sc[order], ic[order], cv[order], tis[order], fixed, k, method)
 
