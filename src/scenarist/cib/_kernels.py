@@ -869,7 +869,8 @@ def _fc_work(offsets, counts, order, ft):
     perm = np.empty(m, dtype=np.int64)
     pos = np.empty(n, dtype=np.int64)
     chk = np.empty((m + 1) * (offsets[n] + 1), dtype=np.int32)  # per depth, each cp pair's bound at its last test
-    return (scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm, pos, chk)
+    at = np.zeros(2, dtype=np.int64)  # where a walk that gave up stopped: its depth and the scenarios it had found
+    return (scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm, pos, chk, at)
 
 
 @njit(cache=True, _nrt=False)  # see the note before fc_tables: no reference counting in the loop over nodes
@@ -880,7 +881,7 @@ def _fc_walk(
     with it, the arrays passed to :func:`_fc_fix` were increfed and decrefed at every node (about 10 % of the
     time on random 20×3)."""
     _ok, pb, pj, pc, selfg, gval, gvT, gm, exT, goff, rstart, rlo, rhi, sps = ft
-    scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm, pos, chk = work
+    scen, lbs, doms, mo, mn, cp, rmv, tj, ncp, cur, perm, pos, chk, at = work
     slb, sdom, srow = seed
     elb, edom, erow = emit
     n = counts.shape[0]
@@ -964,11 +965,13 @@ def _fc_walk(
         if root:
             child = L
             bc = b0
-            hit = not seeded  # a seeded root has no bound above k: rule 3 alone confirms its fixed point
+            hit = True  # a seeded root may have been narrowed since its fixed point (_fc_rest): rules 1 and 2 too
         else:
             count += 1
             if max_nodes >= 0 and count > max_nodes:
                 nodes[0] += count
+                at[0] = depth  # the state stays in work: _fc_rest turns what is left into subtrees
+                at[1] = found
                 return -1
             if cur[depth] < 0:
                 bx = depth
@@ -1164,11 +1167,73 @@ def _fetch_add(typingctx, arr, idx, val):
     return types.int64(arr, idx, val), codegen
 
 
+@njit(cache=True)
+def _fc_rest(offsets, counts, tested, ft, work, k32):
+    """What a propagating walk from the root that gave up (``max_nodes`` passed; its arrays ``work`` as it left
+    them) had still to search, as subtrees with their states: ``(pre, lbs, doms)`` as :func:`frontier` returns,
+    R ≤ depth + 1 rows.
+
+    At the give-up the walk stands at ``depth = at[0]``; for every depth t on its path the children of the node
+    there up to ``cur[t]`` are searched (or being searched, deeper on the path) and the rest are not. So what is
+    left is, for each t, the node of depth t with its branching descriptor's set narrowed to the variants after
+    ``cur[t]`` (its bounds raised for the narrowing as :func:`_fc_remove` does; skipped when none is left), and the
+    node of ``depth`` whole when it has not branched yet. Each row's decided descriptors are those above t on the
+    path; the narrowed node is not at its fixed point, which the walk restores from it (a seeded root runs every
+    rule). Together with the scenarios the walk found (``out[:at[1]]``), these subtrees hold every scenario of the
+    tree exactly once, so the try's nodes are not searched again."""
+    pb, gval, gvT, gm, goff = ft[1], ft[5], ft[6], ft[7], ft[9]
+    rstart, rlo, rhi = ft[10], ft[11], ft[12]
+    scen, lbs, doms, mo, mn, cur, perm, at = work[0], work[1], work[2], work[3], work[4], work[9], work[10], work[13]
+    n = counts.shape[0]
+    m = perm.shape[0]
+    P = gvT.shape[0]
+    depth = at[0]
+    pre = np.empty((depth + 1, n), dtype=np.int64)
+    rl = np.empty((depth + 1, P), dtype=np.int32)
+    rd = np.empty((depth + 1, n), dtype=np.int64)
+    sb = m * P  # the stack's last row is free (the walk never stands at depth m: leaves are not descended into)
+    R = 0
+    for t in range(depth, -1, -1):  # deepest first: the order in which the walk would have met them
+        whole = t == depth and cur[t] < 0
+        i = perm[t]
+        D = doms[t, i]
+        left = D if whole else D & ~((np.int64(2) << cur[t]) - 1)  # the variants after the one searched
+        if left == 0:
+            continue
+        for d in range(n):
+            pre[R, d] = scen[d]
+            rd[R, d] = doms[t, d]
+        for x in range(t, m):
+            pre[R, perm[x]] = -1
+        if whole:
+            for p in range(P):
+                rl[R, p] = lbs[t * P + p]
+            R += 1
+            continue
+        rd[R, i] = left
+        if goff[i] >= 0:
+            _fc_shift(lbs, sb, t * P, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, left, k32)
+        else:
+            _fc_shift_wide(
+                lbs, sb, t * P, gval, offsets, counts, i, rstart[i], rstart[i + 1], rlo, rhi, P, D, left, k32, mo, mn
+            )
+        if tested[i]:
+            ni = counts[i]
+            for c in range(ni):
+                if ((D & ~left) >> c) & 1:
+                    for p in range(pb[i] + c * ni, pb[i] + (c + 1) * ni):
+                        lbs[sb + p] = FC_DEAD
+        for p in range(P):
+            rl[R, p] = lbs[sb + p]
+        R += 1
+    return pre[:R].copy(), rl[:R].copy(), rd[:R].copy()
+
+
 # Literal arguments: numba types a constant (``-1``, ``0``) passed to a compiled function, even inside a tuple, as
 # a literal type of its own (``Literal[int](-1)``) and compiles the callee once more for it. The walks are the
 # largest functions here, so every call passes such values as ``np.int64``.
 @njit(cache=True)
-def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
+def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes, seeds):
     """The search tree cut into subtrees for threads: ``(pre, lbs, doms)``, T ≥ ``target`` subtrees unless the
     tree has fewer live nodes at every depth.
 
@@ -1180,6 +1245,10 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
     that survive propagation there; while fewer than ``target`` survive, each is expanded one level more, from
     its state. Every node above the cut is visited once here (added to ``nodes[0]``), every node at the cut or
     below by the subtree that holds it.
+
+    ``seeds`` = ``(pre, lbs, doms, use)``: with ``use`` ≠ 0 (forward checking only) the cut starts from these
+    nodes instead of the root (the subtrees a one-thread try left, :func:`_fc_rest`), each cut as deep as its size
+    asks.
 
     Without forward checking: ``pre`` (T, L) holds every combination of the variants of ``order[:L]``, in the
     order the search meets them (dead ones end at their root, and the nodes above L are not counted); ``lbs`` and
@@ -1209,35 +1278,26 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes):
     empty = np.zeros(0, dtype=np.int64)
     m1 = np.int64(-1)  # not a literal type (see the note above)
     none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), m1)
-    rows = np.empty((1, n), dtype=np.int64)
-    lbs = np.empty((1, P), dtype=np.int32)
-    doms = np.empty((1, n), dtype=np.int64)
-    # the root at its fixed point (emitted at once: every node holds fewer than 2^1e9 scenarios)
     work = _fc_work(offsets, counts, order, ft)  # one set of arrays for every walk below
     k32 = np.int32(min(k, 1 << 30))
-    f = _fc_walk(
-        offsets,
-        counts,
-        tested,
-        k32,
-        order,
-        empty,
-        ft,
-        rows,
-        empty,
-        m1,
-        m1,
-        nodes,
-        1e9,
-        fixed,
-        work,
-        none,
-        (lbs, doms, np.int64(0)),
-    )
-    cut = 0.0
-    if f > 0:
+    if seeds[3] != 0:
+        rows, lbs, doms = seeds[0], seeds[1], seeds[2]
+        f = rows.shape[0]
+    else:
+        rows = np.empty((1, n), dtype=np.int64)
+        lbs = np.empty((1, P), dtype=np.int32)
+        doms = np.empty((1, n), dtype=np.int64)
+        # the root at its fixed point (emitted at once: every node holds fewer than 2^1e9 scenarios)
+        f = _fc_walk(
+            offsets, counts, tested, k32, order, empty, ft, rows, empty, m1, m1, nodes, 1e9, fixed, work, none,
+            (lbs, doms, np.int64(0)),
+        )  # fmt: skip
+    cut = 0.0  # log2 of the largest node's scenarios (its undecided variant sets)
+    for r in range(f):
+        size = 0.0
         for t in range(m):
-            cut += np.log2(np.float64(_popcount(np.uint64(doms[0, order[t]]))))
+            size += np.log2(np.float64(_popcount(np.uint64(doms[r, order[t]]))))
+        cut = max(cut, size)
     # Each pass cuts the nodes it is given deeper: a node is emitted once it holds at most 2^cut scenarios, cut
     # lowered by log2 of the subtrees still missing plus a margin for the nodes propagation kills: 1 bit on the
     # first pass (on dense random models it then about meets the target), 4 on later ones (a tree that has
@@ -1291,17 +1351,37 @@ def _threads_start(matrix, offsets, counts, fixed, tested, k, n_threads, limit, 
     n = counts.shape[0]
     order = search_order(matrix, offsets, counts, fixed, tested)
     tables = search_tables(matrix, offsets, counts, tested, order, propagate)
+    ft = tables[6]
     top = np.zeros(1, dtype=np.int64)
     f0 = -1
     rows = np.zeros((0, n), dtype=np.int64)
-    if probe > 0:  # the whole tree on this thread first, up to ``probe`` nodes (each leaf is one: rows enough)
+    seeds = (np.zeros((0, n), dtype=np.int64), np.zeros((0, 0), dtype=np.int32), np.zeros((0, n), dtype=np.int64), 0)
+    if probe > 0 and ft[0][0]:  # the try's nodes are kept: what it found, and what it left as subtrees
+        work = _fc_work(offsets, counts, order, ft)
+        empty = np.zeros(0, dtype=np.int64)
+        m1 = np.int64(-1)
+        none = (np.empty((0, 0), dtype=np.int32), np.empty((0, 0), dtype=np.int64), m1)
+        rows = np.empty((probe + 1, n), dtype=np.int64)  # every scenario found is one node
+        f0 = _fc_walk(
+            offsets, counts, tested, np.int32(min(k, 1 << 30)), order, empty, ft, rows, empty, probe, limit, top,
+            -1.0, fixed, work, none, none,
+        )  # fmt: skip
+        if f0 >= 0:
+            rows = rows[:f0].copy() if limit < 0 or f0 <= limit else np.zeros((0, n), dtype=np.int64)
+        else:
+            rows = rows[: work[13][1]].copy()
+            sp, sl, sd = _fc_rest(offsets, counts, tested, ft, work, np.int32(min(k, 1 << 30)))
+            seeds = (sp, sl, sd, 1)
+    elif probe > 0:  # the whole tree on this thread first, up to ``probe`` nodes (each leaf is one: rows enough)
         f0, rows = _probe(offsets, counts, fixed, tested, k, order, tables, probe, limit, top)
     if f0 >= 0:
         pre = np.zeros((0, 0), dtype=np.int64)
         lbs = np.zeros((0, 0), dtype=np.int32)
         doms = np.zeros((0, 0), dtype=np.int64)
     else:
-        pre, lbs, doms = frontier(offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top)
+        pre, lbs, doms = frontier(
+            offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top, seeds
+        )
     T = pre.shape[0]
     cap = slot if slot > 0 else max(4, (1 << 20) // max(1, T * n))  # rows per subtree (8 MB in all by default)
     out = np.empty((T, cap, n), dtype=np.int64)  # rows past a subtree's count are never read
@@ -1309,25 +1389,29 @@ def _threads_start(matrix, offsets, counts, fixed, tested, k, n_threads, limit, 
     per = np.zeros((T, 1), dtype=np.int64)  # each subtree's nodes in the first pass
     again = np.zeros((T, 1), dtype=np.int64)  # and in the second
     ctr = np.zeros(3, dtype=np.int64)  # the next subtree of the first pass, the scenarios found, the next of the second
+    ctr[1] = rows.shape[0]  # a try given up found these (they come first)
     return order, tables, f0, rows, top, pre, lbs, doms, out, found, per, again, ctr
 
 
 @njit(cache=True)
-def _threads_gather(out, found, per, top, limit):
-    """The subtrees' rows in subtree order (:func:`bnb_search_threads`): ``(res, starts, big, nb, nodes)``; the
-    ``nb`` subtrees ``big[:nb]`` found more than their slot holds and left their rows ``res[starts[t]:starts[t+1]]``
-    to be filled by a second pass. ``res`` is empty when more than ``limit`` ≥ 0 were found."""
+def _threads_gather(first, out, found, per, top, limit):
+    """The rows ``first`` (what a try given up found) and then the subtrees' rows in subtree order
+    (:func:`bnb_search_threads`): ``(res, starts, big, nb, nodes)``; the ``nb`` subtrees ``big[:nb]`` found more
+    than their slot holds and left their rows ``res[starts[t]:starts[t+1]]`` to be filled by a second pass. ``res``
+    is empty when more than ``limit`` ≥ 0 were found."""
     T, cap, n = out.shape
     nodes = top[0]
     for t in range(T):
         nodes += per[t, 0]
     starts = np.zeros(T + 1, dtype=np.int64)
+    starts[0] = first.shape[0]
     for t in range(T):
         starts[t + 1] = starts[t] + found[t]
     big = np.zeros(T, dtype=np.int64)
     if limit >= 0 and starts[T] > limit:
         return np.zeros((0, n), dtype=np.int64), starts, big, 0, nodes
     res = np.empty((starts[T], n), dtype=np.int64)
+    res[: starts[0]] = first
     nb = 0
     for t in range(T):
         if found[t] > cap:
@@ -1355,8 +1439,9 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     Parameters as :func:`bnb_search`. ``limit`` ≥ 0: the search stops once more than ``limit`` scenarios are found
     in all (a subtree starts with what the others have left it, and none starts once the limit is passed).
     ``probe`` > 0: first search the whole tree on this thread, giving up after ``probe`` nodes; a tree that small
-    is done without waking the threads, with the tables computed once for both; the nodes of a try given up are
-    counted.
+    is done without waking the threads, with the tables computed once for both. With forward checking a try given
+    up is not wasted: the scenarios it found are kept (they come first) and what it left is cut into the subtrees
+    (:func:`_fc_rest`, then :func:`frontier` from there); without, its nodes are counted and searched again.
 
     Returns
     -------
@@ -1404,7 +1489,7 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
                 )
             found[t] = f
             _fetch_add(ctr, 1, f)
-    res, starts, big, nb, nodes = _threads_gather(out, found, per, top, limit)
+    res, starts, big, nb, nodes = _threads_gather(rows, out, found, per, top, limit)
     if limit >= 0 and starts[T] > limit:
         return res, starts[T], nodes
     if nb > 0:
