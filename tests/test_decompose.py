@@ -175,6 +175,23 @@ def test_edges_follow_the_rule_and_blocks_are_in_order(problem):
     assert sorted(t for comp in plan.components for t in comp) == list(range(plan.n_blocks))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 9).flatmap(lambda n: st.lists(st.booleans(), min_size=n * n, max_size=n * n)))
+def test_strongly_connected_agrees_with_networkx(cells):
+    """The numpy test decompose uses to skip networkx on a one-block graph, against networkx's own answer."""
+    import networkx as nx
+
+    from scenarist.cib.decompose import strongly_connected
+
+    n = math.isqrt(len(cells))
+    adj = np.array(cells, dtype=bool).reshape(n, n)
+    np.fill_diagonal(adj, False)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(zip(*(a.tolist() for a in np.nonzero(adj))))
+    assert strongly_connected(adj) == nx.is_strongly_connected(g)
+
+
 def test_a_fixed_preference_from_outside_counts_though_it_is_no_edge():
     """d0 gives d1 the same row [2, 0] whatever d0's variant: no edge, but d1 must still prefer v0 (dropping the
     offset would leave d1 tied and keep both of its variants)."""
