@@ -755,11 +755,11 @@ def _fc_fix(
                     continue
                 p = p0
                 while p < p0 + w:
-                    if lbs[b + p] > k:
-                        j = pj[p]
-                        c = pc[p]
+                    if lbs[np.uint64(b + p)] > k:  # unsigned indices: no negative-index handling
+                        j = np.uint64(pj[np.uint64(p)])
+                        c = pc[np.uint64(p)]
                         if rmv[j] == 0:
-                            tj[nt] = j
+                            tj[np.uint64(nt)] = j
                             nt += 1
                         rmv[j] |= np.int64(1) << c
                         p = pb[j] + (c + 1) * counts[j]  # the rest of the row goes with it
@@ -781,24 +781,28 @@ def _fc_fix(
                 if x == chk[u]:
                     continue  # not raised since it was last tested here or above: it can remove nothing new
                 chk[u] = x
+                up = np.uint64(p)  # unsigned indices below: no negative-index handling in the inner loop
                 for w in range(r, m):
-                    i = order[w]
-                    D = doms[r, i] & ~rmv[i]
-                    if goff[i] >= 0 and exT[p, goff[i] + doms[r, i]] <= slack:
+                    i = np.uint64(order[np.uint64(w)])
+                    Dr = doms[np.uint64(r), i]
+                    g = goff[i]
+                    if g >= 0 and exT[up, np.uint64(g + Dr)] <= slack:
                         continue
+                    D = Dr & ~rmv[i]
                     oi = offsets[i]
+                    ni = counts[i]
                     low = np.int32(1 << 30)
-                    for a in range(counts[i]):
-                        if (doms[r, i] >> a) & 1:
-                            x = gvT[p, oi + a]
-                            low = x if x < low else low
+                    for a in range(ni):
+                        if (Dr >> a) & 1:
+                            y = gvT[up, np.uint64(oi + a)]
+                            low = y if y < low else low
                     gone = 0
-                    for a in range(counts[i]):
-                        if (D >> a) & 1 and gvT[p, oi + a] - low > slack:
+                    for a in range(ni):
+                        if (D >> a) & 1 and gvT[up, np.uint64(oi + a)] - low > slack:
                             gone |= np.int64(1) << a
                     if gone != 0:
                         if rmv[i] == 0:
-                            tj[nt] = i
+                            tj[np.uint64(nt)] = i
                             nt += 1
                         rmv[i] |= gone
             if nt == 0:
