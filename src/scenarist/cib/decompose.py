@@ -211,11 +211,11 @@ def impact_graph(compiled: CompiledModel, fixed: Mapping[str, str] | np.ndarray 
     # C[i,a][j,b] − C[i,a][j,0], which alone decide j's choice.
     first = np.repeat(offsets[:-1], counts)
     diff = m - m[:, first]
-    out = np.zeros((n, n), dtype=bool)
-    for i in range(n):
-        rows = diff[offsets[i] : offsets[i + 1]]
-        varies = (rows != rows[:1]).any(axis=0)  # (V,): some variant of i shifts column b differently
-        out[i] = np.logical_or.reduceat(varies, offsets[:-1]) if len(varies) else False
+    if diff.size == 0:
+        return np.zeros((n, n), dtype=bool)
+    # (V, V): row (i, a) shifts column b otherwise than row (i, 0) does; then any over i's rows and j's columns
+    varies = diff != diff[first]
+    out = np.logical_or.reduceat(np.logical_or.reduceat(varies, offsets[:-1], axis=0), offsets[:-1], axis=1)
     np.fill_diagonal(out, False)
     out &= tested[None, :]
     return out
@@ -252,12 +252,11 @@ def decompose(compiled: CompiledModel, fixed: Mapping[str, str] | np.ndarray | N
         for c in nx.lexicographical_topological_sort(sub, key=lambda c: members[c][0]):
             blocks.append(members[c])
         components.append(tuple(range(start, len(blocks))))
-    parents = []
-    for b in blocks:
-        inside = np.zeros(n, dtype=bool)
-        inside[list(b)] = True
-        into = adj[:, list(b)].any(axis=1) & ~inside
-        parents.append(tuple(int_list(np.flatnonzero(into))))
+    member = np.zeros((n, len(blocks)), dtype=np.int64)  # member[d, t]: descriptor d is in block t
+    for t, b in enumerate(blocks):
+        member[list(b), t] = 1
+    into = (adj.astype(np.int64) @ member > 0) & (member == 0)  # (n, blocks): d outside block t has an edge in
+    parents = [tuple(int_list(np.flatnonzero(into[:, t]))) for t in range(len(blocks))]
     return Decomposition(
         blocks=tuple(blocks),
         parents=tuple(parents),
