@@ -232,16 +232,13 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
             noun = "intervention" if len(r.contradicts) == 1 else "interventions"
             console.print(
                 f"Reference '{r.name}': contradicts the {noun} on {against}; it is no scenario of this analysis.",
-                highlight=False,
-                soft_wrap=True,
+                highlight=False,  # wrapped at word boundaries to the terminal's width, as the other sentences
             )
             continue
         where = f"equals scenario {r.matches}" if r.matches else "matches no scenario found"
         bad = [f"{d} ({ic})" for d, ic in r.descriptor_inconsistency.items() if ic]
         extra = f"; inconsistent descriptors: {', '.join(bad)}" if bad else ""
-        console.print(
-            f"Reference '{r.name}': inconsistency {r.inconsistency}, {where}{extra}", highlight=False, soft_wrap=True
-        )
+        console.print(f"Reference '{r.name}': inconsistency {r.inconsistency}, {where}{extra}", highlight=False)
     if result.outcome is not None:
         console.print(outcome_table(result))
         classification = result.classification()
