@@ -178,3 +178,22 @@ def test_find_scenarios_is_the_same_on_one_thread_and_on_two(monkeypatch):
         numba.set_num_threads(previous)
     assert got[1].scenarios.tobytes() == got[2].scenarios.tobytes()  # tableau order: row for row
     assert got[1].nodes > 0 and got[2].nodes > 0
+
+
+def _openmp_env(**env):
+    """The OpenMP wait settings a fresh interpreter has after importing scenarist.cib, given ``env``."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = "import os, json, scenarist.cib; print(json.dumps([os.environ.get(k) for k in ('OMP_WAIT_POLICY', 'GOMP_SPINCOUNT')]))"
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_idle_threads_spin_briefly_then_sleep_unless_the_user_chose():
+    assert _openmp_env() == ["PASSIVE", "10000"]
+    assert _openmp_env(OMP_WAIT_POLICY="ACTIVE") == ["ACTIVE", None]  # a chosen policy is not overridden
+    assert _openmp_env(GOMP_SPINCOUNT="5") == [None, "5"]

@@ -6,6 +6,7 @@ Weimer-Jehle, W. (2006). Cross-impact balances: A system-theoretical approach to
 Technological Forecasting and Social Change 73(4), 334–361. https://doi.org/10.1016/j.techfore.2005.06.005
 """
 
+from . import _openmp  # noqa: F401  (how idle threads wait: set before numba first starts them)
 from .compile import CompiledModel, compile_model
 from .core import (
     consistency_value,

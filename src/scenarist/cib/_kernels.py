@@ -22,14 +22,6 @@ re-tests. The likelihood layer searches through the same kernels (:func:`bnb_by_
 
 from __future__ import annotations
 
-import os
-
-# Threads that wait for work sleep instead of spinning (unless the user chose otherwise). libgomp's default spins,
-# and on a machine whose cores are busy the spinning threads take the CPU from the ones working: measured on the
-# 2-core machine under load, an empty parallel loop took 12 ms (median) instead of 0.01 ms, and a threaded search
-# 6 times as long as on one thread. Read when numba first starts its OpenMP threads, which is after this import.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import numpy as np
 from numba import njit, prange, types
 from numba.core import cgutils
@@ -1243,17 +1235,17 @@ def _fc_rest(offsets, counts, tested, ft, work, k32):
 # largest functions here, so every call passes such values as ``np.int64``.
 @njit(cache=True)
 def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes, seeds):
-    """The search tree cut into subtrees for threads: ``(pre, lbs, doms)``, T ≥ ``target`` subtrees unless the
-    tree has fewer live nodes at every depth.
+    """The search tree cut into subtrees for threads: ``(pre, lbs, doms)``, T ≥ ``target // 2`` subtrees
+    (usually ≥ ``target``) unless the tree has fewer live nodes at every depth.
 
     With forward checking (the tables of :func:`fc_tables` built): ``pre`` holds (T, n) rows, each a node's
     decided variants (-1 for the undecided), and ``lbs`` (T, P) int32 and ``doms`` (T, n) int64 the node's state at
     its fixed point (the ``seed`` of :func:`_walk_fc`, from which its subtree is searched without propagating
     again). The search itself makes the cut: it branches as the one-thread walk does (fewest variants first) down
     to depth L (the smallest with at least ``target`` variant combinations along ``order``) and keeps the nodes
-    that survive propagation there; while fewer than ``target`` survive, each is expanded one level more, from
-    its state. Every node above the cut is visited once here (added to ``nodes[0]``), every node at the cut or
-    below by the subtree that holds it.
+    that survive propagation there; while fewer than ``target`` survive (``target // 2`` after the first pass),
+    each is cut deeper, from its state. Every node above the cut is visited once here (added to ``nodes[0]``),
+    every node at the cut or below by the subtree that holds it.
 
     ``seeds`` = ``(pre, lbs, doms, use)``: with ``use`` ≠ 0 (forward checking only) the cut starts from these
     nodes instead of the root (the subtrees a one-thread try left, :func:`_fc_rest`), each cut as deep as its size
@@ -1310,9 +1302,11 @@ def frontier(offsets, counts, fixed, tested, k, order, tables, target, nodes, se
     # Each pass cuts the nodes it is given deeper: a node is emitted once it holds at most 2^cut scenarios, cut
     # lowered by log2 of the subtrees still missing plus a margin for the nodes propagation kills: 1 bit on the
     # first pass (on dense random models it then about meets the target), 4 on later ones (a tree that has
-    # thinned out by then keeps doing so: the flagship needs 3 passes so, 7 with 1 bit each).
+    # thinned out by then keeps doing so: the flagship needs 3 passes so, 7 with 1 bit each). Later passes stop
+    # at half the target: 4 bits too many multiply the subtrees by up to 16, all cut on one thread (bench_50x50
+    # from a try's subtrees: 27 subtrees became 616, after 1 325 serial nodes instead of 49).
     passes = 0
-    while 0 < f < target and cut > 0 and passes < 64:
+    while 0 < f < (target if passes == 0 else target // 2) and cut > 0 and passes < 64:
         cut = max(0.0, cut - np.log2(target / f) - (1.0 if passes == 0 else 4.0))
         passes += 1
         R = max(f * big, 2 * target)

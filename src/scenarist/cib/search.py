@@ -16,12 +16,7 @@ flagship) is refused in seconds with :class:`TooManyScenariosError` instead of e
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-
-# Idle OpenMP threads sleep rather than spin (see the note at the top of ._kernels, which sets the same): set here
-# too because this module is imported before any compiled kernel first starts its threads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -220,12 +215,13 @@ FIRST_ROWS = 1024
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
 SERIAL_NODES = 50_000
 #: Larger spaces first get a one-thread try of at most this many nodes: many large spaces hold small trees (the
-#: cibsa files: 23 to 410 million scenarios, 120 to 490 nodes), which the threads' cut and wake-up would cost more
-#: than searching (CIB_nested: 0.27 ms on one thread, 0.38 ms split). A tree that needs more is split over the
-#: threads; the try's nodes are the only work lost (about 0.1–0.25 ms; 1 000 nodes lost twice that, and made the
-#: flagship's search slower on 2 threads than on 1). Capped by SERIAL_NODES, so setting that to 0 splits every
-#: search with no try.
-PROBE_NODES = 500
+#: cibsa files: 23 to 410 million scenarios, 120 to 490 nodes), which the threads' cut would cost more than
+#: searching (CIB_natl_regional, 140 nodes: 0.07 ms in the try, 0.10 ms split). A tree that needs more is split
+#: over the threads, and the try's work is kept (what it found, and what it left as subtrees). Fewer nodes than
+#: the 500 of earlier stops, because the try is the serial part of a large search: on 2 threads, random 15×3 and
+#: random 12×4 took 0.1 ms less with 150, the flagship 0.03–0.05 ms less (docs/performance.md). Capped by
+#: SERIAL_NODES, so setting that to 0 splits every search with no try.
+PROBE_NODES = 150
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 
