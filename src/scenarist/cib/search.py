@@ -214,14 +214,14 @@ FIRST_ROWS = 1024
 #: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
 SERIAL_NODES = 50_000
-#: Larger spaces first get a one-thread try of at most this many nodes: many large spaces hold small trees (the
-#: cibsa files: 23 to 410 million scenarios, 120 to 490 nodes), which the threads' cut would cost more than
-#: searching (CIB_natl_regional, 140 nodes: 0.07 ms in the try, 0.10 ms split). A tree that needs more is split
-#: over the threads, and the try's work is kept (what it found, and what it left as subtrees). Fewer nodes than
-#: the 500 of earlier stops, because the try is the serial part of a large search: on 2 threads, random 15×3 and
-#: random 12×4 took 0.1 ms less with 150, the flagship 0.03–0.05 ms less (docs/performance.md). Capped by
-#: SERIAL_NODES, so setting that to 0 splits every search with no try.
-PROBE_NODES = 150
+#: Larger spaces may first get a one-thread try of at most this many nodes, which spares a small tree the split
+#: (the try's work is kept either way: what it found, and what it left as subtrees). 0, no try, since stop 22:
+#: measured through ``find_scenarios`` on 2 threads (docs/performance.md, "Threads"), a try of 500 or 150 nodes
+#: made random 15×3 10 % slower (1.33 → 1.48 ms) and the flagship 15 % (0.64 → 0.74 ms), while splitting the
+#: small trees of the cibsa files costs them 0.02–0.05 ms (CIB_natl_regional, 140 nodes: 0.11 → 0.14 ms). Idle
+#: threads now wake in about 2 µs (see ``cib/_openmp.py``), which is what made the try pay before. Capped by
+#: SERIAL_NODES.
+PROBE_NODES = 0
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 
@@ -250,10 +250,10 @@ def run_kernel(
     by ``bnb`` (every pass counted; the scenarios visited by ``sweep``).
 
     ``bnb`` runs on numba's threads (``numba.get_num_threads()``) when there are two or more, the free space
-    has more than :data:`SERIAL_NODES` scenarios and a one-thread try of :data:`PROBE_NODES` nodes does not finish
-    (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up, merged in subtree order;
-    the same rows, possibly in another order and after a slightly different number of nodes), else on one.
-    ``nodes`` then includes the try's.
+    has more than :data:`SERIAL_NODES` scenarios and a one-thread try of :data:`PROBE_NODES` nodes (none by
+    default) does not finish (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up,
+    merged in subtree order; the same rows, possibly in another order and after a slightly different number of
+    nodes), else on one. ``nodes`` then includes the try's.
     """
     from . import _kernels as K
 
@@ -267,19 +267,20 @@ def run_kernel(
         sc = _enumerate_chunked(matrix, offsets, counts, fixed, tested, int(k), limit=int(limit))
         return None if 0 <= limit < len(sc) else sc
     if method == "sweep":
-        out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
+        # np.empty, not zeros: only the rows found are read, and zeroing 1 024 rows cost up to 0.05 ms a search
+        # (the heap had shrunk since the last one, so each page faulted in)
+        out = np.empty((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
         found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
         stats["nodes"] = free_space_size(counts, fixed)
         if 0 <= limit < found:
             return None
         if found > len(out):
-            out = np.zeros((found, n), dtype=np.int64)
+            out = np.empty((found, n), dtype=np.int64)
             K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
         return out[:found]
     import numba
 
     threads = numba.get_num_threads()
-    out = np.zeros((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
     nodes = np.zeros(1, dtype=np.int64)
     split = threads >= 2 and free_space_size(counts, fixed) > SERIAL_NODES
     try:
@@ -289,11 +290,12 @@ def run_kernel(
                 matrix, offsets, counts, fixed, tested, k, threads, lim, True, budget
             )
             return None if 0 <= limit < found else sc
+        out = np.empty((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
         found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
         if 0 <= limit < found:
             return None
         if found > len(out):
-            out = np.zeros((found, n), dtype=np.int64)
+            out = np.empty((found, n), dtype=np.int64)
             K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
     finally:
         stats["nodes"] = int(nodes[0])
