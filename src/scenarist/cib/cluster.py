@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -375,4 +375,4 @@ def find_scenarios_on_cluster(
     finally:
         if own:
             client.close()
-    return replace(make_set(compiled, sc, fx, tested, k, "bnb"), nodes=int(nodes))
+    return make_set(compiled, sc, fx, tested, k, "bnb", int(nodes))

@@ -17,7 +17,7 @@ flagship) is refused in seconds with :class:`TooManyScenariosError` instead of e
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -523,7 +523,7 @@ def find_scenarios(
         n = count_scenarios(matrix, offsets, counts, fx, tested, int(max_inconsistency), stop)
         fixed_names = {compiled.descriptor_ids[d]: compiled.variant_ids[d][int(v)] for d, v in enumerate(fx) if v >= 0}
         raise TooManyScenariosError(n, n <= stop, limit, int(max_inconsistency), fixed_names)
-    return replace(make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen), nodes=stats.get("nodes", -1))
+    return make_set(compiled, sc, fx, tested, int(max_inconsistency), chosen, stats.get("nodes", -1))
 
 
 def check_k(compiled: CompiledModel, k, name: str = "max_inconsistency", option: str = "-k") -> int:
@@ -549,9 +549,16 @@ def check_k(compiled: CompiledModel, k, name: str = "max_inconsistency", option:
 
 
 def make_set(
-    compiled: CompiledModel, scenarios: np.ndarray, fixed: np.ndarray, tested: np.ndarray, k: int, method: str = ""
+    compiled: CompiledModel,
+    scenarios: np.ndarray,
+    fixed: np.ndarray,
+    tested: np.ndarray,
+    k: int,
+    method: str = "",
+    nodes: int = -1,
 ) -> ScenarioSet:
-    """Score and order found scenarios into a :class:`ScenarioSet` (one evaluation routine for every method)."""
+    """Score and order found scenarios into a :class:`ScenarioSet` (one evaluation routine for every method);
+    ``nodes`` is stored as the set's search-node count."""
     from . import _kernels as K
 
     sc = np.ascontiguousarray(scenarios, dtype=np.int64).reshape(-1, compiled.n_descriptors)
@@ -564,11 +571,11 @@ def make_set(
     if len(sc) <= 100_000:  # sorted and scored in one compiled pass (the same rows and numbers as below)
         ok, rows, ic, cv, tis = K.score_sorted(*arrays, sc, tested)
         if ok:
-            return ScenarioSet(compiled, rows, ic, cv, tis, fixed, k, method)
+            return ScenarioSet(compiled, rows, ic, cv, tis, fixed, k, method, nodes)
     evaluate = K.evaluate_many_parallel if len(sc) > 100_000 else K.evaluate_many
     ic, cv, tis = evaluate(*arrays, sc, tested)
     order = order_scenarios(sc, tis)
-    return ScenarioSet(compiled, sc[order], ic[order], cv[order], tis[order], fixed, k, method)
+    return ScenarioSet(compiled, sc[order], ic[order], cv[order], tis[order], fixed, k, method, nodes)
 
 
 @dataclass(frozen=True)
