@@ -371,8 +371,9 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
     """Tables of the propagating search (:func:`_walk_fc`) along ``order`` (the free descriptors, in branching
     order; m of them).
 
-    Pairs: for each tested descriptor j, every (variant c, rival b) at ``pb[j] + c * n_j + b`` (b = c included, its
-    gain always 0), P pairs in all; ``pj[p]``, ``pc[p]`` name pair p's descriptor and variant. ``gval[r, p]`` =
+    Pairs: for each tested descriptor j, every (variant c, rival b ≠ c) at ``pb[j] + c * (n_j − 1) + b′`` with
+    b′ = b − 1 past c (a row of n_j − 1 per variant; the pair (c, c) would always hold 0, so it is left out: a
+    third of the pairs of a model of 3-variant descriptors), P pairs in all; ``pj[p]``, ``pc[p]`` name pair p's descriptor and variant. ``gval[r, p]`` =
     ``C[r][j, b] − C[r][j, c]``: what matrix row r (variant a of descriptor i ≠ j) adds to rival b's lead over c
     (0 on i's own pairs); ``selfg[p]`` the same for j's own row c (its self-impact; 0 when set aside). ``gvT`` is
     ``gval`` transposed (P, V).
@@ -404,7 +405,7 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
             big = counts[j]
         if tested[j]:
             pb[j] = P
-            P += counts[j] * counts[j]
+            P += counts[j] * (counts[j] - 1)
     for i in range(n):
         top = 0
         for r in range(offsets[i], offsets[i + 1]):
@@ -443,18 +444,21 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
         nj = counts[j]
         for c in range(nj):
             for b in range(nj):
-                p = pb[j] + c * nj + b
-                pj[p] = j
-                pc[p] = c
-                selfg[p] = matrix[oj + c, oj + b] - matrix[oj + c, oj + c]
+                if b != c:
+                    p = pb[j] + c * (nj - 1) + (b - 1 if b > c else b)
+                    pj[p] = j
+                    pc[p] = c
+                    selfg[p] = matrix[oj + c, oj + b] - matrix[oj + c, oj + c]
         for i in range(n):
             if i == j:
                 continue
             for r in range(offsets[i], offsets[i + 1]):
                 for c in range(nj):
                     for b in range(nj):
+                        if b == c:
+                            continue
                         g = matrix[r, oj + b] - matrix[r, oj + c]
-                        gval[r, pb[j] + c * nj + b] = g
+                        gval[r, pb[j] + c * (nj - 1) + (b - 1 if b > c else b)] = g
                         if g != 0:
                             reach[i, j] = True
     for p in range(P):
@@ -467,7 +471,7 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
             if not tested[j] or not (reach[i, j] or (i == j and q > rstart[i])):
                 continue
             lo = pb[j]
-            hi = pb[j] + counts[j] * counts[j]
+            hi = pb[j] + counts[j] * (counts[j] - 1)
             if q > rstart[i] and rhi[q - 1] == lo:
                 rhi[q - 1] = hi
             else:
@@ -633,7 +637,7 @@ def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, gval, gm,
         p0 = b + pb[i]
         for c in range(ni):
             if (gone >> c) & 1:
-                for p in range(p0 + c * ni, p0 + (c + 1) * ni):
+                for p in range(p0 + c * (ni - 1), p0 + (c + 1) * (ni - 1)):
                     lbs[p] = FC_DEAD
     if goff[i] >= 0:
         return _fc_shift(lbs, b, b, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k)
@@ -754,7 +758,7 @@ def _fc_fix(
                             tj[np.uint64(nt)] = j
                             nt += 1
                         rmv[j] |= np.int64(1) << c
-                        p = pb[j] + (c + 1) * counts[j]  # the rest of the row goes with it
+                        p = pb[j] + (c + 1) * (counts[j] - 1)  # the rest of the row goes with it
                     else:
                         p += 1
                 p0 = max(p, p0 + w)
@@ -944,10 +948,12 @@ def _fc_walk(
             nd = counts[d]
             for c in range(nd):
                 for b in range(nd):
-                    p = pb[d] + c * nd + b
+                    if b == c:
+                        continue
+                    p = pb[d] + c * (nd - 1) + (b - 1 if b > c else b)
                     if c != scen[d]:
                         lbs[b0 + p] = FC_DEAD
-                    elif b != c:
+                    else:
                         cp[q] = p
                         q += 1
     ncp[L] = q
@@ -1030,11 +1036,11 @@ def _fc_walk(
             if tested[i]:
                 for c in range(ni):
                     if c != a and (D >> c) & 1:
-                        for p in range(bc + pb[i] + c * ni, bc + pb[i] + (c + 1) * ni):
+                        for p in range(bc + pb[i] + c * (ni - 1), bc + pb[i] + (c + 1) * (ni - 1)):
                             lbs[p] = FC_DEAD
                 for b in range(ni):
                     if b != a:
-                        cp[q] = pb[i] + a * ni + b
+                        cp[q] = pb[i] + a * (ni - 1) + (b - 1 if b > a else b)
                         q += 1
             ncp[child] = q
             c0 = child * W
@@ -1222,7 +1228,7 @@ def _fc_rest(offsets, counts, tested, ft, work, k32):
             ni = counts[i]
             for c in range(ni):
                 if ((D & ~left) >> c) & 1:
-                    for p in range(pb[i] + c * ni, pb[i] + (c + 1) * ni):
+                    for p in range(pb[i] + c * (ni - 1), pb[i] + (c + 1) * (ni - 1)):
                         lbs[sb + p] = FC_DEAD
         for p in range(P):
             rl[R, p] = lbs[sb + p]
