@@ -77,6 +77,28 @@ def test_threaded_split_with_propagation_matches_one_thread(monkeypatch):
         assert one.nodes > 0 and split.nodes > 0
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(0, 2), st.booleans())
+def test_descriptors_of_one_variant_have_no_pairs_and_are_searched_exactly(seed, k, split):
+    # a descriptor of one variant has no rival, so no bound pairs (n_j − 1 = 0 per variant); a model of only such
+    # tested descriptors has none at all
+    rng = np.random.default_rng(seed)
+    counts = [int(x) for x in rng.integers(1, 4, size=int(rng.integers(2, 7)))]
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    m = rng.integers(-3, 4, size=(offsets[-1], offsets[-1]))
+    for d in range(len(counts)):
+        m[offsets[d] : offsets[d + 1], offsets[d] : offsets[d + 1]] = 0
+    c = compiled_from(m, counts)
+    want = find_scenarios(c, k, method="brute", max_results=None)  # numpy enumeration (naive.py needs rivals)
+    previous = S.SERIAL_NODES
+    S.SERIAL_NODES = 0 if split else previous  # 0: every search split over the threads
+    try:
+        got = find_scenarios(c, k, method="bnb", max_results=None)
+    finally:
+        S.SERIAL_NODES = previous
+    assert got.scenarios.tobytes() == want.scenarios.tobytes()
+
+
 def test_node_counts_fall_on_a_dense_model():
     m, counts = _dense(12, 3)
     c = compiled_from(m, counts)
