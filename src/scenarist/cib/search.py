@@ -557,8 +557,32 @@ def make_set(
     method: str = "",
     nodes: int = -1,
 ) -> ScenarioSet:
-    """Score and order found scenarios into a :class:`ScenarioSet` (one evaluation routine for every method);
-    ``nodes`` is stored as the set's search-node count."""
+    """Score and order found scenarios into a :class:`ScenarioSet` (one evaluation routine for every method).
+
+    Parameters
+    ----------
+    compiled : CompiledModel
+    scenarios : (N, n_descriptors) int array
+        Variant positions (0 ≤ v < counts[d]), in any order (a search's order scores fastest); a flat array of
+        N × n_descriptors is reshaped.
+    fixed : (n_descriptors,) int64
+        Interventions, -1 for free descriptors (stored on the set).
+    tested : (n_descriptors,) bool
+        Descriptors the consistency test looks at (:func:`tested_mask`).
+    k : int ≥ 0
+        The tolerance the scenarios were found with (stored; not re-checked).
+    method : str
+        The search method's name (stored).
+    nodes : int
+        Search nodes visited (stored; -1 when unknown).
+
+    Returns
+    -------
+    ScenarioSet
+        In tableau order (total impact score descending, ties by variant positions ascending): one compiled pass
+        (``_kernels.score_sorted``) up to 100 000 rows whose variant code fits 62 bits, else numpy's scoring and
+        :func:`order_scenarios`; the same rows and numbers either way.
+    """
     from . import _kernels as K
 
     sc = np.ascontiguousarray(scenarios, dtype=np.int64).reshape(-1, compiled.n_descriptors)
