@@ -180,6 +180,36 @@ def test_find_scenarios_is_the_same_on_one_thread_and_on_two(monkeypatch):
     assert got[1].nodes > 0 and got[2].nodes > 0
 
 
+def test_one_thread_searches_once_unless_it_finds_more_than_its_block(monkeypatch):
+    # k = 6 keeps 2 413 of 59 049 scenarios: more than FIRST_ROWS (1 024), which used to mean a second whole
+    # search; the first pass now has room for FIRST_ENTRIES entries, so only a search finding more runs again
+    import numba
+
+    m, counts = _dense(10, 11)
+    c = compiled_from(m, counts)
+    fx = np.full(10, -1, dtype=np.int64)
+    args = _arrays(c, fx)
+    one, one_nodes = _serial(args, 6)  # room for every row: one pass
+    assert _rows(one) == _naive_rows(m, counts, 6) and len(one) == 2413
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        stats = {}
+        got = S.run_kernel(*args, 6, "bnb", stats=stats)
+        assert _rows(got) == _rows(one) and got.base is None  # a copy: the reserved block is not kept alive
+        assert stats["nodes"] == one_nodes
+        monkeypatch.setattr(S, "FIRST_ROWS", 4)
+        monkeypatch.setattr(S, "FIRST_ENTRIES", 1)
+        stats = {}
+        got = S.run_kernel(*args, 6, "bnb", stats=stats)
+        assert _rows(got) == _rows(one) and stats["nodes"] == 2 * one_nodes  # the second pass, sized to fit
+        got = S.run_kernel(*args, 6, "bnb", limit=2413)
+        assert _rows(got) == _rows(one)
+        assert S.run_kernel(*args, 6, "bnb", limit=2412) is None
+    finally:
+        numba.set_num_threads(previous)
+
+
 def _openmp_env(**env):
     """The OpenMP wait settings a fresh interpreter has after importing scenarist.cib, given ``env``."""
     import json

@@ -1392,7 +1392,8 @@ def _threads_start(matrix, offsets, counts, fixed, tested, k, n_threads, limit, 
             offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top, seeds
         )
     T = pre.shape[0]
-    cap = slot if slot > 0 else max(4, (1 << 20) // max(1, T * n))  # rows per subtree (8 MB in all by default)
+    # rows per subtree: 2^22 entries (32 MiB) in all, whose pages are touched only as rows are written
+    cap = slot if slot > 0 else max(4, (1 << 22) // max(1, T * n))
     out = np.empty((T, cap, n), dtype=np.int64)  # rows past a subtree's count are never read
     found = np.zeros(T, dtype=np.int64)
     per = np.zeros((T, 1), dtype=np.int64)  # each subtree's nodes in the first pass
@@ -1441,7 +1442,7 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     checking the cut is made by the one-thread walk itself and each subtree starts from the state the cut left
     it in, so the subtrees are that walk's tree in pieces. Each thread takes the next subtree as it frees up (an
     atomic counter), so a thread slowed by a busy core takes fewer. Each subtree writes its first rows to a slot
-    of its own (``slot`` rows, or, with 0, as many as 2^20 entries in all allow); subtrees that found more are
+    of its own (``slot`` rows, or, with 0, as many as 2^22 entries in all allow); subtrees that found more are
     searched again into their place once the counts are known. Results are merged in subtree order (the
     one-thread search's order when it does not propagate).
 

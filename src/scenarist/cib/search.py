@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import MAX_RESULTS, check_max_results, check_tolerance  # bounds stated with the others
+from ..checks import MAX_RESULTS, MAX_RESULTS_LIMIT, check_max_results, check_tolerance  # bounds stated with the others
 from ..errors import OptionError
 from .compile import CompiledModel, check_matrix_bounds
 from .core import evaluate
@@ -58,10 +58,11 @@ class TooManyScenariosError(OptionError):
         """The message, naming the settings as the caller spells them (``limit="--max-results"``, …)."""
         count = f"{self.found:,}" if self.exact else f"more than {self.found - 1:,}"
         under = " under " + ", ".join(f"{d}={v}" for d, v in self.fixed.items()) if self.fixed else ""
+        # past the largest max_results there is nothing to raise
+        more = f", or raise {limit}" if self.max_results < MAX_RESULTS_LIMIT else f" ({limit} is at its largest)"
         return (
             f"{count} scenarios have inconsistency ≤ {self.max_inconsistency}{under}, more than the "
-            f"{self.max_results:,} that {limit} allows to keep. Lower {tolerance}, fix descriptors ({fix}), "
-            f"or raise {limit}."
+            f"{self.max_results:,} that {limit} allows to keep. Lower {tolerance} or fix descriptors ({fix}){more}."
         )
 
 
@@ -210,6 +211,11 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16,
 SWEEP_MAX = 2048
 #: Rows reserved for the scenarios found before a search runs (a search that finds more runs again, sized to fit).
 FIRST_ROWS = 1024
+#: The one-thread search reserves up to this many int64 entries (32 MiB; rows of n) for what it finds, so that
+#: only a search finding more runs a second time. Pages are only touched as rows are written, and glibc serves a
+#: block this size from its heap once one has been freed (about 2 µs against 13 µs for a larger, mapped block);
+#: the rows found are copied out, so the block never outlives the call.
+FIRST_ENTRIES = 1 << 22
 #: Free-space size (scenarios) up to which branch-and-bound runs on one thread even when more are available: such
 #: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
@@ -267,17 +273,16 @@ def run_kernel(
         sc = _enumerate_chunked(matrix, offsets, counts, fixed, tested, int(k), limit=int(limit))
         return None if 0 <= limit < len(sc) else sc
     if method == "sweep":
-        # np.empty, not zeros: only the rows found are read, and zeroing 1 024 rows cost up to 0.05 ms a search
-        # (the heap had shrunk since the last one, so each page faulted in)
-        out = np.empty((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
+        out = _first_rows(counts, fixed, limit)
         found = K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
         stats["nodes"] = free_space_size(counts, fixed)
         if 0 <= limit < found:
             return None
-        if found > len(out):
+        if found > len(out):  # only past FIRST_ENTRIES: the space a second time, into rows that fit
             out = np.empty((found, n), dtype=np.int64)
             K.sweep_search(matrix, offsets, counts, fixed, tested, k, out, lim)
-        return out[:found]
+            return out
+        return out[:found].copy()  # not a view: the reserved block goes back now
     import numba
 
     threads = numba.get_num_threads()
@@ -290,16 +295,29 @@ def run_kernel(
                 matrix, offsets, counts, fixed, tested, k, threads, lim, True, budget
             )
             return None if 0 <= limit < found else sc
-        out = np.empty((min(FIRST_ROWS, limit + 1) if limit >= 0 else FIRST_ROWS, n), dtype=np.int64)
+        out = _first_rows(counts, fixed, limit)
         found = K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
         if 0 <= limit < found:
             return None
-        if found > len(out):
+        if found > len(out):  # only past FIRST_ENTRIES: the whole tree a second time, into rows that fit
             out = np.empty((found, n), dtype=np.int64)
             K.bnb_search(matrix, offsets, counts, fixed, tested, k, out, np.int64(-1), lim, True, nodes)
+            return out
     finally:
         stats["nodes"] = int(nodes[0])
-    return out[:found]
+    return out[:found].copy()  # not a view: the reserved block goes back now
+
+
+def _first_rows(counts: np.ndarray, fixed: np.ndarray, limit: int) -> np.ndarray:
+    """An uninitialised (rows, n) int64 block for the scenarios a one-thread search finds in its first pass:
+    :data:`FIRST_ENTRIES` entries (at least :data:`FIRST_ROWS` rows), no more rows than the free space holds, and
+    at most ``limit + 1`` when ``limit`` ≥ 0 (a search past its limit stops at one more). np.empty, not zeros:
+    only the rows found are read, and zeroing even 1 024 rows cost up to 0.05 ms (each page faulted in)."""
+    n = len(counts)
+    rows = min(free_space_size(counts, fixed), max(FIRST_ROWS, FIRST_ENTRIES // max(n, 1)))
+    if limit >= 0:
+        rows = min(rows, limit + 1)
+    return np.empty((max(1, rows), n), dtype=np.int64)
 
 
 def count_scenarios(matrix, offsets, counts, fixed, tested, k: int, limit: int = -1) -> int:
