@@ -88,6 +88,24 @@ def test_help_follows_a_wide_terminal():
     assert 80 < max(len(l) for l in wide.splitlines()) <= 120
 
 
+def test_a_bad_thread_count_is_one_line_and_exit_2():
+    # numba raised a traceback for 0 or less and only warned (a flattened traceback) for a non-number
+    import os
+    import subprocess
+    import sys
+
+    from scenarist.cli import thread_setting_problem
+
+    code = "import sys; from scenarist.cli import main; sys.argv = ['scenarist', 'analyze', 'example']; main()"
+    for value in ("0", "-3", "abc", ""):
+        env = {**os.environ, "NUMBA_NUM_THREADS": value}
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.splitlines() == [thread_setting_problem(value)]
+        assert f"NUMBA_NUM_THREADS={value!r}" in done.stderr and "Traceback" not in done.stderr
+    assert [thread_setting_problem(v) for v in (None, "1", " 2", "1000")] == [None] * 4
+
+
 def test_version_option_in_root_help():
     out = CliRunner().invoke(app, ["--help"]).output
     assert "--version" in out

@@ -20,8 +20,39 @@ from .common import app
 
 
 def main() -> None:
-    """Entry point of the ``scenarist`` console script."""
+    """Entry point of the ``scenarist`` console script.
+
+    Exits with status 2 and one line on standard error when ``NUMBA_NUM_THREADS`` is set to something other than
+    a whole number ≥ 1 (numba would otherwise fail with a traceback, or warn and ignore it, at the first search).
+    """
+    import os
+    import sys
+
+    problem = thread_setting_problem(os.environ.get("NUMBA_NUM_THREADS"))
+    if problem:
+        print(problem, file=sys.stderr)
+        raise SystemExit(2)
     app()
 
 
-__all__ = ["app", "main"]
+def thread_setting_problem(value: str | None) -> str | None:
+    """What is wrong with a ``NUMBA_NUM_THREADS`` value (the threads the searches use), or None when nothing is.
+
+    Unset (None) means every core; a value must be a whole number from 1 up (numba accepts more threads than
+    cores; a blank one it would only warn about and ignore).
+    """
+    if value is None:
+        return None
+    try:
+        n = int(value.strip())
+    except ValueError:
+        n = 0
+    if n >= 1:
+        return None
+    return (
+        f"NUMBA_NUM_THREADS={value!r}: the number of threads the searches use must be a whole number from 1 up; "
+        "unset it to use every core"
+    )
+
+
+__all__ = ["app", "main", "thread_setting_problem"]
