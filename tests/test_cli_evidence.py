@@ -354,6 +354,8 @@ def test_ids_and_dates_are_never_cut_at_80_columns(db):
         assert it.id in out and it.date.isoformat() in out
     out = runner().invoke(app, ["track", "-e", flagship, "--draws", "0"], env=narrow).stdout
     assert _table_width(out) <= 80
+    assert max(len(line) for line in out.splitlines()) <= 80  # prose too ("Moved the outcome most", "Outside")
+    assert "\n  route that Russia and Iran both oppose." in out  # wrapped at a word, the rest indented
     replayed = [it for it in ev.items if it.date > model.metadata.as_of]
     for it in replayed:
         assert it.date.isoformat() in out

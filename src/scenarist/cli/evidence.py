@@ -370,20 +370,11 @@ def _print_track(r) -> None:
     if moved:
         console.print("Moved the outcome most (total variation, model + indicators):", markup=False, soft_wrap=True)
         for p in moved:
-            console.print(
-                f"  {p.date}  {100 * p.shift:.1f} pts  " + "; ".join(r.item(i).title for i in p.items),
-                markup=False,
-                highlight=False,
-                soft_wrap=True,
-            )
+            titles = "; ".join(r.item(i).title for i in p.items)
+            _print_wrapped(f"  {p.date}  {100 * p.shift:.1f} pts  {titles}", 14)
     for i in r.outside:
         it = r.item(i)
-        console.print(
-            f"Outside the model: {it.date} {it.bearing.descriptor}: {it.bearing.what} ({it.id})",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
+        _print_wrapped(f"Outside the model: {it.date} {it.bearing.descriptor}: {it.bearing.what} ({it.id})", 2)
     if r.background:
         console.print(
             f"{len(r.background)} background item(s) on or before {r.as_of} are stored but not replayed.",
@@ -400,6 +391,16 @@ def _print_track(r) -> None:
 
 
 # -- forecasts -----------------------------------------------------------------------------------------------
+
+
+def _print_wrapped(text: str, indent: int) -> None:
+    """Print a line of prose wrapped at word boundaries to the terminal's width, the lines after the first
+    indented by ``indent`` spaces (a long title otherwise ran past the edge and the terminal folded it mid-word)."""
+    import textwrap
+
+    lines = textwrap.wrap(text, width=max(40, console.width), subsequent_indent=" " * indent, break_on_hyphens=False)
+    for line in lines or [""]:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _parse_probabilities(items: list[str] | None) -> dict[str, float]:
