@@ -214,8 +214,15 @@ def test_max_results_refuses_a_search_that_finds_more_naming_the_count(tmp_path)
     assert_user_error(
         r,
         f"{n:,} scenarios have inconsistency ≤ 2, more than the 3 that --max-results allows",
-        "Lower -k, fix descriptors (--fix), or raise --max-results.",
+        "Lower -k or fix descriptors (--fix), or raise --max-results.",
     )
+    from scenarist.checks import MAX_RESULTS_LIMIT
+    from scenarist.cib.search import TooManyScenariosError
+
+    # at the largest --max-results there is nothing to raise, and the message says so instead
+    at_top = TooManyScenariosError(MAX_RESULTS_LIMIT + 1, False, MAX_RESULTS_LIMIT, 1).describe("--max-results")
+    assert "raise" not in at_top and at_top.endswith("(--max-results is at its largest).")
+    assert at_top.startswith(f"more than {MAX_RESULTS_LIMIT:,} scenarios have inconsistency ≤ 1")
     assert (
         len(json.loads(run("analyze", "example", "-k", "2", "--max-results", str(n), "--json").stdout)["scenarios"])
         == n
