@@ -181,6 +181,15 @@ def test_timings_in_json_and_on_stderr():
     assert all(v >= 0 for v in t.values())
     assert t["total"] == pytest.approx(sum(v for k, v in t.items() if k != "total"))
     assert "search (engine)" in result.stderr
+    # on stderr, writing the document is a step of its own and counted in the total (the document cannot hold it)
+    rows = {}
+    for line in result.stderr.splitlines():
+        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        if len(cells) == 2 and cells[1].replace(".", "", 1).isdigit():
+            rows[cells[0]] = float(cells[1])
+    assert "output" in rows and "output" not in t
+    assert rows["total"] == pytest.approx(sum(v for k, v in rows.items() if k != "total"), abs=0.5)
+    assert rows["total"] >= 1000 * t["total"] - 0.1
 
 
 def test_terminal_output():

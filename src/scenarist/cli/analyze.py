@@ -54,7 +54,12 @@ ReportOpt = Annotated[
     ),
 ]
 TimingsOpt = Annotated[
-    bool, typer.Option("--timings", help="Print the time of each step on stderr (and add 'timings' to --json).")
+    bool,
+    typer.Option(
+        "--timings",
+        help="Print the time of each step on stderr, writing the output included (and add 'timings' to --json, "
+        "without that last step).",
+    ),
 ]
 ColumnsOpt = Annotated[
     int | None,
@@ -141,6 +146,7 @@ def analyze_command(
         t0 = time.perf_counter()
         scenarist.report(result, path=report, inputs=[source])
         result = result.with_timings(report=time.perf_counter() - t0)
+    t_out = time.perf_counter()
     if json_out:
         doc = result.to_dict(timings=timings)
         if timings and getattr(result.scenarios, "nodes", -1) >= 0:
@@ -155,7 +161,7 @@ def analyze_command(
     if report is not None:
         note_written(report, "HTML report")
     if timings:
-        print_timings(result)
+        print_timings(result, output=time.perf_counter() - t_out)
 
 
 # -- presenters -------------------------------------------------------------------------------------------------
@@ -541,11 +547,17 @@ def _assessment_text(a) -> str:
     return f"{a.term}{rng}"
 
 
-def print_timings(result: Analysis) -> None:
-    """Print the timed steps of an analysis on stderr, in milliseconds."""
+def print_timings(result: Analysis, output: float | None = None) -> None:
+    """Print the timed steps of an analysis on stderr, in milliseconds; ``output`` (seconds), when given, is the
+    time taken to print or write the result (the JSON document or the tables), shown as its own step and
+    counted in the total (the document's own ``timings`` cannot hold it)."""
     from .common import print_timings as timings_table
 
-    timings_table({**result.timings.steps(), "total": result.timings.total}, rename={"search": "search (engine)"})
+    steps = result.timings.steps()
+    total = result.timings.total
+    if output is not None:
+        steps, total = {**steps, "output": output}, total + output
+    timings_table({**steps, "total": total}, rename={"search": "search (engine)"})
     nodes = getattr(result.scenarios, "nodes", -1)
     if nodes >= 0:
         from .common import err_console
