@@ -1,10 +1,12 @@
 """Scale-out: the exact search split by prefixes over a Dask LocalCluster returns exactly the in-process result
 (flagship, real ScenarioWizard files with their solution lists, random models against the naive brute force), with
-the same max_results refusal; ``analyze --scheduler`` on the command line, and its error for an unreachable one."""
+the same max_results refusal; ``analyze --scheduler`` on the command line, and its one-line error for an unreachable
+scheduler, a server that is not Dask and a scheduler without workers."""
 
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from scenarist.cib import compile_model, find_scenarios  # noqa: E402
 from scenarist.cib.cluster import find_scenarios_on_cluster, make_problem, split_tasks  # noqa: E402
 from scenarist.cib.search import TooManyScenariosError  # noqa: E402
 from scenarist.errors import OptionError  # noqa: E402
+from test_dask import cluster_without_workers, one_line, short_timeout, web_server  # noqa: E402, F401 (fixture)
 from test_search import compiled_from, fixed_array, problems  # noqa: E402
 
 CIB = Path(__file__).parent / "data" / "cib"
@@ -219,3 +222,43 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(monkeypatch):
     assert "Traceback" not in r.output
     r = CliRunner().invoke(app, ["analyze", "example", "--scheduler", "host-without-port"])
     assert r.exit_code == 2 and "no port number" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.usefixtures("short_timeout")
+def test_analyze_on_a_scheduler_without_workers(flagship):
+    from typer.testing import CliRunner
+
+    import scenarist
+    from scenarist.cli import app
+
+    with cluster_without_workers() as address:
+        start = time.monotonic()
+        with pytest.raises(OptionError) as api:
+            scenarist.analyze("example", scheduler=address)
+        waited = time.monotonic() - start
+        with pytest.raises(OptionError) as direct:
+            find_scenarios_on_cluster(flagship, scheduler=address)
+        r = CliRunner().invoke(app, ["analyze", "example", "--scheduler", address])
+    expected = f"--scheduler {address}: the scheduler has no workers (waited 1 s)"
+    assert str(api.value) == str(direct.value) == expected
+    assert 1 <= waited < 5
+    assert one_line(r) == expected
+
+
+@pytest.mark.usefixtures("short_timeout")
+def test_analyze_on_a_server_that_is_not_dask():
+    from typer.testing import CliRunner
+
+    import scenarist
+    from scenarist.cli import app
+
+    with web_server() as address:
+        start = time.monotonic()
+        with pytest.raises(OptionError) as api:
+            scenarist.analyze("example", scheduler=address)
+        waited = time.monotonic() - start
+        r = CliRunner().invoke(app, ["analyze", "example", "--scheduler", address])
+    expected = f"--scheduler {address}: cannot connect to a Dask scheduler (no Dask handshake within 1 s"
+    assert str(api.value).startswith(expected) and "\n" not in str(api.value)
+    assert 1 <= waited < 5  # without the bound this waited for ever
+    assert one_line(r).startswith(expected)

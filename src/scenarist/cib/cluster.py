@@ -227,6 +227,8 @@ def count_subtrees(problem: SearchProblem, task: int, prefixes: np.ndarray, limi
 def connect(scheduler: Any):
     """A ``distributed.Client`` for ``scheduler`` and whether this module opened it (and must close it).
 
+    The one connection routine of both scale-outs: :func:`scenarist.probability.backends.connect_scheduler`.
+
     Parameters
     ----------
     scheduler : str, ``distributed.Client`` or a Dask cluster object
@@ -237,38 +239,20 @@ def connect(scheduler: Any):
     Raises
     ------
     OptionError
-        A malformed address, a scheduler that cannot be reached within
-        :data:`~scenarist.probability.backends.CONNECT_TIMEOUT`, or one without workers.
+        A malformed address, no Dask scheduler at the address within
+        :data:`~scenarist.probability.backends.CONNECT_TIMEOUT` (connection and handshake together), or a scheduler
+        without workers after that long; one line naming the scheduler.
     """
-    from distributed import Client
-
     from ..probability import backends
 
-    if isinstance(scheduler, Client):
-        return scheduler, False
-    if hasattr(scheduler, "scheduler_address") and not isinstance(scheduler, str):
-        return Client(scheduler), True
-    address = backends.check_scheduler_address(scheduler)
-    try:
-        client = Client(address, timeout=backends.CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError) as exc:
-        why = " ".join(str(exc).split()) or type(exc).__name__
-        raise OptionError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({why})") from None
-    return client, True
+    return backends.connect_scheduler(scheduler)
 
 
 def _threads(client) -> int:
     """Worker threads of the cluster (waiting up to the connect timeout for a first worker)."""
     from ..probability import backends
 
-    threads = sum(client.nthreads().values())
-    if threads == 0:
-        try:
-            client.wait_for_workers(1, timeout=backends.CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise OptionError(f"the Dask scheduler {client.scheduler.address} has no workers ({exc})") from None
-        threads = sum(client.nthreads().values())
-    return max(1, threads)
+    return max(1, sum(backends.wait_for_workers(client).values()))
 
 
 def run_on_cluster(client, problem: SearchProblem, limit: int = -1, n_tasks: int | None = None, remote=None):
@@ -342,7 +326,8 @@ def find_scenarios_on_cluster(
     Raises
     ------
     OptionError
-        As :func:`~scenarist.cib.find_scenarios`, and a scheduler that cannot be reached (one line naming it).
+        As :func:`~scenarist.cib.find_scenarios`, and a scheduler that cannot be reached or has no workers (one line
+        naming it; see :func:`connect`).
     TooManyScenariosError
         More than ``max_results`` scenarios, with the in-process count.
     UnknownNameError

@@ -7,6 +7,10 @@ is deterministic, the numbers do not depend on the chunking or on the number of 
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +21,13 @@ from ..errors import OptionError
 from .combinations import PassSpec, run_pass
 from .draws import JudgmentSpread, apply_scores, draw_generator, draw_scores
 
-#: How long to wait for a Dask scheduler given by address before giving up.
+#: How long to wait for a Dask scheduler given by address (connection and handshake together), and then for its
+#: first worker, before giving up.
 CONNECT_TIMEOUT = "10s"
 #: Address schemes Dask's comm layer knows; ``inproc`` addresses (in-process clusters) carry no port.
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+#: Schemes carried over TCP: a refused connection is reported at once instead of being retried until the timeout.
+TCP_SCHEMES = ("tcp", "tls", "ws", "wss")
 
 
 def check_scheduler_address(address: str) -> str:
@@ -41,6 +48,14 @@ def check_scheduler_address(address: str) -> str:
     OptionError
         Empty address, unknown scheme, missing host, missing or non-numeric port, or a port outside 1..65535.
     """
+    _parse_address(address)
+    return str(address).strip()
+
+
+def _parse_address(address: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a scheduler address (host without IPv6 brackets; port None for ``inproc``).
+
+    Raises :class:`OptionError` as :func:`check_scheduler_address` says."""
     text = str(address).strip()
     expected = "expected [tcp://]HOST:PORT, e.g. tcp://127.0.0.1:8786"
 
@@ -57,7 +72,7 @@ def check_scheduler_address(address: str) -> str:
     if scheme == "inproc":
         if not rest:
             raise bad("no in-process address")
-        return text
+        return scheme, rest, None
     if rest.startswith("["):  # IPv6 literal: [::1]:8786
         host, _, port = rest[1:].partition("]")
         port = port[1:] if port.startswith(":") else ("" if not port else None)
@@ -71,7 +86,172 @@ def check_scheduler_address(address: str) -> str:
         raise bad("no port number")
     if not port.isdigit() or not 1 <= int(port) <= 65535:
         raise bad(f"port {port!r} is not a number in 1..65535")
-    return text
+    return scheme, host, int(port)
+
+
+def connect_seconds() -> float:
+    """:data:`CONNECT_TIMEOUT` in seconds."""
+    from dask.utils import parse_timedelta
+
+    return float(parse_timedelta(CONNECT_TIMEOUT, default="seconds"))
+
+
+class _NoScheduler(Exception):
+    """Why the probe of an address found no Dask scheduler there (the reason, for the one-line message)."""
+
+
+async def _handshake(address: str, seconds: float, state: dict[str, bool]) -> dict:
+    """Dask's handshake with ``address`` and the answer to ``identity`` (bounded by the caller)."""
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=seconds)  # the timeout bounds the connection only, not the handshake
+    state["open"] = True
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        info = await comm.read()
+        await comm.write({"op": "close", "reply": False})
+    finally:
+        comm.abort()
+    return info
+
+
+def _probe(address: str, seconds: float) -> dict:
+    """What the server at ``address`` says it is (Dask's ``identity``), within ``seconds`` in all.
+
+    ``distributed``'s ``connect(address, timeout=)``, which ``Client(address, timeout=)`` calls, bounds only the
+    attempts to open the connection: its handshake (one message each way) waits without a limit, so a server that
+    accepts the connection but never answers in Dask's protocol (a web server, for one) keeps a Client waiting for
+    ever. Here the connection, the handshake and the ``identity`` request run on an event loop of their own, in a
+    thread of their own, under one deadline; the caller never waits longer than ``seconds`` plus a second.
+
+    Raises
+    ------
+    _NoScheduler
+        With the reason: connection refused, unknown host, timed out (before or after the connection opened), or a
+        server that does not speak Dask's protocol or is not a scheduler.
+    """
+    scheme, host, port = _parse_address(address)
+    box: dict[str, Any] = {}
+    state = {"open": False}  # whether a connection opened (then a timeout means no Dask handshake)
+
+    def run() -> None:
+        try:
+            start = time.monotonic()
+            if scheme in TCP_SCHEMES:  # one plain attempt first: Dask would retry a refusal until the timeout
+                with socket.create_connection((host, port), timeout=seconds):
+                    state["open"] = True
+            left = max(0.1, seconds - (time.monotonic() - start))
+            box["info"] = asyncio.run(asyncio.wait_for(_handshake(address, left, state), left))
+        except BaseException as exc:  # handed to the calling thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="scenarist-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + 1.0)
+    waited = f"{seconds:g} s"
+    if thread.is_alive() or isinstance(box.get("error"), TimeoutError):
+        if state["open"]:
+            raise _NoScheduler(f"no Dask handshake within {waited}; is something else listening there?")
+        raise _NoScheduler(f"timed out after {waited}")
+    exc = box.get("error")
+    if isinstance(exc, ConnectionRefusedError):
+        raise _NoScheduler("connection refused")
+    if isinstance(exc, socket.gaierror):
+        raise _NoScheduler(f"unknown host {host!r}")
+    if exc is not None:
+        why = " ".join(str(exc).split()) or type(exc).__name__
+        if state["open"]:
+            raise _NoScheduler(f"the server there does not speak Dask's protocol: {why}")
+        raise _NoScheduler(why)
+    info = box.get("info")
+    if not isinstance(info, dict):
+        raise _NoScheduler(f"the server there answered {type(info).__name__}, not a Dask scheduler's identity")
+    if info.get("type") in ("Worker", "Nanny"):
+        raise _NoScheduler(f"that is a Dask {info['type'].lower()}, not a scheduler")
+    return info
+
+
+def wait_for_workers(client: Any, label: str | None = None) -> dict[str, int]:
+    """The worker threads of ``client``'s cluster, waiting up to :data:`CONNECT_TIMEOUT` for a first worker.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    label : str, optional
+        How the message names the scheduler (default ``"Dask scheduler ADDRESS"``).
+
+    Returns
+    -------
+    dict
+        Worker address → number of threads; at least one worker.
+
+    Raises
+    ------
+    OptionError
+        No worker joined within the timeout (``LABEL: the scheduler has no workers (waited 10 s)``).
+    """
+    nthreads = client.nthreads()
+    if nthreads:
+        return nthreads
+    seconds = connect_seconds()
+    if label is None:
+        label = f"Dask scheduler {client.scheduler.address}"
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+        nthreads = client.nthreads()
+    except (OSError, TimeoutError):
+        nthreads = {}
+    if not nthreads:
+        raise OptionError(f"{label}: the scheduler has no workers (waited {seconds:g} s)")
+    return nthreads
+
+
+def connect_scheduler(scheduler: Any) -> tuple[Any, bool]:
+    """A ``distributed.Client`` for ``scheduler``, with at least one worker, and whether it was opened here.
+
+    Parameters
+    ----------
+    scheduler : str, ``distributed.Client`` or a Dask cluster object
+        An address ``[SCHEME://]HOST:PORT`` (checked by :func:`check_scheduler_address`), a Client used as it is,
+        or a cluster (e.g. ``distributed.LocalCluster``, anything with a ``scheduler_address``) to which a Client
+        is opened.
+
+    Returns
+    -------
+    (distributed.Client, bool)
+        The Client, and True when it was opened here (the caller closes it).
+
+    Raises
+    ------
+    OptionError
+        A malformed address; no Dask scheduler reached at the address within :data:`CONNECT_TIMEOUT`, connection
+        and handshake together (``--scheduler ADDRESS: cannot connect to a Dask scheduler (WHY)``; a refused
+        connection is reported at once); or a scheduler without a worker after that long again
+        (``--scheduler ADDRESS: the scheduler has no workers (waited 10 s)``). Always one line (docs/method.md §7).
+    """
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        wait_for_workers(scheduler)
+        return scheduler, False
+    if hasattr(scheduler, "scheduler_address") and not isinstance(scheduler, str):
+        client = Client(scheduler)
+        label = f"Dask scheduler {scheduler.scheduler_address}"
+    else:
+        address = check_scheduler_address(scheduler)
+        label = f"--scheduler {address}"
+        try:
+            _probe(address, connect_seconds())
+            client = Client(address, timeout=CONNECT_TIMEOUT)
+        except (_NoScheduler, OSError, TimeoutError, ValueError) as exc:
+            why = " ".join(str(exc).split()) or type(exc).__name__
+            raise OptionError(f"{label}: cannot connect to a Dask scheduler ({why})") from None
+    try:
+        wait_for_workers(client, label)
+    except BaseException:
+        client.close()
+        raise
+    return client, True
 
 
 @dataclass(frozen=True)
@@ -198,7 +378,7 @@ def run_draws(
     Raises
     ------
     OptionError
-        The scheduler cannot be reached.
+        ``threads`` < 1; a scheduler that cannot be reached or has no workers (see :func:`connect_scheduler`).
     """
     if scheduler is None:
         chunks = _chunks(n_draws, chunk_size or 25)
@@ -228,20 +408,12 @@ def run_draws(
 
 
 def _run_on_dask(task, n_draws, scheduler, progress, chunk_size):
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    own = not isinstance(scheduler, Client)
-    if own:
-        address = check_scheduler_address(scheduler)
-        try:
-            client = Client(address, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise OptionError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler ({exc})") from None
-    else:
-        client = scheduler
+    client, own = connect_scheduler(scheduler)
     try:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        size = chunk_size or max(1, -(-n_draws // (4 * workers)))
+        workers = len(client.nthreads())
+        size = chunk_size or max(1, -(-n_draws // (4 * max(1, workers))))
         remote = client.scatter(task, broadcast=True)
         futures = [client.submit(evaluate_draws, remote, a, b, pure=False) for a, b in _chunks(n_draws, size)]
         done = 0
