@@ -153,6 +153,18 @@ def test_fix_is_an_intervention():
     assert [v["count"] for v in doc["outcome"]["variants"]] == [0, 2, 2]
 
 
+def test_an_unknown_name_in_fix_names_the_option():
+    r = run("analyze", EXAMPLE, "--fix", "policy=nope")
+    assert_user_error(r, "--fix: unknown variant 'nope' of descriptor 'policy' (known: open, closed)")
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert_user_error(run("analyze", EXAMPLE, "--fix", "polisy=open"), "--fix: unknown descriptor 'polisy'")
+    from scenarist import api
+    from scenarist.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="^fixed: unknown variant 'nope'"):  # the library's own parameter
+        api.analyze(EXAMPLE, fixed={"policy": "nope"})
+
+
 def test_tolerance_k_admits_the_reference():
     # Brute force over all 24 scenarios with the core's own evaluate (not the search): IC ≤ 1 count.
     model = load_model(EXAMPLE)

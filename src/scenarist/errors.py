@@ -52,7 +52,21 @@ class InputFileError(ScenaristError, OSError):
 
 
 class UnknownNameError(ScenaristError, LookupError):
-    """A descriptor, variant, scenario number or other name given by the user does not exist."""
+    """A descriptor, variant, scenario number or other name given by the user does not exist.
+
+    ``name`` (optional) is the library parameter that held it (``fixed``), ``option`` the command line's
+    (``--fix``); :meth:`describe` words the message for either.
+    """
+
+    def __init__(self, text: str, name: str | None = None, option: str | None = None):
+        self.text = text
+        self.name = name
+        self.option = option or name
+        super().__init__(f"{name}: {text}" if name else text)
+
+    def describe(self) -> str:
+        """The message with the command-line option in front, when one is known."""
+        return f"{self.option}: {self.text}" if self.option else self.text
 
 
 class OptionError(ScenaristError, ValueError):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import MAX_RESULTS, MAX_RESULTS_LIMIT, check_max_results, check_tolerance  # bounds stated with the others
-from ..errors import OptionError
+from ..errors import OptionError, UnknownNameError
 from .compile import CompiledModel, check_matrix_bounds
 from .core import evaluate
 
@@ -150,13 +150,16 @@ def tested_mask(compiled: CompiledModel, fixed: np.ndarray) -> np.ndarray:
 def normalise_fixed(compiled: CompiledModel, fixed: Mapping[str, str] | np.ndarray | None) -> np.ndarray:
     """Interventions as an (n_descriptors,) int64 array (-1 = free) from a mapping or array.
 
-    Raises :class:`~scenarist.errors.UnknownNameError` for unknown names and :class:`OptionError` for
-    out-of-range positions.
+    Raises :class:`~scenarist.errors.UnknownNameError` for unknown names (its message starts ``fixed:``, or
+    ``--fix:`` as the command line words it) and :class:`OptionError` for out-of-range positions.
     """
     if fixed is None:
         return np.full(compiled.n_descriptors, -1, dtype=np.int64)
     if isinstance(fixed, Mapping):
-        return compiled.scenario_from_mapping(fixed, partial=True)
+        try:
+            return compiled.scenario_from_mapping(fixed, partial=True)
+        except UnknownNameError as exc:  # say which input held the name (the CLI: --fix)
+            raise UnknownNameError(str(exc), name="fixed", option="--fix") from None
     arr = np.asarray(fixed, dtype=np.int64)
     if arr.shape != (compiled.n_descriptors,) or (arr >= compiled.counts).any() or (arr < -1).any():
         raise OptionError("fixed must give, per descriptor, -1 or a valid variant position")

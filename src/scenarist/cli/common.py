@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from ..checks import BoundError
-from ..errors import OptionError, ScenaristError
+from ..errors import OptionError, ScenaristError, UnknownNameError
 
 #: Widest the help text gets on a wide terminal (it follows COLUMNS below that).
 HELP_WIDTH = 120
@@ -90,7 +90,7 @@ def command(name: str | None = None, group: typer.Typer | None = None, **kwargs:
                 with warnings.catch_warnings():
                     warnings.showwarning = show_warning
                     return fn(*args, **kw)
-            except BoundError as exc:  # a bound the library words with its parameter: name the option instead
+            except (BoundError, UnknownNameError) as exc:  # worded with the library's parameter: name the option
                 raise fail(exc.describe()) from None
             except ScenaristError as exc:
                 raise fail(str(exc)) from None
