@@ -626,3 +626,4 @@ def test_flagship_output_fits_80_columns(monkeypatch):
     assert max(len(line.rstrip()) for line in text.splitlines() if not line.rstrip().endswith(".yaml")) <= 80
     flat = " ".join(text.split())
     assert "Reference 'Raisi era (2021 – May 2024)': inconsistency 3, matches no scenario found;" in flat
+    assert "judgments;\nscenario space 429,981,696\n" in text  # the number is not cut from its name

@@ -179,11 +179,10 @@ def print_analysis(result: Analysis, columns: int | None = None, source: str | N
     if source:
         console.print(Text(source, style="dim"), soft_wrap=True)  # a path is never broken (copy it whole)
     exo = f" ({size['exogenous']} exogenous)" if size["exogenous"] else ""
-    console.print(
-        f"{size['descriptors']} descriptors{exo}, {size['variants']} variants, {size['judgments']} judgments; "
-        f"scenario space {size['scenario_space']:,}",
-        highlight=False,
-    )
+    counts = f"{size['descriptors']} descriptors{exo}, {size['variants']} variants, {size['judgments']} judgments;"
+    space = f"scenario space {size['scenario_space']:,}"
+    # the space on a line of its own rather than its number cut from its name
+    console.print(counts + (" " if len(counts) + 1 + len(space) <= console.width else "\n") + space, highlight=False)
     n = len(result.scenarios)
     noun = "consistent scenario" if result.max_inconsistency == 0 else "scenario"
     line = Text.assemble((f"{n:,} ", "bold"), noun + ("" if n == 1 else "s"))
