@@ -106,6 +106,32 @@ def test_a_bad_thread_count_is_one_line_and_exit_2():
     assert [thread_setting_problem(v) for v in (None, "1", " 2", "1000")] == [None] * 4
 
 
+def test_an_option_typer_cannot_read_is_one_line_and_exit_2():
+    # click printed four lines (usage, a hint, a blank line, the error); the console script now prints one
+    import subprocess
+    import sys
+
+    def scenarist(*args: str) -> subprocess.CompletedProcess:
+        code = f"import sys; from scenarist.cli import main; sys.argv = ['scenarist', *{list(args)!r}]; main()"
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    cases = {
+        ("analyze", "-k", "1.5"): "scenarist analyze: Invalid value for '--max-inconsistency' / '-k': ",
+        ("analyze", "--bogus"): "scenarist analyze: No such option: --bogus",
+        ("likelihood", "--draws", "-1"): "scenarist likelihood: Invalid value for '--draws': ",
+        ("nosuch",): "scenarist: No such command 'nosuch'.",
+    }
+    for args, start in cases.items():
+        done = scenarist(*args)
+        assert done.returncode == 2 and done.stdout == "", args
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(start), lines
+        assert lines[0].endswith(f"(see '{start.split(':')[0]} --help')")
+    bare = scenarist("evidence")  # a group run bare still shows its help
+    assert bare.returncode == 2 and bare.stderr.startswith("Usage: scenarist evidence [OPTIONS] COMMAND")
+    assert scenarist("--version").returncode == 0
+
+
 def test_version_option_in_root_help():
     out = CliRunner().invoke(app, ["--help"]).output
     assert "--version" in out

@@ -23,7 +23,8 @@ def main() -> None:
     """Entry point of the ``scenarist`` console script.
 
     Exits with status 2 and one line on standard error when ``NUMBA_NUM_THREADS`` is set to something other than
-    a whole number ≥ 1 (numba would otherwise fail with a traceback, or warn and ignore it, at the first search).
+    a whole number ≥ 1 (numba would otherwise fail with a traceback, or warn and ignore it, at the first search),
+    and when an option's value or name is not understood (``scenarist analyze: Invalid value for '-k': …``).
     """
     import os
     import sys
@@ -32,7 +33,28 @@ def main() -> None:
     if problem:
         print(problem, file=sys.stderr)
         raise SystemExit(2)
-    app()
+    import typer
+
+    # Typer keeps its own copy of click; its usage errors are reached through the one it exports
+    usage_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    try:
+        code = app(standalone_mode=False)
+    except usage_error as exc:  # an option's value or name: one line, not click's four
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a command group run bare: its help, as before
+            print(exc.format_message(), file=sys.stderr)
+            raise SystemExit(2) from None
+        ctx = getattr(exc, "ctx", None)
+        path = ctx.command_path if ctx is not None else "scenarist"
+        print(f"{path}: {exc.format_message()} (see '{path} --help')", file=sys.stderr)
+        raise SystemExit(2) from None
+    except click_error as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        print("Aborted.", file=sys.stderr)
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 def thread_setting_problem(value: str | None) -> str | None:
