@@ -63,6 +63,11 @@ def test_score_outside_scale(write_model):
     assert "outside the scale -3..3" in ps[0].message
 
 
+def test_an_inverted_scale_is_one_problem_not_one_per_score(write_model):
+    _, ps = problems(write_model, GOOD.replace("scale: {min: -3, max: 3}", "scale: {min: 3, max: -3}"))
+    assert [(p.field, p.message) for p in ps] == [("metadata.scale", "min (3) must be below max (-3)")]
+
+
 def test_unknown_ids(write_model):
     text = GOOD.replace("to: y.y1", "to: y.y9").replace("source: s1", "source: s9")
     _, ps = problems(write_model, text)

@@ -506,7 +506,7 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
         base = ("judgments", k)
         src = check_ref(j.from_, base + ("from",))
         dst = check_ref(j.to, base + ("to",))
-        if not (meta.scale.min <= j.score <= meta.scale.max):
+        if scale_ok and not (meta.scale.min <= j.score <= meta.scale.max):  # a broken scale is reported once
             add((base + ("score",), f"score {j.score} is outside the scale {meta.scale.min}..{meta.scale.max}"))
         if j.spread is not None and not 0 <= j.spread <= max_spread:
             add((base + ("spread",), _spread_message(j.spread, max_spread)))
@@ -585,7 +585,7 @@ def check_model(model: Model) -> list[tuple[Path, str]]:
         for k, j in enumerate(member.judgments):
             src = check_ref(j.from_, base + ("judgments", k, "from"))
             dst = check_ref(j.to, base + ("judgments", k, "to"))
-            if not (meta.scale.min <= j.score <= meta.scale.max):
+            if scale_ok and not (meta.scale.min <= j.score <= meta.scale.max):
                 add(
                     (
                         base + ("judgments", k, "score"),
