@@ -8,6 +8,7 @@ of per-block kernels found by brute force block by block, or fixed by hand).
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 
@@ -18,9 +19,19 @@ from hypothesis import strategies as st
 
 import naive
 from scenarist.cib import CompiledModel, count_kernel, decompose, find_scenarios, find_scenarios_decomposed
-from scenarist.cib.decompose import estimated_gain, impact_graph, search
+from scenarist.cib.decompose import (
+    FRONTIER_MAX,
+    FrontierTooLargeError,
+    estimated_gain,
+    frontier_need,
+    impact_graph,
+    plan_search,
+    search,
+)
 from scenarist.cib.search import TooManyScenariosError
 from scenarist.errors import OptionError, UnknownNameError
+
+decompose_module = importlib.import_module("scenarist.cib.decompose")  # the module (``cib.decompose`` is the function)
 
 
 def compiled_from(matrix, counts, exogenous=(), scale=None) -> CompiledModel:
@@ -448,3 +459,117 @@ def test_errors():
         count_kernel(c, 0, {"x": "v0"})
     with pytest.raises(OptionError, match="max_results"):
         find_scenarios_decomposed(c, max_results=-1)
+
+
+# -- the bound on the frontier's states (FRONTIER_MAX, 2 GiB) -----------------------------------------------------
+
+
+def feeders(n_feeders: int, k_rows: int = 3, seed: int = 5) -> CompiledModel:
+    """``n_feeders`` independent binary descriptors (each a block of its own, consistent either way) all read by one
+    final binary descriptor: the frontier before the last block holds every feeder, 2^n_feeders states. Each feeder
+    pulls the final descriptor by a random 2×2 cell block that is never a constant shift (so every feeder is a
+    parent), scores −k_rows..k_rows."""
+    rng = np.random.default_rng(seed)
+    n = n_feeders + 1
+    m = np.zeros((2 * n, 2 * n), dtype=np.int64)
+    for i in range(n_feeders):
+        while True:
+            cell = rng.integers(-k_rows, k_rows + 1, (2, 2))
+            if cell[0, 0] - cell[0, 1] != cell[1, 0] - cell[1, 1]:
+                break
+        m[2 * i : 2 * i + 2, 2 * n_feeders :] = cell
+    return compiled_from(m, [2] * n, scale=(-3, 3))
+
+
+def test_frontier_past_the_bound_is_refused_at_once_with_the_numbers():
+    """22 feeders of one final descriptor: 2^22 frontier states (the bound is 2^20). Before the guard, ``always``
+    ran for more than 300 s and 2.7 GB, and ``count_kernel`` grew from 0.8 s (12 feeders) to 5.8 s (16)."""
+    import time
+
+    c = feeders(22)
+    plan = decompose(c)
+    assert plan.parents[-1] == tuple(range(22))
+    states, nbytes, width = frontier_need(c, plan, np.full(23, -1))
+    assert (states, width) == (2**22, 22) and nbytes > 2**30
+    calls = [
+        lambda: count_kernel(c),
+        lambda: find_scenarios_decomposed(c, max_results=None),
+        lambda: search(c, max_results=None, decompose_model="always"),
+    ]
+    for call in calls:
+        t = time.perf_counter()
+        with pytest.raises(FrontierTooLargeError) as err:
+            call()
+        assert time.perf_counter() - t < 2.0
+        msg = str(err.value)
+        assert "4,194,304 states of 22 upstream descriptors" in msg and "bound of 1,048,576 states" in msg
+        assert 'use the plain search (decompose_model="auto" or "never"' in msg and "\n" not in msg
+        assert isinstance(err.value, OptionError) and isinstance(err.value, ValueError)  # one line in the CLI
+        assert (err.value.states, err.value.width) == (2**22, 22)
+    assert plan_search(c).reason == "blocks too coupled to gain"  # auto: no gain here, the plain search runs
+
+
+def test_frontier_bound_monkeypatched_low_and_under_it_the_brute_force_count(monkeypatch):
+    """8 feeders (2^8 states): refused under a bound of 2^7 states, or of a memory limit below its estimate;
+    under the bound the count and the listing are the brute force's."""
+    c = feeders(8)
+    fx = np.full(9, -1)
+    states, nbytes, _ = frontier_need(c, decompose(c), fx)
+    assert states == 256 <= FRONTIER_MAX
+    expected = naive.consistent_scenarios(c.matrix.tolist(), [2] * 9)
+    assert count_kernel(c) == len(expected) > 0
+    found, report = search(c, max_results=None, decompose_model="always")
+    assert report.used and report.count == len(expected)
+    assert [tuple(int(v) for v in s) for s in found.scenarios] == [e[0] for e in expected]
+    # k = 1 and an intervention, still under the bound
+    fixed = {"d8": "v1"}
+    assert count_kernel(c, 1, fixed) == len(naive.consistent_scenarios(c.matrix.tolist(), [2] * 9, 1, {8: 1}))
+
+    monkeypatch.setattr(decompose_module, "FRONTIER_MAX", 128)
+    with pytest.raises(
+        FrontierTooLargeError, match=r"up to 256 states of 8 upstream descriptors .* bound of 128 states"
+    ):
+        count_kernel(c)
+    assert plan_search(c).reason == "small space"  # auto would not even build the graph
+    monkeypatch.setattr(decompose_module, "FRONTIER_MAX", 1 << 20)
+    monkeypatch.setattr(decompose_module, "MAX_MEMORY_BYTES", nbytes - 1)
+    with pytest.raises(FrontierTooLargeError, match=r"GiB over all frontiers, more than the limit of 0\.0 GiB"):
+        find_scenarios_decomposed(c, max_results=None)
+
+
+def test_auto_refuses_the_frontier_as_always_does(monkeypatch):
+    """A model auto decomposes (5 pairs, then 4 exogenous descriptors read by the last one): with the bound
+    lowered below its frontier, auto runs the plain search (same scenarios) and always raises."""
+    n = 10 + 4 + 1
+    m = np.zeros((2 * n, 2 * n), dtype=np.int64)
+    m[:20, :20] = agree_pairs(5)
+    for e in range(10, 14):
+        m[2 * e : 2 * e + 2, 28:30] = [[1, -1], [-1, 1]]
+    c = compiled_from(m, [2] * n, exogenous=set(range(10, 14)), scale=(-3, 3))
+    found, report = search(c, max_results=None)
+    assert report.used and plan_search(c).used and plan_search(c).plan == report.plan
+    monkeypatch.setattr(decompose_module, "FRONTIER_MAX", 8)
+    assert plan_search(c).reason == "too many upstream states to carry"
+    plain, report = search(c, max_results=None)
+    assert not report.used and report.reason == "too many upstream states to carry"
+    assert np.array_equal(plain.scenarios, found.scenarios)
+    with pytest.raises(FrontierTooLargeError, match="16 states of 4 upstream descriptors"):
+        search(c, max_results=None, decompose_model="always")
+
+
+def test_plan_search_decides_before_searching():
+    """The plan alone, as ``search`` would take it: reasons, the plan, nothing searched."""
+    from scenarist.cib import compile_model
+    from scenarist.io.yaml_model import load_model
+
+    assert plan_search(compile_model(load_model("example"))).reason == "small space"
+    m, _ = copy_chains(1, 3, 10, seed=1)
+    c = compiled_from(m, [2] * 30, scale=(-3, 3))
+    planned = plan_search(c)
+    assert planned.used and planned.searches == 0 and planned.count is None and planned.plan == decompose(c)
+    assert plan_search(c, decompose_model="never") == type(planned)(None, False, "asked not to")
+    assert plan_search(c, decompose_model="always").used
+    with pytest.raises(OptionError, match="decompose must be auto, always or never"):
+        plan_search(c, decompose_model="sometimes")
+    with pytest.raises(UnknownNameError):
+        plan_search(c, {"x": "v0"})

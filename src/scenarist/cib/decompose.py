@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..checks import MAX_RESULTS, MAX_RESULTS_LIMIT, check_max_results
+from ..checks import MAX_MEMORY_BYTES, MAX_RESULTS, MAX_RESULTS_LIMIT, check_max_results
 from ..errors import OptionError
 from .compile import CompiledModel, check_matrix_bounds
 from .search import (
@@ -60,9 +60,15 @@ from .search import (
 #: rows are carried through the dynamic programme); past it the decomposition refuses (``analyze`` then runs the
 #: plain search).
 BLOCK_ROWS_MAX = MAX_RESULTS_LIMIT
-#: ``auto`` does not decompose when a frontier could hold more states than this (each is a Python dict entry and
-#: may need a block search of its own).
+#: Most states any frontier may hold (2^20): ``auto`` does not decompose past it, and :func:`count_kernel` and
+#: :func:`find_scenarios_decomposed` refuse (:class:`FrontierTooLargeError`) before allocating (each state is a
+#: Python dict entry and may need a block search of its own).
 FRONTIER_MAX = 1 << 20
+#: Bytes estimated per frontier state carried through the dynamic programme (its dict entries in the forward pass,
+#: the moves kept for the backward pass and the per-state caches; about 500–1,100 measured at 10–15 descriptors
+#: wide), plus :data:`FRONTIER_BYTES_PER_DESCRIPTOR` per descriptor of the frontier.
+FRONTIER_STATE_BYTES = 640
+FRONTIER_BYTES_PER_DESCRIPTOR = 32
 #: ``auto`` decomposes when the decomposed worst case (Σ over blocks of parent combinations × block space) is at
 #: most the plain search's free space divided by this.
 GAIN_MIN = 16
@@ -177,6 +183,37 @@ class DecompositionReport:
             "count": count,
             **(self.plan.to_dict(compiled) if self.plan is not None else {}),
         }
+
+
+class FrontierTooLargeError(OptionError):
+    """The decomposition would carry more frontier states than :data:`FRONTIER_MAX`, or more memory than
+    :data:`scenarist.checks.MAX_MEMORY_BYTES` (2 GiB); raised before anything is allocated.
+
+    Attributes
+    ----------
+    states : int
+        Most states one frontier could hold (the product of its descriptors' free variant counts).
+    nbytes : int
+        Estimated bytes of every frontier together (:func:`frontier_need`).
+    width : int
+        Descriptors in that largest frontier.
+    """
+
+    def __init__(self, states: int, nbytes: int, width: int):
+        self.states, self.nbytes, self.width = int(states), int(nbytes), int(width)
+        need = f"up to {self.states:,} states of {self.width} upstream descriptors in one frontier"
+        gib = f"about {self.nbytes / 1024**3:.1f} GiB over all frontiers"
+        if self.states > FRONTIER_MAX:
+            over = f"{need} ({gib}), more than the bound of {FRONTIER_MAX:,} states"
+        else:
+            over = f"{need}, {gib}, more than the limit of {MAX_MEMORY_BYTES / 1024**3:.1f} GiB"
+        super().__init__(
+            f'decomposing would carry {over}: use the plain search (decompose_model="auto" or "never", '
+            "or scenarist.cib.find_scenarios)"
+        )
+
+    def __reduce__(self):  # picklable (the message is rebuilt from the numbers)
+        return type(self), (self.states, self.nbytes, self.width)
 
 
 def impact_graph(compiled: CompiledModel, fixed: Mapping[str, str] | np.ndarray | None = None) -> np.ndarray:
@@ -308,6 +345,40 @@ def estimated_gain(compiled: CompiledModel, plan: Decomposition, fixed: np.ndarr
     work = sum(math.prod(counts[d] for d in (*p, *b)) for b, p, t in zip(plan.blocks, plan.parents, plan.tested) if t)
     states = max(math.prod(counts[d] for d in f) for f in frontiers(plan))
     return plain, work, states
+
+
+def frontier_need(compiled: CompiledModel, plan: Decomposition, fixed: np.ndarray) -> tuple[int, int, int]:
+    """Worst-case size of the dynamic programme's frontiers, from the plan alone (nothing is searched).
+
+    Parameters
+    ----------
+    compiled : CompiledModel
+    plan : Decomposition
+        From :func:`decompose` with the same ``fixed``.
+    fixed : (n,) int64
+        Interventions, -1 where free (as :func:`scenarist.cib.search.normalise_fixed` returns them).
+
+    Returns
+    -------
+    (states, nbytes, width) : tuple of int
+        ``states``: most states any one frontier can hold (the product of its descriptors' free variant counts;
+        1 for an empty frontier); ``nbytes``: estimated bytes of all frontiers together, Σ over frontiers of
+        states × (:data:`FRONTIER_STATE_BYTES` + :data:`FRONTIER_BYTES_PER_DESCRIPTOR` × descriptors); ``width``:
+        descriptors in the frontier holding ``states``. Exact Python ints, however large.
+    """
+    counts = [int(c) if f < 0 else 1 for c, f in zip(compiled.counts, fixed)]
+    sizes = [(math.prod(counts[d] for d in f), len(f)) for f in frontiers(plan)]
+    states, width = max(sizes)
+    nbytes = sum(z * (FRONTIER_STATE_BYTES + FRONTIER_BYTES_PER_DESCRIPTOR * w) for z, w in sizes)
+    return states, nbytes, width
+
+
+def check_frontier(compiled: CompiledModel, plan: Decomposition, fixed: np.ndarray) -> None:
+    """Raise :class:`FrontierTooLargeError` when :func:`frontier_need` exceeds :data:`FRONTIER_MAX` states or
+    :data:`scenarist.checks.MAX_MEMORY_BYTES` bytes; call it before the dynamic programme allocates."""
+    states, nbytes, width = frontier_need(compiled, plan, fixed)
+    if states > FRONTIER_MAX or nbytes > MAX_MEMORY_BYTES:
+        raise FrontierTooLargeError(states, nbytes, width)
 
 
 class _Solver:
@@ -518,6 +589,13 @@ def count_kernel(
     counted (:func:`scenarist.cib.search.count_scenarios`). For a chain of blocks this is "count per upstream
     state × downstream kernel sizes"; for disconnected components, the product of their counts.
 
+    Before allocating, the frontiers are sized from the plan (:func:`frontier_need`): at most
+    :data:`FRONTIER_MAX` (2^20) states in any one frontier and about :data:`scenarist.checks.MAX_MEMORY_BYTES`
+    (2 GiB) over all of them, else :class:`FrontierTooLargeError`. Time grows with the states too (one block
+    search per state, roughly 0.1–0.2 ms each): many descriptors all read by one late block are best left to the
+    plain search (:func:`scenarist.cib.search.count_scenarios`, or :func:`search` with ``decompose_model="auto"``,
+    which makes that choice).
+
     Parameters
     ----------
     compiled : CompiledModel
@@ -534,6 +612,9 @@ def count_kernel(
 
     Raises
     ------
+    FrontierTooLargeError
+        (an :class:`~scenarist.errors.OptionError`) A frontier of more than :data:`FRONTIER_MAX` states, or more
+        than 2 GiB estimated over all frontiers; its message gives the states, the estimate and the bounds.
     OptionError
         k out of its bound, a malformed ``fixed``, a matrix past the int32 bound, or a block read by later blocks
         with more than :data:`BLOCK_ROWS_MAX` scenarios under one combination of its parents.
@@ -552,6 +633,7 @@ def count_kernel(
     """
     k, fx = _prepare(compiled, max_inconsistency, fixed)
     plan = decompose(compiled, fx) if plan is None else plan
+    check_frontier(compiled, plan, fx)  # before the programme allocates its states
     layers = _Solver(compiled, plan, fx, k).forward()
     return int(layers[-1].get((), 0))
 
@@ -566,8 +648,9 @@ def find_scenarios_decomposed(
     """All scenarios with inconsistency ≤ k, found block by block: the same set, in the same order, as
     :func:`scenarist.cib.find_scenarios`.
 
-    Counts first (:func:`count_kernel`'s programme), refuses when the count exceeds ``max_results``, then lists
-    by extending partial scenarios block by block, skipping those with no completion.
+    Counts first (:func:`count_kernel`'s programme, with its bound on the frontiers), refuses when the count
+    exceeds ``max_results``, then lists by extending partial scenarios block by block, skipping those with no
+    completion.
 
     Parameters
     ----------
@@ -586,13 +669,15 @@ def find_scenarios_decomposed(
     ------
     TooManyScenariosError
         More than ``max_results`` scenarios (its ``found`` is the exact count, ``exact`` True).
-    OptionError, UnknownNameError
-        As :func:`count_kernel`.
+    FrontierTooLargeError, OptionError, UnknownNameError
+        As :func:`count_kernel` (a frontier past :data:`FRONTIER_MAX` states or 2 GiB is refused before
+        anything is searched).
     """
     k, fx = _prepare(compiled, max_inconsistency, fixed)
     if max_results is not None:
         max_results = check_max_results(max_results)
     plan = decompose(compiled, fx) if plan is None else plan
+    check_frontier(compiled, plan, fx)  # before the programme allocates its states
     solver = _Solver(compiled, plan, fx, k)
     total = int(solver.forward()[-1].get((), 0))
     if max_results is not None and total > max_results:
@@ -605,26 +690,88 @@ def find_scenarios_decomposed(
     return replace(found, nodes=solver.nodes), report
 
 
+def plan_search(
+    compiled: CompiledModel,
+    fixed: Mapping[str, str] | np.ndarray | None = None,
+    decompose_model: str = "auto",
+) -> DecompositionReport:
+    """Whether :func:`search` decomposes, decided from the matrix alone, before any search (milliseconds).
+
+    ``auto`` decomposes when the model has at least two blocks, its free space exceeds
+    :data:`~scenarist.cib.search.SWEEP_MAX`, the decomposed worst case (:func:`estimated_gain`) is at most the
+    plain one / :data:`GAIN_MIN`, and its frontiers stay within :data:`FRONTIER_MAX` states and 2 GiB
+    (:func:`frontier_need`); ``always`` decomposes (the frontier bound is then checked when solving, as an
+    error), ``never`` does not. Callers that run the plain search elsewhere (``analyze(..., scheduler=...)`` on a
+    Dask cluster) plan first, so they decide as in-process.
+
+    Parameters
+    ----------
+    compiled : CompiledModel
+    fixed : mapping descriptor id → variant id, or (n,) int array with -1 where free, optional
+    decompose_model : {"auto", "always", "never"}
+
+    Returns
+    -------
+    DecompositionReport
+        ``used`` True: decompose along ``plan``; False: run the plain search, ``reason`` says why (``plan`` None
+        when no graph was built). ``searches`` is 0 and ``count`` None (nothing was searched yet).
+
+    Raises
+    ------
+    OptionError, UnknownNameError
+        An unknown ``decompose_model``, or a malformed ``fixed``.
+
+    Examples
+    --------
+    >>> from scenarist.io.yaml_model import load_model
+    >>> from scenarist.cib import compile_model
+    >>> plan_search(compile_model(load_model("example"))).describe()
+    'not decomposed (small space)'
+    """
+    if decompose_model not in ("auto", "always", "never"):
+        raise OptionError(f"decompose must be auto, always or never, got {decompose_model!r}")
+    fx = normalise_fixed(compiled, fixed)
+    if decompose_model == "never":
+        return DecompositionReport(None, False, "asked not to")
+    if decompose_model == "always":
+        return DecompositionReport(decompose(compiled, fx), True, "asked to")
+    if free_space_size(compiled.counts, fx) <= SWEEP_MAX:
+        return DecompositionReport(None, False, "small space")  # swept in well under a millisecond: no graph built
+    plan = decompose(compiled, fx)
+    plain, work, _ = estimated_gain(compiled, plan, fx)
+    if plan.n_blocks < 2:
+        return DecompositionReport(plan, False, "one block")
+    if work * GAIN_MIN > plain:
+        return DecompositionReport(plan, False, "blocks too coupled to gain")
+    states, nbytes, _ = frontier_need(compiled, plan, fx)
+    if states > FRONTIER_MAX or nbytes > MAX_MEMORY_BYTES:
+        return DecompositionReport(plan, False, "too many upstream states to carry")
+    return DecompositionReport(plan, True, "blocks solved in order")
+
+
 def search(
     compiled: CompiledModel,
     max_inconsistency: int = 0,
     fixed: Mapping[str, str] | np.ndarray | None = None,
     max_results: int | None = MAX_RESULTS,
     decompose_model: str = "auto",
+    plain_search=None,
 ) -> tuple[ScenarioSet, DecompositionReport]:
     """The exact search of ``analyze``: decomposed when that helps, else the plain search; same scenarios.
 
-    ``auto`` decomposes when the model has at least two blocks, its free space exceeds
-    :data:`~scenarist.cib.search.SWEEP_MAX`, the decomposed worst case (:func:`estimated_gain`) is at most the
-    plain one / :data:`GAIN_MIN`, and no frontier can hold more than :data:`FRONTIER_MAX` states; if a block
-    proves too large to carry (:data:`BLOCK_ROWS_MAX`), the plain search runs instead. ``always`` decomposes
-    (errors raised), ``never`` does not.
+    The choice is :func:`plan_search`'s. If a block then proves too large to carry (:data:`BLOCK_ROWS_MAX`),
+    ``auto`` runs the plain search instead; ``always`` raises (a frontier past :data:`FRONTIER_MAX` states or
+    2 GiB too: :class:`FrontierTooLargeError`, before anything is searched).
 
     Parameters
     ----------
     compiled, max_inconsistency, fixed, max_results
         As for :func:`scenarist.cib.find_scenarios`.
     decompose_model : {"auto", "always", "never"}
+    plain_search : callable, optional
+        ``plain_search(compiled, max_inconsistency, fixed, max_results) -> ScenarioSet`` (``fixed`` as an (n,)
+        int64 array) runs the plain search when it is chosen, e.g. on a Dask cluster; the decomposed search
+        always runs here. Default :func:`scenarist.cib.find_scenarios`.
 
     Returns
     -------
@@ -634,33 +781,24 @@ def search(
     ------
     TooManyScenariosError
         More than ``max_results`` scenarios; exact count when the decomposition ran.
+    FrontierTooLargeError
+        ``always`` with a frontier past the bound (``auto`` runs the plain search instead).
     OptionError, UnknownNameError
-        As :func:`scenarist.cib.find_scenarios`, or an unknown ``decompose_model``.
+        As for :func:`scenarist.cib.find_scenarios`, or an unknown ``decompose_model``.
     """
-    if decompose_model not in ("auto", "always", "never"):
-        raise OptionError(f"decompose must be auto, always or never, got {decompose_model!r}")
     fx = normalise_fixed(compiled, fixed)
-    plan = None
-    if decompose_model == "always":
-        return find_scenarios_decomposed(compiled, max_inconsistency, fx, max_results)
-    reason = "asked not to"
-    if decompose_model == "auto" and free_space_size(compiled.counts, fx) <= SWEEP_MAX:
-        reason = "small space"  # swept in well under a millisecond: no graph built
-    elif decompose_model == "auto":
-        plan = decompose(compiled, fx)
-        plain, work, states = estimated_gain(compiled, plan, fx)
-        if plan.n_blocks < 2:
-            reason = "one block"
-        elif work * GAIN_MIN > plain:
-            reason = "blocks too coupled to gain"
-        elif states > FRONTIER_MAX:
-            reason = "too many upstream states to carry"
-        else:
-            try:
-                return find_scenarios_decomposed(compiled, max_inconsistency, fx, max_results, plan)
-            except TooManyScenariosError:
+    report = plan_search(compiled, fx, decompose_model)
+    if report.used:
+        try:
+            return find_scenarios_decomposed(compiled, max_inconsistency, fx, max_results, report.plan)
+        except (TooManyScenariosError, FrontierTooLargeError):
+            raise
+        except OptionError:
+            if decompose_model == "always":
                 raise
-            except OptionError:
-                reason = "a block too large to carry"
-    found = find_scenarios(compiled, max_inconsistency, fx, max_results=max_results)
-    return found, DecompositionReport(plan, False, reason)
+            report = replace(report, used=False, reason="a block too large to carry")
+    if plain_search is None:
+        found = find_scenarios(compiled, max_inconsistency, fx, max_results=max_results)
+    else:
+        found = plain_search(compiled, max_inconsistency, fx, max_results)
+    return found, report
