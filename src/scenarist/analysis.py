@@ -309,7 +309,7 @@ class Analysis(Result):
         Each scenario's basin under global succession, when asked for (``analyze(..., basins=True)``).
     decomposition : DecompositionReport or None
         Whether and how the search was split into blocks of the impact graph
-        (:mod:`scenarist.cib.decompose`); None when the search ran on a cluster.
+        (:mod:`scenarist.cib.decompose`), the same with or without a scheduler.
     """
 
     model: Model
@@ -531,8 +531,10 @@ def analyze(
     max_results : int ≥ 0 or None
         Most scenarios the search may keep (see :func:`scenarist.cib.find_scenarios`; ``None``: no limit).
     scheduler : None, str, ``distributed.Client`` or a Dask cluster object
-        Run the search on a Dask cluster (:func:`scenarist.cib.cluster.find_scenarios_on_cluster`; the same
-        scenarios as in-process); None runs it here.
+        Run the plain search on a Dask cluster (:func:`scenarist.cib.cluster.find_scenarios_on_cluster`; the same
+        scenarios as in-process); None runs it here. The decomposition is decided first, as in-process
+        (:func:`scenarist.cib.decompose.plan_search`): a model it decomposes is solved here, block by block (the
+        cheap path), without contacting the scheduler, and ``decomposition`` is filled either way.
 
     Returns
     -------
@@ -560,13 +562,15 @@ def analyze(
         compiled = compile_model(model)
     t1 = time.perf_counter()
     normalise_fixed(compiled, fixed)  # validate names before the (possibly long) search
-    plan = None
     if scheduler is None:  # decomposed into blocks of the impact graph when that helps; same scenarios, same order
         found, plan = decomposed_search(compiled, max_inconsistency, fixed, max_results)
-    else:
+    else:  # the same plan; a decomposed search is the cheap path and runs here, only a plain one goes to the cluster
         from .cib.cluster import find_scenarios_on_cluster
 
-        found = find_scenarios_on_cluster(compiled, max_inconsistency, fixed, max_results, scheduler=scheduler)
+        def on_cluster(c, k, fx, limit):
+            return find_scenarios_on_cluster(c, k, fx, limit, scheduler=scheduler)
+
+        found, plan = decomposed_search(compiled, max_inconsistency, fixed, max_results, plain_search=on_cluster)
     t2 = time.perf_counter()
     references = _evaluate_references(model, compiled, found)
     outcome = _summarise_outcome(model, compiled, found)
