@@ -161,7 +161,7 @@ def test_an_unknown_name_in_fix_names_the_option():
     from scenarist import api
     from scenarist.errors import UnknownNameError
 
-    with pytest.raises(UnknownNameError, match="^fixed: unknown variant 'nope'"):  # the library's own parameter
+    with pytest.raises(UnknownNameError, match=r"^fixed: unknown variant 'nope'"):  # the library's own parameter
         api.analyze(EXAMPLE, fixed={"policy": "nope"})
 
 
