@@ -16,12 +16,20 @@ from .core import (
     scenario_inconsistency,
     total_impact_score,
 )
-from .decompose import Decomposition, count_kernel, decompose, find_scenarios_decomposed
+from .decompose import (
+    Decomposition,
+    FrontierTooLargeError,
+    count_kernel,
+    decompose,
+    find_scenarios_decomposed,
+    plan_search,
+)
 from .search import ScenarioSet, find_scenarios
 
 __all__ = [
     "CompiledModel",
     "Decomposition",
+    "FrontierTooLargeError",
     "ScenarioSet",
     "compile_model",
     "consistency_value",
@@ -32,6 +40,7 @@ __all__ = [
     "find_scenarios",
     "find_scenarios_decomposed",
     "impact_balances",
+    "plan_search",
     "scenario_inconsistency",
     "total_impact_score",
 ]
