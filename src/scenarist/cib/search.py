@@ -223,14 +223,15 @@ FIRST_ENTRIES = 1 << 22
 #: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
 SERIAL_NODES = 50_000
-#: Larger spaces may first get a one-thread try of at most this many nodes, which spares a small tree the split
-#: (the try's work is kept either way: what it found, and what it left as subtrees). 0, no try, since stop 22:
-#: measured through ``find_scenarios`` on 2 threads (docs/performance.md, "Threads"), a try of 500 or 150 nodes
-#: made random 15×3 10 % slower (1.33 → 1.48 ms) and the flagship 15 % (0.64 → 0.74 ms), while splitting the
-#: small trees of the cibsa files costs them 0.02–0.05 ms (CIB_natl_regional, 140 nodes: 0.11 → 0.14 ms). Idle
-#: threads now wake in about 2 µs (see ``cib/_openmp.py``), which is what made the try pay before. Capped by
-#: SERIAL_NODES.
-PROBE_NODES = 0
+#: Larger spaces first get a one-thread try of at most this many nodes, which spares a small tree the split (the
+#: try's work is kept either way: what it found, and what it left as subtrees). A tree of a few hundred nodes,
+#: split, is mostly walked by the serial cut (which stops at about 16 subtrees a thread, more than such a tree
+#: has) and then pays the parallel loop: CIB_natl_regional (140 nodes) took 0.16 ms on two threads against
+#: 0.06 ms on one. Measured at stop 23 (docs/performance.md, "Threads"), kernel on 2 threads, median of 200
+#: interleaved calls, try of 0 / 300 nodes: CIB_natl_regional 0.161 / 0.061 ms, CIB_nested (490 nodes) 0.239 /
+#: 0.233, the flagship 0.48 / 0.51, random 15×3 1.29 / 1.26, random 12×4 2.21 / 2.26, bench_50x50 3.30 / 3.39.
+#: Capped by SERIAL_NODES.
+PROBE_NODES = 300
 METHODS = ("auto", "bnb", "sweep", "brute")
 
 
@@ -259,8 +260,8 @@ def run_kernel(
     by ``bnb`` (every pass counted; the scenarios visited by ``sweep``).
 
     ``bnb`` runs on numba's threads (``numba.get_num_threads()``) when there are two or more, the free space
-    has more than :data:`SERIAL_NODES` scenarios and a one-thread try of :data:`PROBE_NODES` nodes (none by
-    default) does not finish (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up,
+    has more than :data:`SERIAL_NODES` scenarios and a one-thread try of :data:`PROBE_NODES` nodes (300)
+    does not finish (:func:`._kernels.bnb_search_threads`: subtrees taken by threads as they free up,
     merged in subtree order; the same rows, possibly in another order and after a slightly different number of
     nodes), else on one. ``nodes`` then includes the try's.
     """
