@@ -49,9 +49,13 @@ def write_model(tmp_path):
 
 @pytest.fixture(scope="module")
 def browser():
-    """A headless Chromium for one test module (Playwright; skipped where Playwright is not installed)."""
+    """A headless Chromium for one test module (Playwright; skipped where Playwright or Chromium is missing, so a
+    browser test outside the modules marked with ``browser.MARKS`` skips cleanly too)."""
     playwright_api = pytest.importorskip("playwright.sync_api")
     from browser import ARGS, CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
 
     with playwright_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

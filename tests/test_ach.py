@@ -422,6 +422,7 @@ def test_track_report_has_the_ach_section(tmp_path):
     assert 'id="sec-ach"' not in scenarist.report(scenarist.analyze("example"))
 
 
+@pytest.mark.slow  # a browser test, as the modules marked with browser.MARKS
 def test_report_section_in_headless_chromium(tmp_path, page):
     """The section renders in Chromium: the matrix fits a 1400-pixel window without sideways scrolling, and the
     rated cells carry their colours (the screenshot is written beside the report for a look)."""
