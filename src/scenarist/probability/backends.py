@@ -414,7 +414,10 @@ def _run_on_dask(task, n_draws, scheduler, progress, chunk_size):
     try:
         workers = len(client.nthreads())
         size = chunk_size or max(1, -(-n_draws // (4 * max(1, workers))))
-        remote = client.scatter(task, broadcast=True)
+        # a key of its own (hash=False): with a key from the content, a second run on the same scheduler could
+        # scatter while the first run's release of that key was in flight, and the scheduler then cancelled the
+        # new run's tasks ("lost dependencies")
+        remote = client.scatter(task, broadcast=True, hash=False)
         futures = [client.submit(evaluate_draws, remote, a, b, pure=False) for a, b in _chunks(n_draws, size)]
         done = 0
         for fut in as_completed(futures):
