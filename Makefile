@@ -9,11 +9,13 @@ STAMP := $(VENV)/.installed
 # What ruff lints and format-checks (make lint, .ci/run, the pre-commit hooks).
 LINT_PATHS := src tests benchmarks scripts
 
+# The last step compiles the numba kernels once (docs/performance.md, "First use"). A comment on a recipe line
+# would be echoed with it, past 80 columns.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python -m scenarist.cib.warmup  # compile the numba kernels once (docs/performance.md, "First use")
+	$(BIN)/python -m scenarist.cib.warmup
 	touch $(STAMP)
 
 venv: $(STAMP)
