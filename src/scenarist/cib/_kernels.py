@@ -421,7 +421,7 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
             goff[i] = G
             G += np.int64(1) << counts[i]
     ok = np.zeros(1, dtype=np.bool_)
-    ok[0] = propagate and big <= 62 and bound <= FC_BOUND and P * (2 * V + 2 * G + 2 * m + 8) <= FC_MAX_ENTRIES
+    ok[0] = propagate and big <= 62 and bound <= FC_BOUND and P * (2 * V + 3 * G + 2 * m + 8) <= FC_MAX_ENTRIES
     if not ok[0]:
         P = 0
         G = 0
@@ -464,9 +464,11 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
                         gval[r, pb[j] + c * (nj - 1) + (b - 1 if b > c else b)] = g
                         if g != 0:
                             reach[i, j] = True
-    for p in range(P):
-        for r in range(V):
-            gvT[p, r] = gval[r, p]
+    for r0 in range(0, V, 16):  # transposed in blocks: a cache line each way
+        for p0 in range(0, P, 16):
+            for r in range(r0, min(r0 + 16, V)):
+                for p in range(p0, min(p0 + 16, P)):
+                    gvT[p, r] = gval[r, p]
     # ranges: the tested descriptors i reaches, and i itself (its gains there are 0), merged when adjacent
     q = 0
     for i in range(n):
@@ -484,6 +486,7 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
         rstart[i + 1] = q
     # each set's least and largest gains from those of the set without its lowest variant (one pass per set)
     hiT = np.empty((np.int64(1) << min(big, FC_TABLE_VARIANTS), P), dtype=np.int32)
+    exR = np.zeros((G, P), dtype=np.int32)  # exT by rows first: written across, then transposed in blocks
     for i in range(n):
         if goff[i] < 0:
             continue
@@ -506,9 +509,17 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
                 for p in range(P):
                     row[p] = min(lo0[p], g[p])
                     hi[p] = max(hi0[p], g[p])
+            ex = exR[goff[i] + mask]
+            tot = 0
             for p in range(P):
-                exT[p, goff[i] + mask] = hi[p] - row[p]
-                spr[goff[i] + mask] += hi[p] - row[p]
+                ex[p] = hi[p] - row[p]
+                tot += ex[p]
+            spr[goff[i] + mask] = tot
+    for g0 in range(0, G, 16):
+        for p0 in range(0, P, 16):
+            for g in range(g0, min(g0 + 16, G)):
+                for p in range(p0, min(p0 + 16, P)):
+                    exT[p, g] = exR[g, p]
     for t in range(m - 1, -1, -1):
         i = order[t]
         oi = offsets[i]
