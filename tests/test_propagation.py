@@ -125,3 +125,25 @@ def test_tagged_search_of_the_likelihood_layer_matches_the_brute_force(problem):
     sc, _tags = scenarios_by_combination(c.matrix, c.offsets, c.counts, fx, tested, order, ex, k=k)
     want = sorted(s for s, *_ in naive.consistent_scenarios(m.tolist(), counts, k, fixed, exo))
     assert sorted(tuple(int(x) for x in row) for row in sc) == want
+
+
+def test_above16_packs_sixteen_compares_into_bits():
+    """The rules-1-2 scan's vector compare, against numpy: bit l of the mask is ``arr[idx + l] > k``, at every
+    offset (aligned or not) and for k below, inside and above the values."""
+    from numba import njit
+
+    @njit
+    def masks(arr, k):
+        out = np.empty(arr.shape[0] - 15, dtype=np.uint64)
+        for i in range(out.shape[0]):
+            out[i] = K._above16(arr, i, k)
+        return out
+
+    rng = np.random.default_rng(7)
+    arr = rng.integers(-40, 40, size=70).astype(np.int32)
+    arr[3] = K.FC_DEAD
+    for k in (-50, -1, 0, 5, 39, 40):
+        got = masks(arr, np.int32(k))
+        weights = np.uint64(1) << np.arange(16, dtype=np.uint64)
+        want = [int(((arr[i : i + 16] > k).astype(np.uint64) * weights).sum()) for i in range(len(arr) - 15)]
+        assert [int(x) for x in got] == want

@@ -23,6 +23,7 @@ re-tests. The likelihood layer searches through the same kernels (:func:`bnb_by_
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange, types
 from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
@@ -533,6 +534,30 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
     return ok, pb, pj, pc, selfg, gval.reshape(-1), gvT, gm.reshape(-1), exT, goff, rstart, rlo, rhi, sps, spr
 
 
+@intrinsic
+def _above16(typingctx, arr, idx, k):
+    """Bit l (l < 16) set when ``arr[idx + l] > k``, as a uint64 (``arr`` (N,) int32 with ``idx + 16 ≤ N``, not
+    checked): one vector compare whose lanes become the bits of the mask (numba's vectoriser packs bools into
+    an integer one lane at a time)."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == types.int32):
+        return None
+
+    def codegen(context, builder, sig, args):
+        aryty = sig.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        kv = context.cast(builder, args[2], sig.args[2], types.int32)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [i])
+        vty = ir.VectorType(ir.IntType(32), 16)
+        vec = builder.load(builder.bitcast(ptr, vty.as_pointer()), align=4)
+        splat = builder.insert_element(ir.Constant(vty, ir.Undefined), kv, ir.Constant(ir.IntType(32), 0))
+        splat = builder.shuffle_vector(splat, ir.Constant(vty, ir.Undefined), ir.Constant(vty, None))
+        bits = builder.bitcast(builder.icmp_signed(">", vec, splat), ir.IntType(16))
+        return builder.zext(bits, ir.IntType(64))
+
+    return types.uint64(arr, idx, k), codegen
+
+
 @njit(cache=True, _nrt=False)  # see the note before fc_tables
 def _fc_min_row(gval, P, offsets, counts, i, mask, lo, hi, row):
     """``row[lo:hi]`` = ``min_{a ∈ mask} gval[(i, a), lo:hi]`` (``gval`` flat, rows of P), for a descriptor without
@@ -760,12 +785,12 @@ def _fc_fix(
                 w = min(64, P - p0)
                 bb = b + p0
                 msk = np.uint64(0)
-                if w == 64:  # a constant trip count: vector compares packed into a bit mask
-                    for p in range(64):
-                        msk |= np.uint64(lbs[np.uint64(bb + p)] > k) << np.uint64(p)
-                else:
-                    for p in range(w):
-                        msk |= np.uint64(lbs[np.uint64(bb + p)] > k) << np.uint64(p)
+                x = 0
+                while x + 16 <= w:
+                    msk |= _above16(lbs, bb + x, k) << np.uint64(x)
+                    x += 16
+                for p in range(x, w):
+                    msk |= np.uint64(lbs[np.uint64(bb + p)] > k) << np.uint64(p)
                 while msk != 0:
                     p = p0 + np.int64(trailing_zeros(msk))
                     j = np.uint64(pj[np.uint64(p)])
