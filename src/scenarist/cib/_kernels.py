@@ -574,12 +574,13 @@ def _fc_min_row(gval, P, offsets, counts, i, mask, lo, hi, row):
 
 @njit(cache=True, _nrt=False, inline="always")  # used in the walk's loop
 def _nbits(mask):
-    """Number of variants in a variant set (a bit mask, int64 ≥ 0): a loop over the set bits (sets are small)."""
-    c = 0
-    while mask:
-        mask &= mask - 1
-        c += 1
-    return c
+    """Number of variants in a variant set (a bit mask, int64 ≥ 0): a population count without branches
+    (LLVM turns it into one instruction where there is one)."""
+    x = np.uint64(mask)
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
 
 
 @njit(cache=True, _nrt=False, inline="always")  # see the note before fc_tables
@@ -834,14 +835,13 @@ def _fc_fix(
                     oi = offsets[i]
                     ni = counts[i]
                     low = np.int32(1 << 30)
+                    for a in range(ni):  # selects, not branches
+                        y = gvT[up, np.uint64(oi + a)] if (Dr >> a) & 1 else np.int32(1 << 30)
+                        low = min(low, y)
+                    gone = np.int64(0)
                     for a in range(ni):
-                        if (Dr >> a) & 1:
-                            y = gvT[up, np.uint64(oi + a)]
-                            low = y if y < low else low
-                    gone = 0
-                    for a in range(ni):
-                        if (D >> a) & 1 and gvT[up, np.uint64(oi + a)] - low > slack:
-                            gone |= np.int64(1) << a
+                        gone |= np.int64(gvT[up, np.uint64(oi + a)] - low > slack) << a
+                    gone &= D
                     if gone != 0:
                         if rmv[i] == 0:
                             tj[np.uint64(nt)] = i
@@ -1211,6 +1211,9 @@ def split_prefixes(counts, order, min_tasks):
 
 #: Subtrees per thread the threaded search (:func:`bnb_search_threads`) cuts the tree into, at least.
 TASKS_PER_THREAD = 16
+#: int64 entries the threaded search's slots take in all (as ``search.FIRST_ENTRIES``): just under 32 MiB, the
+#: largest block glibc serves from its heap once one has been freed rather than mapping it afresh on every call.
+BLOCK_ENTRIES = (1 << 22) - (1 << 16)
 
 
 @intrinsic
@@ -1449,8 +1452,8 @@ def _threads_start(matrix, offsets, counts, fixed, tested, k, n_threads, limit, 
             offsets, counts, fixed, tested, k, order, tables, TASKS_PER_THREAD * n_threads, top, seeds
         )
     T = pre.shape[0]
-    # rows per subtree: 2^22 entries (32 MiB) in all, whose pages are touched only as rows are written
-    cap = slot if slot > 0 else max(4, (1 << 22) // max(1, T * n))
+    # rows per subtree: BLOCK_ENTRIES in all, whose pages are touched only as rows are written
+    cap = slot if slot > 0 else max(4, BLOCK_ENTRIES // max(1, T * n))
     out = np.empty((T, cap, n), dtype=np.int64)  # rows past a subtree's count are never read
     found = np.zeros(T, dtype=np.int64)
     per = np.zeros((T, 1), dtype=np.int64)  # each subtree's nodes in the first pass
@@ -1499,7 +1502,7 @@ def bnb_search_threads(matrix, offsets, counts, fixed, tested, k, n_threads, lim
     checking the cut is made by the one-thread walk itself and each subtree starts from the state the cut left
     it in, so the subtrees are that walk's tree in pieces. Each thread takes the next subtree as it frees up (an
     atomic counter), so a thread slowed by a busy core takes fewer. Each subtree writes its first rows to a slot
-    of its own (``slot`` rows, or, with 0, as many as 2^22 entries in all allow); subtrees that found more are
+    of its own (``slot`` rows, or, with 0, as many as :data:`BLOCK_ENTRIES` in all allow); subtrees that found more are
     searched again into their place once the counts are known. Results are merged in subtree order (the
     one-thread search's order when it does not propagate).
 

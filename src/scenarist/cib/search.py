@@ -214,11 +214,14 @@ def _enumerate_chunked(matrix, offsets, counts, fixed, tested, k, chunk=1 << 16,
 SWEEP_MAX = 2048
 #: Rows reserved for the scenarios found before a search runs (a search that finds more runs again, sized to fit).
 FIRST_ROWS = 1024
-#: The one-thread search reserves up to this many int64 entries (32 MiB; rows of n) for what it finds, so that
-#: only a search finding more runs a second time. Pages are only touched as rows are written, and glibc serves a
-#: block this size from its heap once one has been freed (about 2 µs against 13 µs for a larger, mapped block);
-#: the rows found are copied out, so the block never outlives the call.
-FIRST_ENTRIES = 1 << 22
+#: The one-thread search reserves up to this many int64 entries (just under 32 MiB; rows of n) for what it finds,
+#: so that only a search finding more runs a second time. Pages are only touched as rows are written, and glibc
+#: serves a block this size from its heap once one has been freed; the rows found are copied out, so the block
+#: never outlives the call. Under 32 MiB because glibc maps any larger block afresh on every call (its dynamic
+#: mmap threshold stops at 32 MiB): at exactly 2^22 entries, with the page header, each search paid a mapping,
+#: its page faults and an unmapping, 35 µs against 4 µs (about 50 µs of the flagship's 0.37 ms search, stop 25).
+#: The threaded search's slots use the same total (``_kernels.BLOCK_ENTRIES``).
+FIRST_ENTRIES = (1 << 22) - (1 << 16)
 #: Free-space size (scenarios) up to which branch-and-bound runs on one thread even when more are available: such
 #: trees are searched in well under a millisecond, less than waking the threads costs. Larger ones are split over
 #: the threads from the start (no serial probe; tests set this to 0 to split every search).
