@@ -534,20 +534,31 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
     return ok, pb, pj, pc, selfg, gval.reshape(-1), gvT, gm.reshape(-1), exT, goff, rstart, rlo, rhi, sps, spr
 
 
+def _is_vector(arr, dtype) -> bool:
+    """Whether a numba type is a 1-D array of ``dtype`` (what the intrinsics below accept)."""
+    return isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == dtype
+
+
+def _element_pointer(context, builder, sig, args, value_type):
+    """For an intrinsic called as ``f(arr, idx, value)``: the pointer to ``arr[idx]`` and ``value`` cast to
+    ``value_type`` (LLVM values)."""
+    aryty = sig.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    i = context.cast(builder, args[1], sig.args[1], types.intp)
+    v = context.cast(builder, args[2], sig.args[2], value_type)
+    return cgutils.get_item_pointer(context, builder, aryty, ary, [i]), v
+
+
 @intrinsic
 def _above16(typingctx, arr, idx, k):
     """Bit l (l < 16) set when ``arr[idx + l] > k``, as a uint64 (``arr`` (N,) int32 with ``idx + 16 ≤ N``, not
     checked): one vector compare whose lanes become the bits of the mask (numba's vectoriser packs bools into
     an integer one lane at a time)."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == types.int32):
+    if not _is_vector(arr, types.int32):
         return None
 
     def codegen(context, builder, sig, args):
-        aryty = sig.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        i = context.cast(builder, args[1], sig.args[1], types.intp)
-        kv = context.cast(builder, args[2], sig.args[2], types.int32)
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [i])
+        ptr, kv = _element_pointer(context, builder, sig, args, types.int32)
         vty = ir.VectorType(ir.IntType(32), 16)
         vec = builder.load(builder.bitcast(ptr, vty.as_pointer()), align=4)
         splat = builder.insert_element(ir.Constant(vty, ir.Undefined), kv, ir.Constant(ir.IntType(32), 0))
@@ -1220,15 +1231,11 @@ BLOCK_ENTRIES = (1 << 22) - (1 << 16)
 def _fetch_add(typingctx, arr, idx, val):
     """Atomically add ``val`` to ``arr[idx]`` ((N,) int64) and return the value before: how a thread takes the
     next subtree (sequentially consistent; numba has no atomics of its own on the CPU)."""
-    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == types.int64):
+    if not _is_vector(arr, types.int64):
         return None
 
     def codegen(context, builder, sig, args):
-        aryty = sig.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        i = context.cast(builder, args[1], sig.args[1], types.intp)
-        v = context.cast(builder, args[2], sig.args[2], types.int64)
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [i])
+        ptr, v = _element_pointer(context, builder, sig, args, types.int64)
         return builder.atomic_rmw("add", ptr, v, "seq_cst")
 
     return types.int64(arr, idx, val), codegen
