@@ -99,6 +99,25 @@ def test_descriptors_of_one_variant_have_no_pairs_and_are_searched_exactly(seed,
     assert got.scenarios.tobytes() == want.scenarios.tobytes()
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.sampled_from([0, 1, 3]))
+def test_wide_descriptors_match_the_brute_force(seed, k):
+    # a descriptor of 7 or more variants has no tables (FC_TABLE_VARIANTS), and one of 9 or more has more pairs
+    # than fit a 64-bit word, which removal parks by another path than the narrower ones'
+    rng = np.random.default_rng(seed)
+    counts = [int(rng.integers(9, 12)), int(rng.integers(7, 9)), 3, 2, 2]
+    rng.shuffle(counts)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    m = rng.integers(-3, 4, size=(offsets[-1], offsets[-1])) * (rng.random((offsets[-1], offsets[-1])) < 0.7)
+    for d in range(len(counts)):
+        m[offsets[d] : offsets[d + 1], offsets[d] : offsets[d + 1]] = 0
+    want = sorted(s for s, *_ in naive.consistent_scenarios(m.tolist(), counts, k))
+    c = compiled_from(m.astype(np.int64), counts)
+    got, n_fc = _run(c, np.full(len(counts), -1, dtype=np.int64), k, True)
+    assert got == want
+    assert n_fc <= _run(c, np.full(len(counts), -1, dtype=np.int64), k, False)[1]
+
+
 def test_node_counts_fall_on_a_dense_model():
     m, counts = _dense(12, 3)
     c = compiled_from(m, counts)

@@ -687,10 +687,20 @@ def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, gval, gm,
         ni = counts[i]
         gone = D & ~nd
         p0 = b + pb[i]
-        for c in range(ni):
-            if (gone >> c) & 1:
-                for p in range(p0 + c * (ni - 1), p0 + (c + 1) * (ni - 1)):
-                    lbs[p] = FC_DEAD
+        if ni <= 8:  # the pairs' bits fit a word: no branch on which variants go (data it cannot predict)
+            row = (np.int64(1) << (ni - 1)) - 1
+            pat = np.int64(0)  # bit x: pair p0 + x is parked (variant x // (ni − 1) goes)
+            for c in range(ni):
+                pat |= (((gone >> c) & 1) * row) << (c * (ni - 1))
+            for x in range(ni * (ni - 1)):  # a mask varying along the loop: LLVM cannot make a branch of it
+                u = np.uint64(p0 + x)
+                keep = np.int32(((pat >> x) & 1) - 1)  # 0 to park, all ones to keep
+                lbs[u] = FC_DEAD + ((lbs[u] - FC_DEAD) & keep)
+        else:
+            for c in range(ni):
+                if (gone >> c) & 1:
+                    for p in range(p0 + c * (ni - 1), p0 + (c + 1) * (ni - 1)):
+                        lbs[p] = FC_DEAD
     if goff[i] >= 0:
         return _fc_shift(lbs, b, b, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k)
     return _fc_shift_wide(lbs, b, b, gval, offsets, counts, i, rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k, mo, mn)
@@ -807,9 +817,8 @@ def _fc_fix(
                     p = p0 + np.int64(trailing_zeros(msk))
                     j = np.uint64(pj[np.uint64(p)])
                     c = pc[np.uint64(p)]
-                    if rmv[j] == 0:
-                        tj[np.uint64(nt)] = j
-                        nt += 1
+                    tj[np.uint64(nt)] = j  # kept when j is new to the list: no branch
+                    nt += np.int64(rmv[j] == 0)
                     rmv[j] |= np.int64(1) << c
                     e = pb[j] + (c + 1) * (counts[j] - 1) - p0  # the rest of the row goes with it
                     msk = msk & ~((np.uint64(1) << np.uint64(e)) - np.uint64(1)) if e < 64 else np.uint64(0)
@@ -846,18 +855,17 @@ def _fc_fix(
                     oi = offsets[i]
                     ni = counts[i]
                     low = np.int32(1 << 30)
-                    for a in range(ni):  # selects, not branches
-                        y = gvT[up, np.uint64(oi + a)] if (Dr >> a) & 1 else np.int32(1 << 30)
-                        low = min(low, y)
+                    # arithmetic, not a select (LLVM makes a branch of a select over a load); gains are within
+                    # ±FC_BOUND, so a variant not in the set adds 2^30 and stays in int32 above any that is
+                    for a in range(ni):
+                        low = min(low, gvT[up, np.uint64(oi + a)] + np.int32((((Dr >> a) & 1) ^ 1) << 30))
                     gone = np.int64(0)
                     for a in range(ni):
                         gone |= np.int64(gvT[up, np.uint64(oi + a)] - low > slack) << a
                     gone &= D
-                    if gone != 0:
-                        if rmv[i] == 0:
-                            tj[np.uint64(nt)] = i
-                            nt += 1
-                        rmv[i] |= gone
+                    tj[np.uint64(nt)] = i  # kept when i loses a variant and is new to the list: no branch
+                    nt += np.int64((gone != 0) & (rmv[i] == 0))
+                    rmv[i] |= gone
             if nt == 0:
                 return True  # nothing above k and nothing left to remove: the fixed point
         # one call site: the helpers below are inlined here (numba IR), once
@@ -1099,17 +1107,15 @@ def _fc_walk(
                     mn,
                 )
             q = ncp[depth]
-            if tested[i]:
-                for c in range(ni):
-                    if c != a and (D >> c) & 1:
-                        for p in range(bc + pb[i] + c * (ni - 1), bc + pb[i] + (c + 1) * (ni - 1)):
-                            lbs[p] = FC_DEAD
-                for b in range(ni):
-                    if b != a:
-                        p = pb[i] + a * (ni - 1) + (b - 1 if b > a else b)
-                        cp[0, q] = p
-                        cp[1, q] = k32 - sps[top_row, p]
-                        q += 1
+            if tested[i]:  # the pairs of every variant but a are dead (those already removed stay dead)
+                for p in range(bc + pb[i], bc + pb[i] + a * (ni - 1)):
+                    lbs[np.uint64(p)] = FC_DEAD
+                for p in range(bc + pb[i] + (a + 1) * (ni - 1), bc + pb[i] + ni * (ni - 1)):
+                    lbs[np.uint64(p)] = FC_DEAD
+                for p in range(pb[i] + a * (ni - 1), pb[i] + (a + 1) * (ni - 1)):
+                    cp[0, q] = p
+                    cp[1, q] = k32 - sps[top_row, p]
+                    q += 1
             ncp[child] = q
             c0 = child * W
             c1 = depth * W
