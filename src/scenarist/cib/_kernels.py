@@ -677,7 +677,7 @@ def _fc_shift_wide(lbs, dst, src, gval, offsets, counts, i, q0, q1, rlo, rhi, P,
 
 
 @njit(cache=True, _nrt=False, inline="always")  # see the note before fc_tables
-def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn):
+def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, pc, gval, gm, goff, rstart, rlo, rhi, P, mo, mn):
     """Narrow descriptor i's variant set ``doms[r, i]`` to ``nd`` (a subset): the pairs of its removed variants
     are parked at :data:`FC_DEAD` (when i is tested) and the bounds it reaches, in the row of ``lbs`` at offset
     ``b``, are raised (:func:`_fc_shift`). Returns True when a raised bound exceeds k."""
@@ -686,21 +686,10 @@ def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, gval, gm,
     if tested[i]:
         ni = counts[i]
         gone = D & ~nd
-        p0 = b + pb[i]
-        if ni <= 8:  # the pairs' bits fit a word: no branch on which variants go (data it cannot predict)
-            row = (np.int64(1) << (ni - 1)) - 1
-            pat = np.int64(0)  # bit x: pair p0 + x is parked (variant x // (ni − 1) goes)
-            for c in range(ni):
-                pat |= (((gone >> c) & 1) * row) << (c * (ni - 1))
-            for x in range(ni * (ni - 1)):  # a mask varying along the loop: LLVM cannot make a branch of it
-                u = np.uint64(p0 + x)
-                keep = np.int32(((pat >> x) & 1) - 1)  # 0 to park, all ones to keep
-                lbs[u] = FC_DEAD + ((lbs[u] - FC_DEAD) & keep)
-        else:
-            for c in range(ni):
-                if (gone >> c) & 1:
-                    for p in range(p0 + c * (ni - 1), p0 + (c + 1) * (ni - 1)):
-                        lbs[p] = FC_DEAD
+        for x in range(pb[i], pb[i] + ni * (ni - 1)):  # no branch on which variants go (data it cannot predict)
+            u = np.uint64(b + x)
+            keep = np.int32(((gone >> pc[np.uint64(x)]) & 1) - 1)  # 0 to park, all ones to keep
+            lbs[u] = FC_DEAD + ((lbs[u] - FC_DEAD) & keep)
     if goff[i] >= 0:
         return _fc_shift(lbs, b, b, gm, goff[i], rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k)
     return _fc_shift_wide(lbs, b, b, gval, offsets, counts, i, rstart[i], rstart[i + 1], rlo, rhi, P, D, nd, k, mo, mn)
@@ -708,7 +697,7 @@ def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, gval, gm,
 
 @njit(cache=True, _nrt=False, inline="always")  # see the note before fc_tables
 def _fc_apply(
-    lbs, b, doms, r, k, rmv, tj, nt, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
+    lbs, b, doms, r, k, rmv, tj, nt, offsets, counts, tested, pb, pc, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
 ):
     """Remove the variants ``rmv[j]`` from the sets ``doms[r, j]`` of the descriptors ``tj[:nt]``
     (:func:`_fc_remove`), after checking that none is left empty. Returns 0 when one would be (the node fails),
@@ -727,7 +716,7 @@ def _fc_apply(
         nd = doms[r, j] & ~rmv[j]
         rmv[j] = 0
         if _fc_remove(
-            lbs, b, doms, r, j, nd, k, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
+            lbs, b, doms, r, j, nd, k, offsets, counts, tested, pb, pc, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
         ):
             hit = True
     return 2 if hit else 1
@@ -870,7 +859,28 @@ def _fc_fix(
                 return True  # nothing above k and nothing left to remove: the fixed point
         # one call site: the helpers below are inlined here (numba IR), once
         got = _fc_apply(
-            lbs, b, doms, r, k, rmv, tj, nt, offsets, counts, tested, pb, gval, gm, goff, rstart, rlo, rhi, P, mo, mn
+            lbs,
+            b,
+            doms,
+            r,
+            k,
+            rmv,
+            tj,
+            nt,
+            offsets,
+            counts,
+            tested,
+            pb,
+            pc,
+            gval,
+            gm,
+            goff,
+            rstart,
+            rlo,
+            rhi,
+            P,
+            mo,
+            mn,
         )
         if got == 0:
             return False
