@@ -859,29 +859,9 @@ def _fc_fix(
                 return True  # nothing above k and nothing left to remove: the fixed point
         # one call site: the helpers below are inlined here (numba IR), once
         got = _fc_apply(
-            lbs,
-            b,
-            doms,
-            r,
-            k,
-            rmv,
-            tj,
-            nt,
-            offsets,
-            counts,
-            tested,
-            pb,
-            pc,
-            gval,
-            gm,
-            goff,
-            rstart,
-            rlo,
-            rhi,
-            P,
-            mo,
-            mn,
-        )
+            lbs, b, doms, r, k, rmv, tj, nt, offsets, counts, tested, pb, pc, gval, gm, goff, rstart, rlo, rhi, P,
+            mo, mn,
+        )  # fmt: skip
         if got == 0:
             return False
         hit = got == 2
