@@ -102,8 +102,8 @@ def test_descriptors_of_one_variant_have_no_pairs_and_are_searched_exactly(seed,
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000), st.sampled_from([0, 1, 3]))
 def test_wide_descriptors_match_the_brute_force(seed, k):
-    # a descriptor of 7 or more variants has no tables (FC_TABLE_VARIANTS), and one of 9 or more has more pairs
-    # than fit a 64-bit word, which removal parks by another path than the narrower ones'
+    # a descriptor of 7 or more variants has no tables (FC_TABLE_VARIANTS: its least gains are computed as needed),
+    # and one of 9 or more has more pairs than a 64-bit word holds (removal parks them in one pass whatever the width)
     rng = np.random.default_rng(seed)
     counts = [int(rng.integers(9, 12)), int(rng.integers(7, 9)), 3, 2, 2]
     rng.shuffle(counts)

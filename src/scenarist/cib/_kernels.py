@@ -375,10 +375,10 @@ def fc_tables(matrix, offsets, counts, tested, order, propagate=True):
 
     Pairs: for each tested descriptor j, every (variant c, rival b ≠ c) at ``pb[j] + c * (n_j − 1) + b′`` with
     b′ = b − 1 past c (a row of n_j − 1 per variant; the pair (c, c) would always hold 0, so it is left out: a
-    third of the pairs of a model of 3-variant descriptors), P pairs in all; ``pj[p]``, ``pc[p]`` name pair p's descriptor and variant. ``gval[r, p]`` =
-    ``C[r][j, b] − C[r][j, c]``: what matrix row r (variant a of descriptor i ≠ j) adds to rival b's lead over c
-    (0 on i's own pairs); ``selfg[p]`` the same for j's own row c (its self-impact; 0 when set aside). ``gvT`` is
-    ``gval`` transposed (P, V).
+    third of the pairs of a model of 3-variant descriptors), P pairs in all; ``pj[p]``, ``pc[p]`` name pair p's
+    descriptor and variant. ``gval[r, p]`` = ``C[r][j, b] − C[r][j, c]``: what matrix row r (variant a of
+    descriptor i ≠ j) adds to rival b's lead over c (0 on i's own pairs); ``selfg[p]`` the same for j's own row c
+    (its self-impact; 0 when set aside). ``gvT`` is ``gval`` transposed (P, V).
 
     ``gm[goff[i] + mask, p]`` = ``min_{a ∈ mask} gval[(i, a), p]`` and ``exT[p, goff[i] + mask]`` = the largest
     ``gval[(i, a), p] − gm[goff[i] + mask, p]`` over ``a ∈ mask``, for every variant set (bit mask) of each
@@ -679,8 +679,8 @@ def _fc_shift_wide(lbs, dst, src, gval, offsets, counts, i, q0, q1, rlo, rhi, P,
 @njit(cache=True, _nrt=False, inline="always")  # see the note before fc_tables
 def _fc_remove(lbs, b, doms, r, i, nd, k, offsets, counts, tested, pb, pc, gval, gm, goff, rstart, rlo, rhi, P, mo, mn):
     """Narrow descriptor i's variant set ``doms[r, i]`` to ``nd`` (a subset): the pairs of its removed variants
-    are parked at :data:`FC_DEAD` (when i is tested) and the bounds it reaches, in the row of ``lbs`` at offset
-    ``b``, are raised (:func:`_fc_shift`). Returns True when a raised bound exceeds k."""
+    are parked at :data:`FC_DEAD` (when i is tested; ``pc[p]``: pair p's variant) and the bounds it reaches, in
+    the row of ``lbs`` at offset ``b``, are raised (:func:`_fc_shift`). Returns True when a raised bound exceeds k."""
     D = doms[r, i]
     doms[r, i] = nd
     if tested[i]:
@@ -766,7 +766,8 @@ def _fc_fix(
     fixed point is ≤ k, and ``hit`` says whether a raised one may exceed it. ``cp`` ((4, V + 1) int64):
     ``cp[0, :ncp]`` the pairs (j, s_j, b ≠ s_j) of the decided, tested descriptors, ``cp[1, q]`` the bound above
     which pair ``cp[0, q]`` can make rule 3 remove something (k − ``sps[t, p]`` of :func:`fc_tables`, for a row t
-    whose suffix of the static order holds every undecided descriptor), rows 2 and 3 scratch. The rules (argument in docs/cib.md, "Forward checking"):
+    whose suffix of the static order holds every undecided descriptor), rows 2 and 3 scratch. The rules
+    (argument in docs/cib.md, "Forward checking"):
 
     1. and 2. a live pair (j, c, b) with ``lb > k``: c is removed from j's set; a decided j (set {s_j}) is left
        with none and the node fails;
@@ -899,8 +900,8 @@ def _walk_fc(
     start: ``seed`` = ``(lbs, doms, row)``, a (R, P) int32 array of bound rows, a (R, n) int64 array of variant
     sets and a row index; with ``row`` ≥ 0 ``prefix`` is a whole row ((n,) variants, -1 undecided: a row that
     ``cut`` emitted) and the root starts from that row's bounds and sets (those of the node at its fixed point)
-    instead of computing them; without, ``prefix`` holds the variants of ``order[:len(prefix)]``. ``emit``, the same triple: with
-    ``row`` ≥ 0 each node emitted is also written, bounds and sets, to rows ``row, row + 1, …``
+    instead of computing them; without, ``prefix`` holds the variants of ``order[:len(prefix)]``. ``emit``, the
+    same triple: with ``row`` ≥ 0 each node emitted is also written, bounds and sets, to rows ``row, row + 1, …``
     (those that fit). Pass ``row`` = -1 (and arrays of any shape) for neither.
     """
     work = _fc_work(offsets, counts, order, ft)
